@@ -1,0 +1,30 @@
+//! urne — a threshold-encrypted electronic ballot box and the count around it.
+//!
+//! The library's modules follow the election's own processes, over a small
+//! cryptographic core:
+//!
+//! - [`event`]: the event manifest (TOML) and the electoral roll (CSV).
+//! - [`keys`]: the key ceremony (Shamir t-of-n with Feldman commitments), sealed
+//!   share files, the key test.
+//! - [`ballot`]: ballot encryption and its proofs.
+//! - [`ballot_box`]: the append-only, hash-chained, sealed ballot box.
+//! - [`tally`]: the e-vote counting rules, the homomorphic sum, partial decryption
+//!   and combination.
+//! - [`ceremony_log`]: the chained log of every ceremony step.
+//! - [`simulate`]: test events of any size.
+//! - [`crypto`]: group encoding, hashing, ElGamal, proofs, Shamir, discrete log.
+//!
+//! Counting rules and cryptography are pure: values in, values out. Files are
+//! read and written at the edges ([`fsio`]) and by the command-line shell.
+#![forbid(unsafe_code)]
+
+pub mod ballot;
+pub mod ballot_box;
+pub mod ceremony_log;
+pub mod crypto;
+pub mod error;
+pub mod event;
+pub mod fsio;
+pub mod keys;
+pub mod simulate;
+pub mod tally;
