@@ -1,0 +1,341 @@
+//! Canonical encodings and domain-separated hashing.
+//!
+//! Everything that is hashed is hashed over an explicit, length-prefixed
+//! encoding (docs/SPEC.md, "Hashing"):
+//!
+//! ```text
+//! item(x)            = u64_be(len(x)) || x
+//! H512(tag; x1..xn)  = SHA-512( item(tag) || item(x1) || … || item(xn) )
+//! H256(tag; x1..xn)  = SHA-256( item(tag) || item(x1) || … || item(xn) )
+//! ```
+//!
+//! Group elements are items of 32 bytes (the canonical Ristretto255 encoding,
+//! RFC 9496 §4.3.2); scalars are 32 bytes little-endian, canonical (< ℓ);
+//! integers are 8 bytes big-endian; strings are their UTF-8 bytes.
+//! A challenge is `H512(...)` read as a 512-bit little-endian integer and reduced
+//! mod ℓ.
+//!
+//! In JSON, group elements and scalars are written in base64 (RFC 4648 §4,
+//! standard alphabet, padded: 44 characters); digests in lowercase hex.
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::Identity;
+use ring::digest;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A builder for `H512(tag; …)` and `H256(tag; …)`.
+pub struct Transcript {
+    ctx: digest::Context,
+}
+
+impl Transcript {
+    /// Starts a SHA-512 transcript with its domain tag.
+    pub fn sha512(tag: &str) -> Self {
+        let mut t = Transcript {
+            ctx: digest::Context::new(&digest::SHA512),
+        };
+        t.bytes(tag.as_bytes());
+        t
+    }
+
+    /// Starts a SHA-256 transcript with its domain tag.
+    pub fn sha256(tag: &str) -> Self {
+        let mut t = Transcript {
+            ctx: digest::Context::new(&digest::SHA256),
+        };
+        t.bytes(tag.as_bytes());
+        t
+    }
+
+    /// Appends `item(x)`.
+    pub fn bytes(&mut self, x: &[u8]) -> &mut Self {
+        self.ctx.update(&(x.len() as u64).to_be_bytes());
+        self.ctx.update(x);
+        self
+    }
+
+    /// Appends a string as its UTF-8 bytes.
+    pub fn str(&mut self, s: &str) -> &mut Self {
+        self.bytes(s.as_bytes())
+    }
+
+    /// Appends an integer as 8 bytes big-endian.
+    pub fn u64(&mut self, v: u64) -> &mut Self {
+        self.bytes(&v.to_be_bytes())
+    }
+
+    /// Appends a group element in its canonical 32-byte encoding.
+    pub fn point(&mut self, p: &CompressedRistretto) -> &mut Self {
+        self.bytes(p.as_bytes())
+    }
+
+    /// Appends a scalar in its canonical 32-byte encoding.
+    pub fn scalar(&mut self, s: &Scalar) -> &mut Self {
+        self.bytes(s.as_bytes())
+    }
+
+    /// Finishes a SHA-512 transcript into a challenge scalar (wide reduction).
+    pub fn challenge(self) -> Scalar {
+        let out = self.ctx.finish();
+        let mut wide = [0u8; 64];
+        wide.copy_from_slice(out.as_ref());
+        Scalar::from_bytes_mod_order_wide(&wide)
+    }
+
+    /// Finishes a transcript into its digest bytes.
+    pub fn finish(self) -> Vec<u8> {
+        self.ctx.finish().as_ref().to_vec()
+    }
+
+    /// Finishes a SHA-256 transcript into 32 bytes.
+    pub fn finish32(self) -> [u8; 32] {
+        let out = self.ctx.finish();
+        let mut d = [0u8; 32];
+        let bytes = out.as_ref();
+        let n = bytes.len().min(32);
+        d[..n].copy_from_slice(&bytes[..n]);
+        d
+    }
+}
+
+/// SHA-256 of raw bytes (file and line hashes).
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    let out = digest::digest(&digest::SHA256, bytes);
+    let mut d = [0u8; 32];
+    d.copy_from_slice(out.as_ref());
+    d
+}
+
+/// Why a group element or scalar could not be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("is not valid base64 of 32 bytes")]
+    Base64,
+    #[error("is not a canonical Ristretto255 encoding")]
+    NotCanonicalPoint,
+    #[error("is the identity element, which is refused here")]
+    Identity,
+    #[error("is not a canonical scalar (it must be below the group order)")]
+    NotCanonicalScalar,
+}
+
+/// Decodes 44 base64 characters to 32 bytes.
+pub fn b64_32(s: &str) -> Result<[u8; 32], DecodeError> {
+    let mut out = [0u8; 32];
+    // 32 bytes are exactly 44 padded base64 characters.
+    if s.len() != 44 {
+        return Err(DecodeError::Base64);
+    }
+    let v = B64.decode(s).map_err(|_| DecodeError::Base64)?;
+    if v.len() != 32 {
+        return Err(DecodeError::Base64);
+    }
+    out.copy_from_slice(&v);
+    Ok(out)
+}
+
+/// Encodes bytes in standard padded base64.
+pub fn to_b64(bytes: &[u8]) -> String {
+    B64.encode(bytes)
+}
+
+/// Decodes standard padded base64 of any length.
+pub fn from_b64(s: &str) -> Result<Vec<u8>, DecodeError> {
+    B64.decode(s).map_err(|_| DecodeError::Base64)
+}
+
+/// A group element as it travels: its canonical 32-byte encoding. Decoding to a
+/// point (which checks canonicity) is a separate, explicit step, so that the
+/// bytes hashed into a challenge are exactly the bytes that were received.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Elem(pub CompressedRistretto);
+
+impl std::fmt::Debug for Elem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Elem({})", to_b64(self.0.as_bytes()))
+    }
+}
+
+impl Elem {
+    /// Compresses a point.
+    pub fn from_point(p: &RistrettoPoint) -> Self {
+        Elem(p.compress())
+    }
+
+    /// Decodes to a point; refuses a non-canonical encoding.
+    pub fn decode(&self) -> Result<RistrettoPoint, DecodeError> {
+        self.0.decompress().ok_or(DecodeError::NotCanonicalPoint)
+    }
+
+    /// Decodes to a point; refuses a non-canonical encoding and the identity
+    /// (for keys and commitments, where the identity makes no sense).
+    pub fn decode_non_identity(&self) -> Result<RistrettoPoint, DecodeError> {
+        if self.0 == CompressedRistretto::identity() {
+            return Err(DecodeError::Identity);
+        }
+        self.decode()
+    }
+
+    /// The 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        self.0.as_bytes()
+    }
+
+    /// Parses base64 text (the encoding is not yet checked for canonicity).
+    pub fn from_b64(s: &str) -> Result<Self, DecodeError> {
+        Ok(Elem(CompressedRistretto(b64_32(s)?)))
+    }
+}
+
+impl Serialize for Elem {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&to_b64(self.0.as_bytes()))
+    }
+}
+
+impl<'de> Deserialize<'de> for Elem {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Elem::from_b64(&s).map_err(|e| serde::de::Error::custom(format!("group element {e}")))
+    }
+}
+
+/// A public scalar as it travels (proof responses and challenges), checked
+/// canonical on decoding.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct PubScalar(pub Scalar);
+
+impl std::fmt::Debug for PubScalar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PubScalar({})", to_b64(self.0.as_bytes()))
+    }
+}
+
+impl PubScalar {
+    /// Parses base64 text of a canonical scalar.
+    pub fn from_b64(s: &str) -> Result<Self, DecodeError> {
+        let bytes = b64_32(s)?;
+        Option::<Scalar>::from(Scalar::from_canonical_bytes(bytes))
+            .map(PubScalar)
+            .ok_or(DecodeError::NotCanonicalScalar)
+    }
+}
+
+impl Serialize for PubScalar {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&to_b64(self.0.as_bytes()))
+    }
+}
+
+impl<'de> Deserialize<'de> for PubScalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        PubScalar::from_b64(&s).map_err(|e| serde::de::Error::custom(format!("scalar {e}")))
+    }
+}
+
+/// A 32-byte digest written as 64 lowercase hex characters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Digest32(pub [u8; 32]);
+
+impl Digest32 {
+    /// Lowercase hex.
+    pub fn hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// Parses 64 hex characters.
+    pub fn from_hex(s: &str) -> Option<Self> {
+        let mut d = [0u8; 32];
+        hex::decode_to_slice(s, &mut d).ok()?;
+        Some(Digest32(d))
+    }
+}
+
+impl std::fmt::Debug for Digest32 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.hex())
+    }
+}
+
+impl std::fmt::Display for Digest32 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.hex())
+    }
+}
+
+impl Serialize for Digest32 {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for Digest32 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Digest32::from_hex(&s)
+            .ok_or_else(|| serde::de::Error::custom("digest is not 64 hex characters"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_encoding_is_length_prefixed() {
+        // H256("t"; "ab") must differ from H256("t"; "a", "b").
+        let mut one = Transcript::sha256("t");
+        one.str("ab");
+        let mut two = Transcript::sha256("t");
+        two.str("a").str("b");
+        assert_ne!(one.finish32(), two.finish32());
+    }
+
+    #[test]
+    fn transcript_matches_the_written_encoding() {
+        let mut t = Transcript::sha256("tag");
+        t.u64(7);
+        let mut manual = Vec::new();
+        manual.extend_from_slice(&3u64.to_be_bytes());
+        manual.extend_from_slice(b"tag");
+        manual.extend_from_slice(&8u64.to_be_bytes());
+        manual.extend_from_slice(&7u64.to_be_bytes());
+        assert_eq!(t.finish32(), sha256(&manual));
+    }
+
+    #[test]
+    fn b64_refuses_wrong_lengths() {
+        assert_eq!(b64_32("AAAA"), Err(DecodeError::Base64));
+        assert!(b64_32(&to_b64(&[1u8; 32])).is_ok());
+        assert_eq!(b64_32(&to_b64(&[1u8; 33])), Err(DecodeError::Base64));
+    }
+
+    #[test]
+    fn scalar_must_be_canonical() {
+        // ℓ itself is not canonical.
+        let l: [u8; 32] = [
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
+            0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        ];
+        assert_eq!(
+            PubScalar::from_b64(&to_b64(&l)),
+            Err(DecodeError::NotCanonicalScalar)
+        );
+        let ok = Scalar::from(5u64);
+        assert_eq!(
+            PubScalar::from_b64(&to_b64(ok.as_bytes())),
+            Ok(PubScalar(ok))
+        );
+    }
+
+    #[test]
+    fn identity_is_refused_where_asked() {
+        let id = Elem(CompressedRistretto::identity());
+        assert!(id.decode().is_ok());
+        assert_eq!(id.decode_non_identity(), Err(DecodeError::Identity));
+    }
+}

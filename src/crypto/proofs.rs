@@ -1,0 +1,427 @@
+//! Sigma proofs made non-interactive by strong Fiat–Shamir, and a batch verifier.
+//!
+//! Every challenge is `c = H512(tag; context…, statement…, commitments…)` reduced
+//! mod ℓ (see [`super::encoding`]); the context always starts with the election
+//! fingerprint. The exact items of each proof kind are listed at the function
+//! that builds them and in docs/SPEC.md, "Proofs".
+//!
+//! Proofs carry their commitments, so that a verifier recomputes the challenge
+//! from the transmitted bytes and checks linear equations of the form
+//! `Σ xᵢ·Pᵢ = 0`. Many such equations are checked at once by weighting each with
+//! a fresh random 128-bit scalar `z` and checking one multiscalar multiplication
+//! ([`BatchVerifier`]); a false equation survives with probability at most 2⁻¹²⁸.
+//! Verification runs on public data only, so it uses variable-time arithmetic.
+
+use curve25519_dalek::constants::{RISTRETTO_BASEPOINT_POINT as G, RISTRETTO_BASEPOINT_TABLE};
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
+use rand::{CryptoRng, Rng, RngCore};
+use serde::{Deserialize, Serialize};
+use subtle::{Choice, ConditionallySelectable};
+use zeroize::Zeroizing;
+
+use super::elgamal::{Ciphertext, PublicKey};
+use super::encoding::{Elem, PubScalar, Transcript};
+
+/// Domain tags, one per proof kind (docs/SPEC.md, "Domain tags").
+pub mod tag {
+    /// A ciphertext encrypts 0 or 1.
+    pub const ZERO_OR_ONE: &str = "urne/v1/proof/zero-or-one";
+    /// A ballot's ciphertexts sum to an encryption of 1.
+    pub const SUM_TO_ONE: &str = "urne/v1/proof/sum-to-one";
+    /// A partial decryption is made with the keyholder's share.
+    pub const PARTIAL_DECRYPTION: &str = "urne/v1/proof/partial-decryption";
+    /// A key test decryption is made with the keyholder's share.
+    pub const KEY_TEST: &str = "urne/v1/proof/key-test";
+}
+
+/// Accumulates weighted linear equations `Σ xᵢ·Pᵢ = 0` and checks them with one
+/// variable-time multiscalar multiplication. Public data only.
+#[derive(Default)]
+pub struct BatchVerifier {
+    g: Scalar,
+    k: Scalar,
+    scalars: Vec<Scalar>,
+    points: Vec<RistrettoPoint>,
+}
+
+impl BatchVerifier {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A fresh random weight for one equation.
+    pub fn weight(&self) -> Scalar {
+        Scalar::from(rand::thread_rng().gen::<u128>())
+    }
+
+    /// Adds `x·G`.
+    pub fn add_g(&mut self, x: Scalar) {
+        self.g += x;
+    }
+
+    /// Adds `x·K` (the election key, given to [`Self::verify`]).
+    pub fn add_k(&mut self, x: Scalar) {
+        self.k += x;
+    }
+
+    /// Adds `x·P`.
+    pub fn add(&mut self, x: Scalar, p: RistrettoPoint) {
+        self.scalars.push(x);
+        self.points.push(p);
+    }
+
+    /// True if every equation added holds (with overwhelming probability).
+    pub fn verify(self, k: &RistrettoPoint) -> bool {
+        let scalars = self.scalars.iter().chain([&self.g, &self.k]);
+        let points = self.points.iter().chain([&G, k]);
+        RistrettoPoint::vartime_multiscalar_mul(scalars, points).is_identity()
+    }
+}
+
+/// Proof that a ciphertext `(A, B)` under `K` encrypts 0 or 1: a disjunctive
+/// Chaum–Pedersen proof (Cramer–Damgård–Schoenmakers OR-composition).
+///
+/// ```text
+/// statement:  ∃r: (A = r·G ∧ B = r·K) ∨ (A = r·G ∧ B − G = r·K)
+/// challenge:  c = H512("urne/v1/proof/zero-or-one"; ctx…, G, K, A, B, a0, b0, a1, b1)
+///             c1 = c − c0
+/// verifier:   s0·G = a0 + c0·A     s0·K = b0 + c0·B
+///             s1·G = a1 + c1·A     s1·K = b1 + c1·(B − G)
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZeroOneProof {
+    pub a0: Elem,
+    pub b0: Elem,
+    pub a1: Elem,
+    pub b1: Elem,
+    pub c0: PubScalar,
+    pub s0: PubScalar,
+    pub s1: PubScalar,
+}
+
+/// The encodings of a ciphertext, as hashed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CiphertextElems {
+    pub a: Elem,
+    pub b: Elem,
+}
+
+fn zero_one_challenge(
+    ctx: &dyn Fn(&mut Transcript),
+    key: &Elem,
+    ct: &CiphertextElems,
+    p: [&Elem; 4],
+) -> Scalar {
+    let mut t = Transcript::sha512(tag::ZERO_OR_ONE);
+    ctx(&mut t);
+    t.point(&Elem::from_point(&G).0)
+        .point(&key.0)
+        .point(&ct.a.0)
+        .point(&ct.b.0);
+    for e in p {
+        t.point(&e.0);
+    }
+    t.challenge()
+}
+
+impl ZeroOneProof {
+    /// Proves that `ct = Enc_K(m; r)` with `m ∈ {0, 1}`. Constant time in `m`
+    /// and `r`: both branches are computed and the real one selected.
+    pub fn prove<R: RngCore + CryptoRng>(
+        ctx: &dyn Fn(&mut Transcript),
+        key: &PublicKey,
+        ct: &Ciphertext,
+        ct_elems: &CiphertextElems,
+        m_is_one: Choice,
+        r: &Scalar,
+        rng: &mut R,
+    ) -> ZeroOneProof {
+        let w = Zeroizing::new(Scalar::random(rng));
+        let c_sim = Scalar::random(rng);
+        let s_sim = Scalar::random(rng);
+        // The real branch's commitments.
+        let real_a = &*w * RISTRETTO_BASEPOINT_TABLE;
+        let real_b = key.mul(&w);
+        // The simulated branch j' = 1 − m: a' = s'·G − c'·A, b' = s'·K − c'·(B − j'·G).
+        let j_sim = Scalar::conditional_select(&Scalar::ONE, &Scalar::ZERO, m_is_one);
+        let b_shift = ct.b - &j_sim * RISTRETTO_BASEPOINT_TABLE;
+        let sim_a = &s_sim * RISTRETTO_BASEPOINT_TABLE - c_sim * ct.a;
+        let sim_b = key.mul(&s_sim) - c_sim * b_shift;
+        // m = 0: branch 0 is real. m = 1: branch 1 is real.
+        let a0 = RistrettoPoint::conditional_select(&real_a, &sim_a, m_is_one);
+        let b0 = RistrettoPoint::conditional_select(&real_b, &sim_b, m_is_one);
+        let a1 = RistrettoPoint::conditional_select(&sim_a, &real_a, m_is_one);
+        let b1 = RistrettoPoint::conditional_select(&sim_b, &real_b, m_is_one);
+        let (a0, b0, a1, b1) = (
+            Elem::from_point(&a0),
+            Elem::from_point(&b0),
+            Elem::from_point(&a1),
+            Elem::from_point(&b1),
+        );
+        let c = zero_one_challenge(ctx, &key.elem, ct_elems, [&a0, &b0, &a1, &b1]);
+        let c_real = c - c_sim;
+        let s_real = *w + c_real * r;
+        let c0 = Scalar::conditional_select(&c_real, &c_sim, m_is_one);
+        let s0 = Scalar::conditional_select(&s_real, &s_sim, m_is_one);
+        let s1 = Scalar::conditional_select(&s_sim, &s_real, m_is_one);
+        ZeroOneProof {
+            a0,
+            b0,
+            a1,
+            b1,
+            c0: PubScalar(c0),
+            s0: PubScalar(s0),
+            s1: PubScalar(s1),
+        }
+    }
+
+    /// Adds the four verification equations to `batch`, weighted at random, with
+    /// the ciphertext's points given as `a`, `b`. Returns `None` if a commitment
+    /// is not a canonical encoding.
+    pub fn verify_into(
+        &self,
+        ctx: &dyn Fn(&mut Transcript),
+        key: &Elem,
+        ct_elems: &CiphertextElems,
+        a: &RistrettoPoint,
+        b: &RistrettoPoint,
+        batch: &mut BatchVerifier,
+    ) -> Option<()> {
+        let c = zero_one_challenge(ctx, key, ct_elems, [&self.a0, &self.b0, &self.a1, &self.b1]);
+        let (c0, s0, s1) = (self.c0.0, self.s0.0, self.s1.0);
+        let c1 = c - c0;
+        let (z1, z2, z3, z4) = (
+            batch.weight(),
+            batch.weight(),
+            batch.weight(),
+            batch.weight(),
+        );
+        batch.add_g(z1 * s0 + z3 * s1 + z4 * c1);
+        batch.add_k(z2 * s0 + z4 * s1);
+        batch.add(-(z1 * c0 + z3 * c1), *a);
+        batch.add(-(z2 * c0 + z4 * c1), *b);
+        batch.add(-z1, self.a0.decode().ok()?);
+        batch.add(-z2, self.b0.decode().ok()?);
+        batch.add(-z3, self.a1.decode().ok()?);
+        batch.add(-z4, self.b1.decode().ok()?);
+        Some(())
+    }
+}
+
+/// A Chaum–Pedersen proof of equal discrete logarithms, `log_G X = log_H Y`,
+/// with commitments `a = w·G`, `b = w·H` and response `s = w + c·x`.
+///
+/// ```text
+/// verifier:   s·G = a + c·X       s·H = b + c·Y
+/// ```
+/// The challenge `c` hashes the proof kind's tag, its context and statement, then
+/// `a` and `b`; each use below lists its items.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DleqProof {
+    pub a: Elem,
+    pub b: Elem,
+    pub s: PubScalar,
+}
+
+impl DleqProof {
+    /// Proves `log_G X = log_H Y = x`, where `mul_h(w)` computes `w·H` (constant
+    /// time in `w`). `statement` absorbs the tag's context and statement items.
+    pub fn prove<R: RngCore + CryptoRng>(
+        tag: &str,
+        statement: &dyn Fn(&mut Transcript),
+        x: &Scalar,
+        mul_h: &dyn Fn(&Scalar) -> RistrettoPoint,
+        rng: &mut R,
+    ) -> DleqProof {
+        let w = Zeroizing::new(Scalar::random(rng));
+        let a = Elem::from_point(&(&*w * RISTRETTO_BASEPOINT_TABLE));
+        let b = Elem::from_point(&mul_h(&w));
+        let c = Self::challenge(tag, statement, &a, &b);
+        DleqProof {
+            a,
+            b,
+            s: PubScalar(*w + c * x),
+        }
+    }
+
+    /// `c = H512(tag; statement…, a, b)`.
+    pub fn challenge(tag: &str, statement: &dyn Fn(&mut Transcript), a: &Elem, b: &Elem) -> Scalar {
+        let mut t = Transcript::sha512(tag);
+        statement(&mut t);
+        t.point(&a.0).point(&b.0);
+        t.challenge()
+    }
+
+    /// Checks the proof on its own (public data, variable time): `X`, `H`, `Y`
+    /// are the decoded statement points. For batching, see [`Self::verify_into`].
+    pub fn verify(
+        &self,
+        tag: &str,
+        statement: &dyn Fn(&mut Transcript),
+        x: &RistrettoPoint,
+        h: &RistrettoPoint,
+        y: &RistrettoPoint,
+    ) -> bool {
+        let mut batch = BatchVerifier::new();
+        let c = Self::challenge(tag, statement, &self.a, &self.b);
+        if self
+            .verify_into(c, x, HBase::Point(*h), std::slice::from_ref(y), &mut batch)
+            .is_none()
+        {
+            return false;
+        }
+        // K is unused here (coefficient zero).
+        batch.verify(&G)
+    }
+
+    /// Adds `s·G − a − c·X = 0` and `s·H − b − c·ΣYᵢ = 0` to the batch. `Y` may be
+    /// given as a sum of points (so a ballot's sum need not be computed), and `H`
+    /// may be the batch's `K` or `G` shifted terms handled by the caller.
+    pub fn verify_into(
+        &self,
+        c: Scalar,
+        x: &RistrettoPoint,
+        h: HBase,
+        y_terms: &[RistrettoPoint],
+        batch: &mut BatchVerifier,
+    ) -> Option<()> {
+        let s = self.s.0;
+        let (z1, z2) = (batch.weight(), batch.weight());
+        batch.add_g(z1 * s);
+        batch.add(-(z1 * c), *x);
+        batch.add(-z1, self.a.decode().ok()?);
+        match h {
+            HBase::K => batch.add_k(z2 * s),
+            HBase::Point(p) => batch.add(z2 * s, p),
+        }
+        batch.add(-z2, self.b.decode().ok()?);
+        for y in y_terms {
+            batch.add(-(z2 * c), *y);
+        }
+        Some(())
+    }
+}
+
+/// The second base of a [`DleqProof`] in a batch.
+#[derive(Clone, Copy, Debug)]
+pub enum HBase {
+    /// The election key `K`, accumulated in the batch's `K` coefficient.
+    K,
+    /// Any other point.
+    Point(RistrettoPoint),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::OsRng;
+
+    fn setup() -> (Scalar, PublicKey) {
+        let s = Scalar::random(&mut OsRng);
+        (s, PublicKey::new(s * G))
+    }
+
+    fn ctx(t: &mut Transcript) {
+        t.bytes(&[7u8; 32]).str("ref").str("voter-1");
+    }
+
+    fn other_ctx(t: &mut Transcript) {
+        t.bytes(&[7u8; 32]).str("ref").str("voter-2");
+    }
+
+    fn elems(ct: &Ciphertext) -> CiphertextElems {
+        CiphertextElems {
+            a: Elem::from_point(&ct.a),
+            b: Elem::from_point(&ct.b),
+        }
+    }
+
+    fn check(
+        proof: &ZeroOneProof,
+        c: &dyn Fn(&mut Transcript),
+        key: &PublicKey,
+        ct: &Ciphertext,
+    ) -> bool {
+        let mut batch = BatchVerifier::new();
+        proof
+            .verify_into(c, &key.elem, &elems(ct), &ct.a, &ct.b, &mut batch)
+            .is_some()
+            && batch.verify(&key.point)
+    }
+
+    #[test]
+    fn zero_and_one_prove_and_verify() {
+        let (_, key) = setup();
+        for m in [0u64, 1] {
+            let (ct, r) = Ciphertext::encrypt(&key, m, &mut OsRng);
+            let proof = ZeroOneProof::prove(
+                &ctx,
+                &key,
+                &ct,
+                &elems(&ct),
+                Choice::from(u8::from(m == 1)),
+                &r,
+                &mut OsRng,
+            );
+            assert!(check(&proof, &ctx, &key, &ct), "m = {m}");
+            // Bound to the voter: the same proof fails in another context.
+            assert!(!check(&proof, &other_ctx, &key, &ct), "m = {m}");
+        }
+    }
+
+    #[test]
+    fn two_cannot_be_proved() {
+        let (_, key) = setup();
+        let (ct, r) = Ciphertext::encrypt(&key, 2, &mut OsRng);
+        for claim in [0u8, 1] {
+            let proof = ZeroOneProof::prove(
+                &ctx,
+                &key,
+                &ct,
+                &elems(&ct),
+                Choice::from(claim),
+                &r,
+                &mut OsRng,
+            );
+            assert!(!check(&proof, &ctx, &key, &ct));
+        }
+    }
+
+    #[test]
+    fn a_tampered_response_fails() {
+        let (_, key) = setup();
+        let (ct, r) = Ciphertext::encrypt(&key, 1, &mut OsRng);
+        let mut proof = ZeroOneProof::prove(
+            &ctx,
+            &key,
+            &ct,
+            &elems(&ct),
+            Choice::from(1),
+            &r,
+            &mut OsRng,
+        );
+        proof.s1 = PubScalar(proof.s1.0 + Scalar::ONE);
+        assert!(!check(&proof, &ctx, &key, &ct));
+    }
+
+    #[test]
+    fn dleq_proves_and_catches_a_wrong_y() {
+        let x = Scalar::random(&mut OsRng);
+        let h = RistrettoPoint::random(&mut OsRng);
+        let (big_x, y) = (x * G, x * h);
+        let stmt = |t: &mut Transcript| {
+            t.point(&big_x.compress()).point(&y.compress());
+        };
+        let proof = DleqProof::prove(tag::PARTIAL_DECRYPTION, &stmt, &x, &|w| w * h, &mut OsRng);
+        assert!(proof.verify(tag::PARTIAL_DECRYPTION, &stmt, &big_x, &h, &y));
+        assert!(!proof.verify(tag::KEY_TEST, &stmt, &big_x, &h, &y));
+        let forged = y + G;
+        let stmt2 = |t: &mut Transcript| {
+            t.point(&big_x.compress()).point(&forged.compress());
+        };
+        assert!(!proof.verify(tag::PARTIAL_DECRYPTION, &stmt2, &big_x, &h, &forged));
+    }
+}
