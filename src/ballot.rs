@@ -1,1 +1,424 @@
-//! (to be written)
+//! Ballot encryption and its proofs.
+//!
+//! A ballot for a referendum with `k` options is one-hot: option `i` is
+//! `Enc_K(mᵢ; rᵢ)` with `mᵢ ∈ {0, 1}` and `Σ mᵢ = 1`. Each option carries a
+//! [`ZeroOneProof`]; the ballot carries a [`DleqProof`] that the sum of its
+//! ciphertexts encrypts exactly 1:
+//!
+//! ```text
+//! Ā = Σ Aᵢ,  B̄ = Σ Bᵢ,  R = Σ rᵢ:   log_G Ā = log_K (B̄ − G) = R
+//! sum challenge: c = H512("urne/v1/proof/sum-to-one"; fp, referendum, voter,
+//!                         G, K, A₁, B₁, …, A_k, B_k, a, b)
+//! option i challenge: H512("urne/v1/proof/zero-or-one"; fp, referendum, voter, u64(i),
+//!                          G, K, Aᵢ, Bᵢ, a0, b0, a1, b1)
+//! ```
+//! The election fingerprint `fp`, the referendum id and the voter id are in every
+//! challenge, so a ballot cannot be replayed for another voter, referendum or
+//! election: its proofs would not verify.
+
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use rand::{CryptoRng, RngCore};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::crypto::elgamal::{Ciphertext, PublicKey};
+use crate::crypto::encoding::{Elem, Transcript};
+use crate::crypto::proofs::{tag, BatchVerifier, CiphertextElems, DleqProof, HBase, ZeroOneProof};
+
+/// The most options a referendum may have (the manifest enforces it too).
+pub const MAX_OPTIONS: usize = 64;
+
+/// What binds a ballot: the election, the referendum and the voter.
+#[derive(Clone, Copy, Debug)]
+pub struct BallotContext<'a> {
+    /// The election fingerprint (32 bytes, see [`crate::keys`]).
+    pub fingerprint: &'a [u8; 32],
+    /// The referendum id.
+    pub referendum: &'a str,
+    /// The voter's id as the box records it.
+    pub voter: &'a str,
+}
+
+impl BallotContext<'_> {
+    fn absorb(&self, t: &mut Transcript) {
+        t.bytes(self.fingerprint)
+            .str(self.referendum)
+            .str(self.voter);
+    }
+}
+
+/// One option's ciphertext and its 0-or-1 proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptedOption {
+    pub a: Elem,
+    pub b: Elem,
+    pub proof: ZeroOneProof,
+}
+
+/// An encrypted ballot (`urne-ballot/1`, docs/SPEC.md "Ballot").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ballot {
+    pub options: Vec<EncryptedOption>,
+    pub sum_proof: DleqProof,
+}
+
+/// Why a ballot is not valid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BallotError {
+    #[error("the ballot has {found} options but the referendum has {expected}")]
+    WrongOptionCount { expected: usize, found: usize },
+    #[error("option {option}'s ciphertext is not a canonical group element")]
+    BadCiphertext { option: usize },
+    #[error("a proof commitment is not a canonical group element")]
+    BadCommitment,
+    #[error("the ballot's proofs do not verify")]
+    ProofFailed,
+    #[error("choice {choice} is out of range for {options} options")]
+    ChoiceOutOfRange { choice: usize, options: usize },
+}
+
+/// Encrypts a vote for option `choice` (0-based) out of `n_options`. Constant time
+/// in `choice`: every option is encrypted and proved the same way.
+pub fn encrypt<R: RngCore + CryptoRng>(
+    key: &PublicKey,
+    ctx: &BallotContext<'_>,
+    n_options: usize,
+    choice: usize,
+    rng: &mut R,
+) -> Result<Ballot, BallotError> {
+    if choice >= n_options || n_options > MAX_OPTIONS {
+        return Err(BallotError::ChoiceOutOfRange {
+            choice,
+            options: n_options,
+        });
+    }
+    let mut options = Vec::with_capacity(n_options);
+    let mut r_sum = Zeroizing::new(Scalar::ZERO);
+    let choice = choice as u64;
+    for i in 0..n_options {
+        let is_one = (i as u64).ct_eq(&choice);
+        let m = Scalar::from(is_one.unwrap_u8());
+        let r = Zeroizing::new(Scalar::random(rng));
+        let ct = Ciphertext::encrypt_with(key, &m, &r);
+        let elems = CiphertextElems {
+            a: Elem::from_point(&ct.a),
+            b: Elem::from_point(&ct.b),
+        };
+        let option_ctx = |t: &mut Transcript| {
+            ctx.absorb(t);
+            t.u64(i as u64);
+        };
+        let proof = ZeroOneProof::prove(&option_ctx, key, &ct, &elems, is_one, &r, rng);
+        *r_sum += *r;
+        options.push(EncryptedOption {
+            a: elems.a,
+            b: elems.b,
+            proof,
+        });
+    }
+    let sum_proof = {
+        let statement = sum_statement(ctx, &key.elem, &options);
+        DleqProof::prove(tag::SUM_TO_ONE, &statement, &r_sum, &|w| key.mul(w), rng)
+    };
+    Ok(Ballot { options, sum_proof })
+}
+
+fn sum_statement<'a>(
+    ctx: &'a BallotContext<'a>,
+    key: &'a Elem,
+    options: &'a [EncryptedOption],
+) -> impl Fn(&mut Transcript) + 'a {
+    move |t: &mut Transcript| {
+        ctx.absorb(t);
+        t.point(&Elem::from_point(&curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT).0)
+            .point(&key.0);
+        for o in options {
+            t.point(&o.a.0).point(&o.b.0);
+        }
+    }
+}
+
+impl Ballot {
+    /// The ballot's ciphertexts, decoded (canonical encodings only).
+    pub fn ciphertexts(&self) -> Result<Vec<Ciphertext>, BallotError> {
+        self.options
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                let a =
+                    o.a.decode()
+                        .map_err(|_| BallotError::BadCiphertext { option: i })?;
+                let b =
+                    o.b.decode()
+                        .map_err(|_| BallotError::BadCiphertext { option: i })?;
+                Ok(Ciphertext { a, b })
+            })
+            .collect()
+    }
+
+    /// Adds every equation of this ballot's proofs to `batch` and returns its
+    /// decoded ciphertexts. The caller checks the batch.
+    pub fn verify_into(
+        &self,
+        key: &Elem,
+        ctx: &BallotContext<'_>,
+        n_options: usize,
+        batch: &mut BatchVerifier,
+    ) -> Result<Vec<Ciphertext>, BallotError> {
+        if self.options.len() != n_options {
+            return Err(BallotError::WrongOptionCount {
+                expected: n_options,
+                found: self.options.len(),
+            });
+        }
+        let cts = self.ciphertexts()?;
+        for (i, (o, ct)) in self.options.iter().zip(&cts).enumerate() {
+            let option_ctx = |t: &mut Transcript| {
+                ctx.absorb(t);
+                t.u64(i as u64);
+            };
+            let elems = CiphertextElems { a: o.a, b: o.b };
+            o.proof
+                .verify_into(&option_ctx, key, &elems, &ct.a, &ct.b, batch)
+                .ok_or(BallotError::BadCommitment)?;
+        }
+        // Sum proof: s·G = a + c·ΣAᵢ and s·K = b + c·(ΣBᵢ − G); the −G term
+        // moves to G's coefficient, so no sum is computed.
+        let statement = sum_statement(ctx, key, &self.options);
+        let c = DleqProof::challenge(
+            tag::SUM_TO_ONE,
+            &statement,
+            &self.sum_proof.a,
+            &self.sum_proof.b,
+        );
+        let a_terms: RistrettoPoint = cts.iter().map(|ct| ct.a).sum();
+        let b_terms: Vec<RistrettoPoint> = cts.iter().map(|ct| ct.b).collect();
+        self.sum_proof
+            .verify_into(c, &a_terms, HBase::K, &b_terms, -Scalar::ONE, batch)
+            .ok_or(BallotError::BadCommitment)?;
+        Ok(cts)
+    }
+
+    /// Verifies this ballot on its own; returns its ciphertexts.
+    pub fn verify(
+        &self,
+        key: &Elem,
+        key_point: &RistrettoPoint,
+        ctx: &BallotContext<'_>,
+        n_options: usize,
+    ) -> Result<Vec<Ciphertext>, BallotError> {
+        let mut batch = BatchVerifier::new();
+        let cts = self.verify_into(key, ctx, n_options, &mut batch)?;
+        if batch.verify(key_point) {
+            Ok(cts)
+        } else {
+            Err(BallotError::ProofFailed)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::encoding::PubScalar;
+    use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT as G;
+    use rand::rngs::OsRng;
+    use subtle::Choice;
+
+    struct Fixture {
+        s: Scalar,
+        key: PublicKey,
+        fp: [u8; 32],
+    }
+
+    fn fixture() -> Fixture {
+        let s = Scalar::random(&mut OsRng);
+        Fixture {
+            s,
+            key: PublicKey::new(s * G),
+            fp: [9u8; 32],
+        }
+    }
+
+    fn ctx<'a>(fp: &'a [u8; 32], voter: &'a str) -> BallotContext<'a> {
+        BallotContext {
+            fingerprint: fp,
+            referendum: "sogne",
+            voter,
+        }
+    }
+
+    fn decrypt(f: &Fixture, ct: &Ciphertext) -> RistrettoPoint {
+        ct.b - f.s * ct.a
+    }
+
+    #[test]
+    fn every_choice_encrypts_verifies_and_decrypts_one_hot() {
+        let f = fixture();
+        for choice in 0..3 {
+            let c = ctx(&f.fp, "V1");
+            let ballot = encrypt(&f.key, &c, 3, choice, &mut OsRng).unwrap();
+            let cts = ballot.verify(&f.key.elem, &f.key.point, &c, 3).unwrap();
+            for (i, ct) in cts.iter().enumerate() {
+                let expect = if i == choice { G } else { G - G };
+                assert_eq!(decrypt(&f, ct), expect);
+            }
+        }
+    }
+
+    #[test]
+    fn replay_for_another_voter_referendum_or_election_is_rejected() {
+        let f = fixture();
+        let ballot = encrypt(&f.key, &ctx(&f.fp, "V1"), 3, 1, &mut OsRng).unwrap();
+        let other_voter = ctx(&f.fp, "V2");
+        assert_eq!(
+            ballot.verify(&f.key.elem, &f.key.point, &other_voter, 3),
+            Err(BallotError::ProofFailed)
+        );
+        let other_ref = BallotContext {
+            referendum: "songdalen",
+            ..ctx(&f.fp, "V1")
+        };
+        assert_eq!(
+            ballot.verify(&f.key.elem, &f.key.point, &other_ref, 3),
+            Err(BallotError::ProofFailed)
+        );
+        let fp2 = [8u8; 32];
+        assert_eq!(
+            ballot.verify(&f.key.elem, &f.key.point, &ctx(&fp2, "V1"), 3),
+            Err(BallotError::ProofFailed)
+        );
+    }
+
+    /// Builds a ballot with arbitrary plaintexts and honest-looking proofs: the
+    /// prover claims each mᵢ is 0 or 1 and the sum is 1, which must fail to verify
+    /// when it is not true.
+    fn forged(f: &Fixture, c: &BallotContext<'_>, ms: &[u64]) -> Ballot {
+        let mut options = Vec::new();
+        let mut r_sum = Scalar::ZERO;
+        for (i, &m) in ms.iter().enumerate() {
+            let r = Scalar::random(&mut OsRng);
+            let ct = Ciphertext::encrypt_with(&f.key, &Scalar::from(m), &r);
+            let elems = CiphertextElems {
+                a: Elem::from_point(&ct.a),
+                b: Elem::from_point(&ct.b),
+            };
+            let oc = |t: &mut Transcript| {
+                c.absorb(t);
+                t.u64(i as u64);
+            };
+            let claim = Choice::from(u8::from(m != 0));
+            let proof = ZeroOneProof::prove(&oc, &f.key, &ct, &elems, claim, &r, &mut OsRng);
+            r_sum += r;
+            options.push(EncryptedOption {
+                a: elems.a,
+                b: elems.b,
+                proof,
+            });
+        }
+        let sum_proof = {
+            let st = sum_statement(c, &f.key.elem, &options);
+            DleqProof::prove(tag::SUM_TO_ONE, &st, &r_sum, &|w| f.key.mul(w), &mut OsRng)
+        };
+        Ballot { options, sum_proof }
+    }
+
+    #[test]
+    fn a_ballot_encrypting_two_is_rejected() {
+        let f = fixture();
+        let c = ctx(&f.fp, "V1");
+        let b = forged(&f, &c, &[2, 0, 0]);
+        assert_eq!(
+            b.verify(&f.key.elem, &f.key.point, &c, 3),
+            Err(BallotError::ProofFailed)
+        );
+    }
+
+    #[test]
+    fn two_options_at_once_or_none_are_rejected() {
+        let f = fixture();
+        let c = ctx(&f.fp, "V1");
+        for ms in [[1u64, 1, 0], [0, 0, 0]] {
+            let b = forged(&f, &c, &ms);
+            assert_eq!(
+                b.verify(&f.key.elem, &f.key.point, &c, 3),
+                Err(BallotError::ProofFailed),
+                "{ms:?}"
+            );
+        }
+        // The forger's construction itself is sound: an honest one-hot passes.
+        let ok = forged(&f, &c, &[0, 1, 0]);
+        assert!(ok.verify(&f.key.elem, &f.key.point, &c, 3).is_ok());
+    }
+
+    #[test]
+    fn tampering_with_any_proof_scalar_or_ciphertext_is_rejected() {
+        let f = fixture();
+        let c = ctx(&f.fp, "V1");
+        let ballot = encrypt(&f.key, &c, 3, 2, &mut OsRng).unwrap();
+        let bump = |s: &mut PubScalar| s.0 += Scalar::ONE;
+        let mut cases: Vec<Ballot> = Vec::new();
+        for i in 0..3 {
+            let mut b = ballot.clone();
+            bump(&mut b.options[i].proof.c0);
+            cases.push(b);
+            let mut b = ballot.clone();
+            bump(&mut b.options[i].proof.s0);
+            cases.push(b);
+            let mut b = ballot.clone();
+            bump(&mut b.options[i].proof.s1);
+            cases.push(b);
+            let mut b = ballot.clone();
+            b.options[i].b = Elem::from_point(&(ballot.options[i].b.decode().unwrap() + G));
+            cases.push(b);
+        }
+        let mut b = ballot.clone();
+        bump(&mut b.sum_proof.s);
+        cases.push(b);
+        let mut b = ballot.clone();
+        b.options.swap(0, 2);
+        cases.push(b);
+        for (n, b) in cases.iter().enumerate() {
+            assert_eq!(
+                b.verify(&f.key.elem, &f.key.point, &c, 3),
+                Err(BallotError::ProofFailed),
+                "case {n}"
+            );
+        }
+    }
+
+    #[test]
+    fn wrong_option_count_and_bad_encodings_are_named() {
+        let f = fixture();
+        let c = ctx(&f.fp, "V1");
+        let ballot = encrypt(&f.key, &c, 3, 0, &mut OsRng).unwrap();
+        assert_eq!(
+            ballot.verify(&f.key.elem, &f.key.point, &c, 2),
+            Err(BallotError::WrongOptionCount {
+                expected: 2,
+                found: 3
+            })
+        );
+        let mut b = ballot.clone();
+        b.options[1].a = Elem(curve25519_dalek::ristretto::CompressedRistretto([0xff; 32]));
+        assert_eq!(
+            b.verify(&f.key.elem, &f.key.point, &c, 3),
+            Err(BallotError::BadCiphertext { option: 1 })
+        );
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let f = fixture();
+        let c = ctx(&f.fp, "V1");
+        let ballot = encrypt(&f.key, &c, 3, 0, &mut OsRng).unwrap();
+        let text = serde_json::to_string(&ballot).unwrap();
+        let back: Ballot = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, ballot);
+        assert!(back.verify(&f.key.elem, &f.key.point, &c, 3).is_ok());
+    }
+}

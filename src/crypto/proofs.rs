@@ -268,7 +268,14 @@ impl DleqProof {
         let mut batch = BatchVerifier::new();
         let c = Self::challenge(tag, statement, &self.a, &self.b);
         if self
-            .verify_into(c, x, HBase::Point(*h), std::slice::from_ref(y), &mut batch)
+            .verify_into(
+                c,
+                x,
+                HBase::Point(*h),
+                std::slice::from_ref(y),
+                Scalar::ZERO,
+                &mut batch,
+            )
             .is_none()
         {
             return false;
@@ -277,15 +284,16 @@ impl DleqProof {
         batch.verify(&G)
     }
 
-    /// Adds `s·G − a − c·X = 0` and `s·H − b − c·ΣYᵢ = 0` to the batch. `Y` may be
-    /// given as a sum of points (so a ballot's sum need not be computed), and `H`
-    /// may be the batch's `K` or `G` shifted terms handled by the caller.
+    /// Adds `s·G − a − c·X = 0` and `s·H − b − c·Y = 0` to the batch, where
+    /// `Y = Σ y_terms + y_g·G`: a ballot's sum `ΣBᵢ − G` is passed as its terms
+    /// and `y_g = −1`, so it need not be computed. `H` may be the batch's `K`.
     pub fn verify_into(
         &self,
         c: Scalar,
         x: &RistrettoPoint,
         h: HBase,
         y_terms: &[RistrettoPoint],
+        y_g: Scalar,
         batch: &mut BatchVerifier,
     ) -> Option<()> {
         let s = self.s.0;
@@ -301,6 +309,7 @@ impl DleqProof {
         for y in y_terms {
             batch.add(-(z2 * c), *y);
         }
+        batch.add_g(-(z2 * c * y_g));
         Some(())
     }
 }
