@@ -1,1 +1,844 @@
-//! (to be written)
+//! The append-only, hash-chained, sealed ballot box (`urne-box/1`).
+//!
+//! A box is one JSON Lines file: a header line, one line per cast ballot, and —
+//! once closed — a seal line signed with the box's Ed25519 key. Each line after
+//! the header carries `seq` (its line index, header = 0) and `prev`, the hash of
+//! the line before it:
+//!
+//! ```text
+//! line_hash(L) = H256("urne/v1/box-record"; bytes of L without its "\n")
+//! ballot line n:  prev = line_hash(line n − 1)
+//! seal:  prev = head = line_hash(last ballot line, or the header if none)
+//!        signature = Ed25519(box_key, H256("urne/v1/box-seal"; fp, box_key,
+//!                                           u64(ballots), head, closed_at))
+//! ```
+//! States: **open** (header, ballots) → **closed** (sealed; takes no more
+//! ballots). Unlocking reads a closed box only. docs/boxes.md draws it.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use ring::signature::{self, Ed25519KeyPair, KeyPair};
+use serde::{Deserialize, Serialize};
+
+use crate::ballot::Ballot;
+use crate::crypto::encoding::{from_b64, to_b64, Digest32, Transcript};
+use crate::error::Explain;
+
+/// The format tag of a ballot box.
+pub const BOX_FORMAT: &str = "urne-box/1";
+/// The `kind` of a sealed box signing key.
+pub const BOX_KEY_KIND: &str = "box-signing-key";
+
+/// Which kind of line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordKind {
+    Header,
+    Ballot,
+    Seal,
+}
+
+/// The first line of a box.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoxHeader {
+    pub record: RecordKind,
+    pub format: String,
+    pub event: String,
+    /// The election fingerprint the box's ballots are bound to.
+    pub fingerprint: Digest32,
+    /// The box's Ed25519 public key (32 bytes, base64).
+    pub box_key: String,
+    pub created_at: String,
+}
+
+/// A cast ballot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BallotRecord {
+    pub record: RecordKind,
+    pub seq: u64,
+    pub prev: Digest32,
+    pub voter: String,
+    pub referendum: String,
+    /// RFC 3339 time of casting.
+    pub cast_at: String,
+    pub ballot: Ballot,
+}
+
+/// The seal that closes a box.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SealRecord {
+    pub record: RecordKind,
+    pub seq: u64,
+    pub prev: Digest32,
+    /// Number of ballot lines.
+    pub ballots: u64,
+    pub closed_at: String,
+    /// Ed25519 signature (64 bytes, base64).
+    pub signature: String,
+}
+
+/// A line after the header.
+#[derive(Clone, Debug)]
+pub enum Line {
+    Ballot(Box<BallotRecord>),
+    Seal(SealRecord),
+}
+
+/// What is wrong with a box.
+#[derive(Debug, thiserror::Error)]
+pub enum BoxError {
+    #[error("{file}: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file}, line {line}: not a valid box record ({detail})")]
+    Malformed {
+        file: String,
+        line: u64,
+        detail: String,
+    },
+    #[error("{file}, line {line}: the hash chain is broken (the record does not follow the line before it)")]
+    ChainBroken { file: String, line: u64 },
+    #[error("{file}, line {line}: record number {found} where {expected} was expected (a record was dropped, duplicated or reordered)")]
+    Sequence {
+        file: String,
+        line: u64,
+        expected: u64,
+        found: u64,
+    },
+    #[error("{file}: the ballot box was never closed (no seal)")]
+    NotSealed { file: String },
+    #[error("{file}: the ballot box is closed; it takes no more ballots")]
+    AlreadySealed { file: String },
+    #[error("{file}, line {line}: there is a record after the seal")]
+    AfterSeal { file: String, line: u64 },
+    #[error("{file}: the seal does not match the box: {rule}")]
+    SealMismatch { file: String, rule: String },
+    #[error("{file}: the seal's signature does not verify with the box key")]
+    SealSignature { file: String },
+    #[error("{file}: the box belongs to another election (fingerprint {found})")]
+    OtherElection { file: String, found: String },
+    #[error("{file}: the box is empty (no header line)")]
+    Empty { file: String },
+    #[error("{file}: a box already exists there")]
+    Exists { file: String },
+    #[error("the box signing key is not a valid Ed25519 key")]
+    BadKey,
+}
+
+impl Explain for BoxError {
+    fn code(&self) -> &'static str {
+        match self {
+            BoxError::Io { .. } => "E-BOX-IO",
+            BoxError::Malformed { .. } => "E-BOX-MALFORMED",
+            BoxError::ChainBroken { .. } => "E-BOX-CHAIN",
+            BoxError::Sequence { .. } => "E-BOX-SEQUENCE",
+            BoxError::NotSealed { .. } => "E-BOX-NOT-SEALED",
+            BoxError::AlreadySealed { .. } => "E-BOX-SEALED",
+            BoxError::AfterSeal { .. } => "E-BOX-AFTER-SEAL",
+            BoxError::SealMismatch { .. } => "E-BOX-SEAL-MISMATCH",
+            BoxError::SealSignature { .. } => "E-BOX-SEAL-SIGNATURE",
+            BoxError::OtherElection { .. } => "E-BOX-OTHER-ELECTION",
+            BoxError::Empty { .. } => "E-BOX-EMPTY",
+            BoxError::Exists { .. } => "E-FILE-EXISTS",
+            BoxError::BadKey => "E-BOX-KEY",
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            BoxError::NotSealed { .. } => "close the box with `urne box close` first".into(),
+            BoxError::ChainBroken { .. } | BoxError::Sequence { .. } | BoxError::SealMismatch { .. } | BoxError::SealSignature { .. } => {
+                "the box has been altered since it was written; use the authority's sealed copy and report this".into()
+            }
+            BoxError::Exists { .. } => "choose another path, or pass --force to start a new box".into(),
+            _ => return None,
+        })
+    }
+}
+
+/// `line_hash(L)`.
+pub fn line_hash(line: &[u8]) -> Digest32 {
+    let mut t = Transcript::sha256("urne/v1/box-record");
+    t.bytes(line);
+    Digest32(t.finish32())
+}
+
+/// The message the seal signs.
+pub fn seal_message(
+    header: &BoxHeader,
+    ballots: u64,
+    head: &Digest32,
+    closed_at: &str,
+) -> [u8; 32] {
+    let mut t = Transcript::sha256("urne/v1/box-seal");
+    t.bytes(&header.fingerprint.0)
+        .bytes(&from_b64(&header.box_key).unwrap_or_default())
+        .u64(ballots)
+        .bytes(&head.0)
+        .str(closed_at);
+    t.finish32()
+}
+
+/// Parses one line after the header.
+pub fn parse_line(line: &[u8], file: &str, line_no: u64) -> Result<Line, BoxError> {
+    match serde_json::from_slice::<BallotRecord>(line) {
+        Ok(r) if r.record == RecordKind::Ballot => Ok(Line::Ballot(Box::new(r))),
+        Ok(_) => Err(BoxError::Malformed {
+            file: file.into(),
+            line: line_no,
+            detail: "a ballot record must have \"record\": \"ballot\"".into(),
+        }),
+        Err(ballot_err) => match serde_json::from_slice::<SealRecord>(line) {
+            Ok(s) if s.record == RecordKind::Seal => Ok(Line::Seal(s)),
+            _ => Err(BoxError::Malformed {
+                file: file.into(),
+                line: line_no,
+                detail: ballot_err.to_string(),
+            }),
+        },
+    }
+}
+
+/// Checks the chain links in order.
+#[derive(Clone, Debug)]
+pub struct ChainChecker {
+    file: String,
+    /// Hash of the last line checked.
+    pub head: Digest32,
+    /// The `seq` the next line must have.
+    pub next_seq: u64,
+}
+
+impl ChainChecker {
+    /// Starts after the header line.
+    pub fn new(file: &str, header_line: &[u8]) -> Self {
+        ChainChecker {
+            file: file.into(),
+            head: line_hash(header_line),
+            next_seq: 1,
+        }
+    }
+
+    /// Checks one line's `seq` and `prev`, then advances to its hash.
+    pub fn step(
+        &mut self,
+        line_no: u64,
+        seq: u64,
+        prev: &Digest32,
+        hash: Digest32,
+    ) -> Result<(), BoxError> {
+        if seq != self.next_seq {
+            return Err(BoxError::Sequence {
+                file: self.file.clone(),
+                line: line_no,
+                expected: self.next_seq,
+                found: seq,
+            });
+        }
+        if *prev != self.head {
+            return Err(BoxError::ChainBroken {
+                file: self.file.clone(),
+                line: line_no,
+            });
+        }
+        self.head = hash;
+        self.next_seq += 1;
+        Ok(())
+    }
+}
+
+/// Checks a seal against the chain it closes and the header's key.
+pub fn check_seal(
+    file: &str,
+    header: &BoxHeader,
+    seal: &SealRecord,
+    ballots: u64,
+    head: &Digest32,
+) -> Result<(), BoxError> {
+    let mismatch = |rule: String| BoxError::SealMismatch {
+        file: file.into(),
+        rule,
+    };
+    if seal.ballots != ballots {
+        return Err(mismatch(format!(
+            "it counts {} ballots but the box holds {ballots}",
+            seal.ballots
+        )));
+    }
+    if seal.prev != *head {
+        return Err(mismatch(
+            "its head hash is not the last record's hash".into(),
+        ));
+    }
+    let msg = seal_message(header, ballots, head, &seal.closed_at);
+    let key =
+        from_b64(&header.box_key).map_err(|_| BoxError::SealSignature { file: file.into() })?;
+    let sig =
+        from_b64(&seal.signature).map_err(|_| BoxError::SealSignature { file: file.into() })?;
+    signature::UnparsedPublicKey::new(&signature::ED25519, key)
+        .verify(&msg, &sig)
+        .map_err(|_| BoxError::SealSignature { file: file.into() })
+}
+
+/// Reads a box's lines with their numbers (1-based, header = line 1), in chunks,
+/// so a box of any size is read with flat memory.
+pub struct LineReader {
+    file: String,
+    reader: BufReader<File>,
+    line_no: u64,
+}
+
+/// One raw line.
+pub struct RawLine {
+    pub line_no: u64,
+    pub bytes: Vec<u8>,
+}
+
+impl LineReader {
+    /// Opens a box file.
+    pub fn open(path: &Path) -> Result<Self, BoxError> {
+        let f = File::open(path).map_err(|e| BoxError::Io {
+            file: path.display().to_string(),
+            source: e,
+        })?;
+        Ok(LineReader {
+            file: path.display().to_string(),
+            reader: BufReader::with_capacity(1 << 20, f),
+            line_no: 0,
+        })
+    }
+
+    /// The next line without its terminator, or `None` at the end.
+    pub fn next_line(&mut self) -> Result<Option<RawLine>, BoxError> {
+        let mut buf = Vec::with_capacity(2048);
+        let n = self
+            .reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| BoxError::Io {
+                file: self.file.clone(),
+                source: e,
+            })?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line_no += 1;
+        if buf.last() == Some(&b'\n') {
+            buf.pop();
+        } else {
+            return Err(BoxError::Malformed {
+                file: self.file.clone(),
+                line: self.line_no,
+                detail: "the last line is not terminated (the box was cut short)".into(),
+            });
+        }
+        Ok(Some(RawLine {
+            line_no: self.line_no,
+            bytes: buf,
+        }))
+    }
+
+    /// Up to `max` lines.
+    pub fn next_chunk(&mut self, max: usize) -> Result<Vec<RawLine>, BoxError> {
+        let mut out = Vec::with_capacity(max);
+        while out.len() < max {
+            match self.next_line()? {
+                Some(l) => out.push(l),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// The file name used in errors.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+}
+
+/// Reads and parses the header line.
+pub fn read_header(reader: &mut LineReader) -> Result<(BoxHeader, Vec<u8>), BoxError> {
+    let file = reader.file().to_string();
+    let line = reader
+        .next_line()?
+        .ok_or(BoxError::Empty { file: file.clone() })?;
+    let header: BoxHeader =
+        serde_json::from_slice(&line.bytes).map_err(|e| BoxError::Malformed {
+            file: file.clone(),
+            line: 1,
+            detail: e.to_string(),
+        })?;
+    if header.record != RecordKind::Header || header.format != BOX_FORMAT {
+        return Err(BoxError::Malformed {
+            file,
+            line: 1,
+            detail: format!("the first line must be a {BOX_FORMAT} header"),
+        });
+    }
+    Ok((header, line.bytes))
+}
+
+/// The state of a box after a full structural scan (chain and seal, no proofs).
+#[derive(Clone, Debug)]
+pub struct BoxState {
+    pub header: BoxHeader,
+    pub ballots: u64,
+    pub head: Digest32,
+    pub seal: Option<SealRecord>,
+}
+
+/// Scans a whole box: header, chain, and the seal if there is one. Does not
+/// check ballots' proofs.
+pub fn scan(path: &Path) -> Result<BoxState, BoxError> {
+    let mut reader = LineReader::open(path)?;
+    let file = reader.file().to_string();
+    let (header, header_line) = read_header(&mut reader)?;
+    let mut chain = ChainChecker::new(&file, &header_line);
+    let mut ballots = 0u64;
+    let mut seal: Option<SealRecord> = None;
+    while let Some(line) = reader.next_line()? {
+        if seal.is_some() {
+            return Err(BoxError::AfterSeal {
+                file,
+                line: line.line_no,
+            });
+        }
+        let hash = line_hash(&line.bytes);
+        match parse_line(&line.bytes, &file, line.line_no)? {
+            Line::Ballot(r) => {
+                chain.step(line.line_no, r.seq, &r.prev, hash)?;
+                ballots += 1;
+            }
+            Line::Seal(s) => {
+                let head = chain.head;
+                chain.step(line.line_no, s.seq, &s.prev, hash)?;
+                check_seal(&file, &header, &s, ballots, &head)?;
+                chain.head = head;
+                seal = Some(s);
+            }
+        }
+    }
+    Ok(BoxState {
+        header,
+        ballots,
+        head: chain.head,
+        seal,
+    })
+}
+
+/// The box's signing key pair, opened from its sealed file.
+pub struct BoxSigningKey(Ed25519KeyPair);
+
+impl BoxSigningKey {
+    /// Makes a new key; returns it with its PKCS#8 bytes (to be sealed at once).
+    pub fn generate() -> Result<(Self, zeroize::Zeroizing<Vec<u8>>), BoxError> {
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| BoxError::BadKey)?;
+        let bytes = zeroize::Zeroizing::new(pkcs8.as_ref().to_vec());
+        Ok((Self::from_pkcs8(&bytes)?, bytes))
+    }
+
+    /// Reads a PKCS#8 key.
+    pub fn from_pkcs8(bytes: &[u8]) -> Result<Self, BoxError> {
+        Ed25519KeyPair::from_pkcs8(bytes)
+            .map(BoxSigningKey)
+            .map_err(|_| BoxError::BadKey)
+    }
+
+    /// The public key in base64.
+    pub fn public_b64(&self) -> String {
+        to_b64(self.0.public_key().as_ref())
+    }
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> BoxError + '_ {
+    move |e| BoxError::Io {
+        file: path.display().to_string(),
+        source: e,
+    }
+}
+
+fn json_line<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serializing these plain structs cannot fail.
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// Writes a new box with its header. Refuses to replace an existing file unless
+/// `force`.
+pub fn init(path: &Path, header: &BoxHeader, force: bool) -> Result<(), BoxError> {
+    if path.exists() && !force {
+        return Err(BoxError::Exists {
+            file: path.display().to_string(),
+        });
+    }
+    let mut line = json_line(header);
+    line.push(b'\n');
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(io_err(path))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err(path))?;
+    tmp.write_all(&line).map_err(io_err(path))?;
+    tmp.as_file().sync_all().map_err(io_err(path))?;
+    tmp.persist(path).map_err(|e| io_err(path)(e.error))?;
+    Ok(())
+}
+
+/// Appends lines to an open box after checking the whole chain. Each line is
+/// written with one `write` on a file opened for appending and synced before
+/// returning.
+pub struct Appender {
+    path: PathBuf,
+    state: BoxState,
+}
+
+impl Appender {
+    /// Scans the box and refuses if it is sealed.
+    pub fn open(path: &Path) -> Result<Self, BoxError> {
+        let state = scan(path)?;
+        if state.seal.is_some() {
+            return Err(BoxError::AlreadySealed {
+                file: path.display().to_string(),
+            });
+        }
+        Ok(Appender {
+            path: path.to_path_buf(),
+            state,
+        })
+    }
+
+    /// The box's header.
+    pub fn header(&self) -> &BoxHeader {
+        &self.state.header
+    }
+
+    /// The number of ballots so far.
+    pub fn ballots(&self) -> u64 {
+        self.state.ballots
+    }
+
+    fn append_line(&mut self, line: &[u8]) -> Result<(), BoxError> {
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(&self.path)
+            .map_err(io_err(&self.path))?;
+        let mut buf = Vec::with_capacity(line.len() + 1);
+        buf.extend_from_slice(line);
+        buf.push(b'\n');
+        f.write_all(&buf).map_err(io_err(&self.path))?;
+        f.sync_data().map_err(io_err(&self.path))?;
+        Ok(())
+    }
+
+    /// Appends a ballot (already checked by the caller); returns its line hash.
+    pub fn cast(
+        &mut self,
+        voter: &str,
+        referendum: &str,
+        cast_at: &str,
+        ballot: Ballot,
+    ) -> Result<Digest32, BoxError> {
+        let rec = BallotRecord {
+            record: RecordKind::Ballot,
+            seq: self.state.ballots + 1,
+            prev: self.state.head,
+            voter: voter.into(),
+            referendum: referendum.into(),
+            cast_at: cast_at.into(),
+            ballot,
+        };
+        let line = json_line(&rec);
+        self.append_line(&line)?;
+        self.state.ballots += 1;
+        self.state.head = line_hash(&line);
+        Ok(self.state.head)
+    }
+
+    /// Closes the box with a signed seal.
+    pub fn close(mut self, key: &BoxSigningKey, closed_at: &str) -> Result<SealRecord, BoxError> {
+        if key.public_b64() != self.state.header.box_key {
+            return Err(BoxError::SealMismatch {
+                file: self.path.display().to_string(),
+                rule: "the signing key is not this box's key".into(),
+            });
+        }
+        let msg = seal_message(
+            &self.state.header,
+            self.state.ballots,
+            &self.state.head,
+            closed_at,
+        );
+        let seal = SealRecord {
+            record: RecordKind::Seal,
+            seq: self.state.ballots + 1,
+            prev: self.state.head,
+            ballots: self.state.ballots,
+            closed_at: closed_at.into(),
+            signature: to_b64(key.0.sign(&msg).as_ref()),
+        };
+        let line = json_line(&seal);
+        self.append_line(&line)?;
+        Ok(seal)
+    }
+}
+
+/// Writes a whole box in one go (the simulator's path): header, ballots in
+/// order, seal; streamed through a buffered temporary file, synced, renamed.
+pub struct BulkWriter {
+    path: PathBuf,
+    tmp: std::io::BufWriter<tempfile::NamedTempFile>,
+    header: BoxHeader,
+    ballots: u64,
+    head: Digest32,
+}
+
+impl BulkWriter {
+    /// Starts a box at `path` (refused if it exists and not `force`).
+    pub fn create(path: &Path, header: BoxHeader, force: bool) -> Result<Self, BoxError> {
+        if path.exists() && !force {
+            return Err(BoxError::Exists {
+                file: path.display().to_string(),
+            });
+        }
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(io_err(path))?;
+        let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err(path))?;
+        let mut w = BulkWriter {
+            path: path.to_path_buf(),
+            tmp: std::io::BufWriter::with_capacity(1 << 20, tmp),
+            head: Digest32::default(),
+            ballots: 0,
+            header,
+        };
+        let line = json_line(&w.header);
+        w.write_line(&line)?;
+        w.head = line_hash(&line);
+        Ok(w)
+    }
+
+    fn write_line(&mut self, line: &[u8]) -> Result<(), BoxError> {
+        let path = self.path.clone();
+        self.tmp.write_all(line).map_err(io_err(&path))?;
+        self.tmp.write_all(b"\n").map_err(io_err(&path))
+    }
+
+    /// Appends a ballot record as given (the simulator may write bad ones on
+    /// purpose); `seq` and `prev` are filled in.
+    pub fn push(&mut self, mut rec: BallotRecord) -> Result<(), BoxError> {
+        rec.seq = self.ballots + 1;
+        rec.prev = self.head;
+        let line = json_line(&rec);
+        self.write_line(&line)?;
+        self.ballots += 1;
+        self.head = line_hash(&line);
+        Ok(())
+    }
+
+    /// Appends an already serialized ballot line whose `seq` and `prev` the
+    /// caller set from [`Self::next_seq_prev`].
+    pub fn push_line(&mut self, line: &[u8]) -> Result<(), BoxError> {
+        self.write_line(line)?;
+        self.ballots += 1;
+        self.head = line_hash(line);
+        Ok(())
+    }
+
+    /// The `seq` and `prev` the next ballot line must carry.
+    pub fn next_seq_prev(&self) -> (u64, Digest32) {
+        (self.ballots + 1, self.head)
+    }
+
+    /// Seals, syncs and renames into place.
+    pub fn seal(mut self, key: &BoxSigningKey, closed_at: &str) -> Result<(), BoxError> {
+        let msg = seal_message(&self.header, self.ballots, &self.head, closed_at);
+        let seal = SealRecord {
+            record: RecordKind::Seal,
+            seq: self.ballots + 1,
+            prev: self.head,
+            ballots: self.ballots,
+            closed_at: closed_at.into(),
+            signature: to_b64(key.0.sign(&msg).as_ref()),
+        };
+        let line = json_line(&seal);
+        self.write_line(&line)?;
+        let path = self.path.clone();
+        let tmp = self
+            .tmp
+            .into_inner()
+            .map_err(|e| io_err(&path)(e.into_error()))?;
+        tmp.as_file().sync_all().map_err(io_err(&path))?;
+        tmp.persist(&path).map_err(|e| io_err(&path)(e.error))?;
+        Ok(())
+    }
+}
+
+/// Reads a whole small file into a string, naming it on error.
+pub fn read_text(path: &Path) -> Result<String, BoxError> {
+    let mut s = String::new();
+    File::open(path)
+        .and_then(|mut f| f.read_to_string(&mut s))
+        .map_err(io_err(path))?;
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(key: &BoxSigningKey) -> BoxHeader {
+        BoxHeader {
+            record: RecordKind::Header,
+            format: BOX_FORMAT.into(),
+            event: "e".into(),
+            fingerprint: Digest32([3; 32]),
+            box_key: key.public_b64(),
+            created_at: "2027-01-01T00:00:00Z".into(),
+        }
+    }
+
+    fn dummy_ballot() -> Ballot {
+        use crate::crypto::encoding::{Elem, PubScalar};
+        use crate::crypto::proofs::DleqProof;
+        use curve25519_dalek::scalar::Scalar;
+        let e = Elem::from_point(&curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT);
+        Ballot {
+            options: vec![],
+            sum_proof: DleqProof {
+                a: e,
+                b: e,
+                s: PubScalar(Scalar::ONE),
+            },
+        }
+    }
+
+    fn small_box(dir: &Path, n: usize) -> (PathBuf, BoxSigningKey) {
+        let (key, _) = BoxSigningKey::generate().unwrap();
+        let path = dir.join("box.jsonl");
+        init(&path, &header(&key), false).unwrap();
+        let mut app = Appender::open(&path).unwrap();
+        for i in 0..n {
+            app.cast(
+                &format!("V{i}"),
+                "r",
+                "2027-01-22T10:00:00Z",
+                dummy_ballot(),
+            )
+            .unwrap();
+        }
+        app.close(&key, "2027-02-02T21:00:00Z").unwrap();
+        (path, key)
+    }
+
+    fn lines(path: &Path) -> Vec<String> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
+    fn write(path: &Path, lines: &[String]) {
+        std::fs::write(path, lines.join("\n") + "\n").unwrap();
+    }
+
+    #[test]
+    fn a_closed_box_scans_and_takes_no_more_ballots() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = small_box(dir.path(), 3);
+        let st = scan(&path).unwrap();
+        assert_eq!(st.ballots, 3);
+        assert!(st.seal.is_some());
+        assert!(matches!(
+            Appender::open(&path),
+            Err(BoxError::AlreadySealed { .. })
+        ));
+    }
+
+    #[test]
+    fn init_refuses_an_existing_box() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, key) = small_box(dir.path(), 1);
+        assert!(matches!(
+            init(&path, &header(&key), false),
+            Err(BoxError::Exists { .. })
+        ));
+    }
+
+    #[test]
+    fn a_tampered_record_breaks_the_chain_at_the_next_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = small_box(dir.path(), 3);
+        let mut l = lines(&path);
+        l[2] = l[2].replace("\"V1\"", "\"V9\"");
+        write(&path, &l);
+        match scan(&path) {
+            Err(BoxError::ChainBroken { line, .. }) => assert_eq!(line, 4),
+            other => panic!("expected a broken chain, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reordered_or_dropped_records_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = small_box(dir.path(), 3);
+        let orig = lines(&path);
+        let mut l = orig.clone();
+        l.swap(1, 2);
+        write(&path, &l);
+        assert!(matches!(
+            scan(&path),
+            Err(BoxError::Sequence {
+                line: 2,
+                expected: 1,
+                found: 2,
+                ..
+            })
+        ));
+        let mut l = orig.clone();
+        l.remove(2);
+        write(&path, &l);
+        assert!(matches!(
+            scan(&path),
+            Err(BoxError::Sequence { line: 3, .. })
+        ));
+    }
+
+    #[test]
+    fn a_box_never_closed_has_no_seal_and_a_forged_seal_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = small_box(dir.path(), 2);
+        let mut l = lines(&path);
+        let seal = l.pop().unwrap();
+        write(&path, &l);
+        assert!(scan(&path).unwrap().seal.is_none());
+        // Another key's seal over the same chain.
+        let (other, _) = BoxSigningKey::generate().unwrap();
+        let mut app = Appender::open(&path).unwrap();
+        app.state.header.box_key = other.public_b64();
+        app.close(&other, "2027-02-02T21:00:00Z").unwrap();
+        assert!(matches!(scan(&path), Err(BoxError::SealSignature { .. })));
+        assert!(seal.contains("\"seal\""));
+    }
+
+    #[test]
+    fn a_truncated_box_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = small_box(dir.path(), 2);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, &text[..text.len() - 10]).unwrap();
+        assert!(matches!(
+            scan(&path),
+            Err(BoxError::Malformed { line: 4, .. })
+        ));
+    }
+}
