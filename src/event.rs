@@ -1,1 +1,618 @@
-//! (to be written)
+//! The event: its manifest (`urne-manifest/1`, TOML, edited by people) and its
+//! electoral roll (`urne-roll/1`, CSV).
+//!
+//! Norwegian terms, once: *manntall* = roll, *avkryssing i manntallet* = roll
+//! mark, *folkeavstemning* = referendum, *valgstyret* = the electoral board.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::crypto::shamir::MAX_KEYHOLDERS;
+use crate::error::Explain;
+use crate::fsio::{self, FsError};
+
+/// The manifest's format tag.
+pub const MANIFEST_FORMAT: &str = "urne-manifest/1";
+
+/// What to do with a voter's second e-vote (DESIGN.md, "Counting rules").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvotePolicy {
+    /// "You can vote only once": later e-votes are rejected
+    /// (`already_voted_electronically`).
+    Single,
+    /// Re-voting against coercion: the last valid e-vote counts; earlier ones
+    /// are superseded.
+    LastCounts,
+}
+
+impl EvotePolicy {
+    /// The name used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvotePolicy::Single => "single",
+            EvotePolicy::LastCounts => "last_counts",
+        }
+    }
+}
+
+/// One referendum of the event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Referendum {
+    /// `[a-z0-9-]`, 1 to 64 characters.
+    pub id: String,
+    /// The area (municipality) it is held in.
+    pub area: String,
+    pub question: String,
+    /// The options in ballot order; 2 to 64, distinct, non-empty.
+    pub options: Vec<String>,
+    /// Informative; the roll is the truth.
+    #[serde(default)]
+    pub entitled: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    format: String,
+    event: String,
+    title: String,
+    authority: String,
+    #[serde(default)]
+    is_test: bool,
+    voting_opens: String,
+    voting_closes: String,
+    postal_deadline: String,
+    evote_policy: EvotePolicy,
+    threshold: u32,
+    keyholders: Vec<String>,
+    #[serde(default)]
+    leadership: Vec<String>,
+    referendum: Vec<Referendum>,
+}
+
+/// A checked event manifest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Manifest {
+    pub event: String,
+    pub title: String,
+    /// Who publishes: the source named on results.
+    pub authority: String,
+    pub is_test: bool,
+    /// E-voting opens (inclusive).
+    pub voting_opens: OffsetDateTime,
+    /// E-voting closes (exclusive).
+    pub voting_closes: OffsetDateTime,
+    /// Postal envelopes received after this are late.
+    pub postal_deadline: OffsetDateTime,
+    pub evote_policy: EvotePolicy,
+    pub threshold: u32,
+    /// Keyholder names; keyholder `i` is at position `i − 1`.
+    pub keyholders: Vec<String>,
+    /// The leadership group who sign protocols.
+    pub leadership: Vec<String>,
+    referendums: Vec<Referendum>,
+}
+
+/// What is wrong with the manifest or the roll.
+#[derive(Debug, thiserror::Error)]
+pub enum EventError {
+    #[error(transparent)]
+    File(#[from] FsError),
+    #[error("{file}: {detail}")]
+    ManifestSyntax { file: String, detail: String },
+    #[error("{file}: {rule}")]
+    ManifestRule { file: String, rule: String },
+    #[error("{file}, line {line}: {detail}")]
+    RollSyntax {
+        file: String,
+        line: u64,
+        detail: String,
+    },
+    #[error("{file}, line {line}: referendum {referendum:?} is not in the manifest")]
+    RollUnknownReferendum {
+        file: String,
+        line: u64,
+        referendum: String,
+    },
+    #[error("{file}, line {line}: voter id {voter:?} is not allowed ({rule})")]
+    RollBadVoter {
+        file: String,
+        line: u64,
+        voter: String,
+        rule: String,
+    },
+    #[error(
+        "{file}, line {line}: voter {voter} is already on the roll for {referendum} (line {first})"
+    )]
+    RollDuplicate {
+        file: String,
+        line: u64,
+        first: u64,
+        voter: String,
+        referendum: String,
+    },
+}
+
+impl Explain for EventError {
+    fn code(&self) -> &'static str {
+        match self {
+            EventError::File(e) => e.code(),
+            EventError::ManifestSyntax { .. } => "E-MANIFEST-SYNTAX",
+            EventError::ManifestRule { .. } => "E-MANIFEST-RULE",
+            EventError::RollSyntax { .. } => "E-ROLL-SYNTAX",
+            EventError::RollUnknownReferendum { .. } => "E-ROLL-REFERENDUM",
+            EventError::RollBadVoter { .. } => "E-ROLL-VOTER",
+            EventError::RollDuplicate { .. } => "E-ROLL-DUPLICATE",
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            EventError::File(e) => e.hint(),
+            EventError::ManifestSyntax { .. } | EventError::ManifestRule { .. } => {
+                Some("docs/SPEC.md, \"Event manifest\", lists every field and rule".into())
+            }
+            EventError::RollSyntax { .. } => {
+                Some("the roll is CSV with the header voter_id,referendum".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+fn valid_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Why a voter id is not allowed, if it is not.
+pub fn voter_id_problem(v: &str) -> Option<&'static str> {
+    if v.is_empty() {
+        Some("it is empty")
+    } else if v.len() > 64 {
+        Some("it is longer than 64 bytes")
+    } else if v
+        .chars()
+        .any(|c| c == ',' || c.is_whitespace() || c.is_control())
+    {
+        Some("it contains a comma, a space or a control character")
+    } else {
+        None
+    }
+}
+
+impl Manifest {
+    /// Parses and checks a manifest. `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Manifest, EventError> {
+        let raw: RawManifest = toml::from_str(text).map_err(|e| EventError::ManifestSyntax {
+            file: file.into(),
+            detail: e.to_string().replace('\n', " ").trim().to_string(),
+        })?;
+        let rule = |rule: String| EventError::ManifestRule {
+            file: file.into(),
+            rule,
+        };
+        if raw.format != MANIFEST_FORMAT {
+            return Err(rule(format!(
+                "format is {:?}; this urne reads {MANIFEST_FORMAT:?}",
+                raw.format
+            )));
+        }
+        if !valid_id(&raw.event) {
+            return Err(rule(format!(
+                "event id {:?} must be 1-64 characters of a-z, 0-9 and -",
+                raw.event
+            )));
+        }
+        let time = |field: &str, v: &str| {
+            OffsetDateTime::parse(v, &Rfc3339).map_err(|_| {
+                rule(format!(
+                    "{field} = {v:?} is not an RFC 3339 time such as 2027-01-22T09:00:00+01:00"
+                ))
+            })
+        };
+        let opens = time("voting_opens", &raw.voting_opens)?;
+        let closes = time("voting_closes", &raw.voting_closes)?;
+        let postal_deadline = time("postal_deadline", &raw.postal_deadline)?;
+        if opens >= closes {
+            return Err(rule("voting_opens must be before voting_closes".into()));
+        }
+        let n = raw.keyholders.len();
+        if raw.threshold < 1 || raw.threshold as usize > n || n > MAX_KEYHOLDERS as usize {
+            return Err(rule(format!(
+                "threshold {} with {n} keyholders: it must be 1 ≤ threshold ≤ keyholders ≤ {MAX_KEYHOLDERS}",
+                raw.threshold
+            )));
+        }
+        let mut names = HashSet::new();
+        for k in &raw.keyholders {
+            if k.trim().is_empty() {
+                return Err(rule("a keyholder name is empty".into()));
+            }
+            if !names.insert(k) {
+                return Err(rule(format!("keyholder {k:?} is listed twice")));
+            }
+        }
+        if raw.referendum.is_empty() {
+            return Err(rule("there is no [[referendum]]".into()));
+        }
+        let mut ids = HashSet::new();
+        for r in &raw.referendum {
+            if !valid_id(&r.id) {
+                return Err(rule(format!(
+                    "referendum id {:?} must be 1-64 characters of a-z, 0-9 and -",
+                    r.id
+                )));
+            }
+            if !ids.insert(&r.id) {
+                return Err(rule(format!("referendum {:?} is listed twice", r.id)));
+            }
+            if r.options.len() < 2 || r.options.len() > crate::ballot::MAX_OPTIONS {
+                return Err(rule(format!(
+                    "referendum {} has {} options; it needs 2 to {}",
+                    r.id,
+                    r.options.len(),
+                    crate::ballot::MAX_OPTIONS
+                )));
+            }
+            let mut opts = HashSet::new();
+            for o in &r.options {
+                if o.trim().is_empty() || o.contains(',') {
+                    return Err(rule(format!(
+                        "referendum {} has an empty option or one with a comma",
+                        r.id
+                    )));
+                }
+                if !opts.insert(o.to_lowercase()) {
+                    return Err(rule(format!(
+                        "referendum {} lists option {o:?} twice",
+                        r.id
+                    )));
+                }
+            }
+        }
+        Ok(Manifest {
+            event: raw.event,
+            title: raw.title,
+            authority: raw.authority,
+            is_test: raw.is_test,
+            voting_opens: opens,
+            voting_closes: closes,
+            postal_deadline,
+            evote_policy: raw.evote_policy,
+            threshold: raw.threshold,
+            keyholders: raw.keyholders,
+            leadership: raw.leadership,
+            referendums: raw.referendum,
+        })
+    }
+
+    /// Loads a manifest; returns it with the SHA-256 (hex) of the file's exact
+    /// bytes, which the election key binds.
+    pub fn load(path: &Path) -> Result<(Manifest, String), EventError> {
+        let bytes = fsio::read(path)?;
+        let text = String::from_utf8(bytes.clone()).map_err(|_| EventError::ManifestSyntax {
+            file: path.display().to_string(),
+            detail: "the file is not UTF-8 text".into(),
+        })?;
+        let m = Manifest::parse(&text, &path.display().to_string())?;
+        Ok((m, fsio::sha256_hex(&bytes)))
+    }
+
+    /// The referendums, in manifest order.
+    pub fn referendums(&self) -> &[Referendum] {
+        &self.referendums
+    }
+
+    /// A referendum by id.
+    pub fn referendum(&self, id: &str) -> Option<&Referendum> {
+        self.referendums.iter().find(|r| r.id == id)
+    }
+
+    /// The position of a referendum by id.
+    pub fn referendum_index(&self, id: &str) -> Option<usize> {
+        self.referendums.iter().position(|r| r.id == id)
+    }
+
+    /// True if `t` is in the voting window: `opens ≤ t < closes`.
+    pub fn in_voting_window(&self, t: OffsetDateTime) -> bool {
+        self.voting_opens <= t && t < self.voting_closes
+    }
+
+    /// True if a postal envelope received at `t` is late: `t > postal_deadline`.
+    pub fn is_late_postal(&self, t: OffsetDateTime) -> bool {
+        t > self.postal_deadline
+    }
+}
+
+/// The electoral roll: per referendum, the voter ids entitled to vote.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Roll {
+    voters: HashMap<String, HashSet<String>>,
+}
+
+#[derive(Deserialize)]
+struct RollRow {
+    voter_id: String,
+    referendum: String,
+}
+
+impl Roll {
+    /// Parses a roll (`urne-roll/1`: UTF-8 CSV, header `voter_id,referendum`).
+    pub fn parse(reader: impl Read, file: &str, manifest: &Manifest) -> Result<Roll, EventError> {
+        let mut csv = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::None)
+            .from_reader(reader);
+        let headers = csv
+            .headers()
+            .map_err(|e| EventError::RollSyntax {
+                file: file.into(),
+                line: 1,
+                detail: e.to_string(),
+            })?
+            .clone();
+        if headers.iter().collect::<Vec<_>>() != ["voter_id", "referendum"] {
+            return Err(EventError::RollSyntax {
+                file: file.into(),
+                line: 1,
+                detail: "the header must be exactly voter_id,referendum".into(),
+            });
+        }
+        let mut roll = Roll {
+            voters: manifest
+                .referendums()
+                .iter()
+                .map(|r| (r.id.clone(), HashSet::new()))
+                .collect(),
+        };
+        let mut first_line: HashMap<(String, String), u64> = HashMap::new();
+        for rec in csv.records() {
+            let rec = rec.map_err(|e| EventError::RollSyntax {
+                file: file.into(),
+                line: e.position().map_or(0, |p| p.line()),
+                detail: e.to_string(),
+            })?;
+            let line = rec.position().map_or(0, |p| p.line());
+            let row: RollRow =
+                rec.deserialize(Some(&headers))
+                    .map_err(|e| EventError::RollSyntax {
+                        file: file.into(),
+                        line,
+                        detail: e.to_string(),
+                    })?;
+            roll.add(row.voter_id, row.referendum, file, line, &mut first_line)?;
+        }
+        Ok(roll)
+    }
+
+    fn add(
+        &mut self,
+        voter: String,
+        referendum: String,
+        file: &str,
+        line: u64,
+        first_line: &mut HashMap<(String, String), u64>,
+    ) -> Result<(), EventError> {
+        if let Some(rule) = voter_id_problem(&voter) {
+            return Err(EventError::RollBadVoter {
+                file: file.into(),
+                line,
+                voter,
+                rule: rule.into(),
+            });
+        }
+        let Some(set) = self.voters.get_mut(&referendum) else {
+            return Err(EventError::RollUnknownReferendum {
+                file: file.into(),
+                line,
+                referendum,
+            });
+        };
+        if let Some(first) = first_line.get(&(voter.clone(), referendum.clone())) {
+            return Err(EventError::RollDuplicate {
+                file: file.into(),
+                line,
+                first: *first,
+                voter,
+                referendum,
+            });
+        }
+        set.insert(voter.clone());
+        first_line.insert((voter, referendum), line);
+        Ok(())
+    }
+
+    /// Loads a roll file.
+    pub fn load(path: &Path, manifest: &Manifest) -> Result<Roll, EventError> {
+        let f = std::fs::File::open(path).map_err(|e| {
+            EventError::File(if e.kind() == std::io::ErrorKind::NotFound {
+                FsError::NotFound {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                FsError::Unreadable {
+                    path: path.to_path_buf(),
+                    source: e,
+                }
+            })
+        })?;
+        Roll::parse(
+            std::io::BufReader::new(f),
+            &path.display().to_string(),
+            manifest,
+        )
+    }
+
+    /// Builds a roll from `(voter, referendum)` entries (the simulator's path).
+    pub fn from_entries(
+        manifest: &Manifest,
+        entries: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Roll, EventError> {
+        let mut roll = Roll {
+            voters: manifest
+                .referendums()
+                .iter()
+                .map(|r| (r.id.clone(), HashSet::new()))
+                .collect(),
+        };
+        let mut first = HashMap::new();
+        for (i, (v, r)) in entries.into_iter().enumerate() {
+            roll.add(v, r, "(entries)", i as u64 + 1, &mut first)?;
+        }
+        Ok(roll)
+    }
+
+    /// True if `voter` is on the roll for `referendum`.
+    pub fn contains(&self, referendum: &str, voter: &str) -> bool {
+        self.voters
+            .get(referendum)
+            .is_some_and(|s| s.contains(voter))
+    }
+
+    /// The number of entitled voters of a referendum.
+    pub fn entitled(&self, referendum: &str) -> usize {
+        self.voters.get(referendum).map_or(0, HashSet::len)
+    }
+
+    /// The roll as CSV, sorted by referendum then voter id.
+    pub fn to_csv(&self) -> String {
+        let mut rows: Vec<(&String, &String)> = self
+            .voters
+            .iter()
+            .flat_map(|(r, vs)| vs.iter().map(move |v| (r, v)))
+            .collect();
+        rows.sort();
+        let mut out = String::from("voter_id,referendum\n");
+        for (r, v) in rows {
+            out.push_str(&format!("{v},{r}\n"));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = include_str!("../examples/event/manifest.toml");
+
+    fn manifest() -> Manifest {
+        Manifest::parse(EXAMPLE, "manifest.toml").unwrap()
+    }
+
+    #[test]
+    fn the_example_event_is_the_real_one() {
+        let m = manifest();
+        let ids: Vec<&str> = m.referendums().iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["sogne", "songdalen"]);
+        assert_eq!(m.referendums()[0].entitled, Some(10_279));
+        assert_eq!(m.referendums()[1].entitled, Some(5_592));
+        assert_eq!(m.referendums()[0].options, ["Ja", "Nei", "Blank"]);
+        assert_eq!(m.evote_policy, EvotePolicy::Single);
+        assert_eq!((m.threshold, m.keyholders.len()), (2, 2));
+    }
+
+    #[test]
+    fn the_window_opens_inclusive_and_closes_exclusive() {
+        let m = manifest();
+        assert!(m.in_voting_window(m.voting_opens));
+        assert!(!m.in_voting_window(m.voting_closes));
+        assert!(!m.in_voting_window(m.voting_opens - time::Duration::seconds(1)));
+    }
+
+    fn broken(from: &str, to: &str) -> String {
+        assert!(EXAMPLE.contains(from), "{from}");
+        EXAMPLE.replacen(from, to, 1)
+    }
+
+    #[test]
+    fn manifest_rules_are_named() {
+        let cases = [
+            (broken("threshold = 2", "threshold = 3"), "threshold 3"),
+            (
+                broken(
+                    "options = [\"Ja\", \"Nei\", \"Blank\"]",
+                    "options = [\"Ja\", \"Ja\"]",
+                ),
+                "twice",
+            ),
+            (
+                broken("id = \"songdalen\"", "id = \"sogne\""),
+                "listed twice",
+            ),
+            (
+                broken(
+                    "format = \"urne-manifest/1\"",
+                    "format = \"urne-manifest/9\"",
+                ),
+                "format",
+            ),
+            (
+                broken("2027-02-02T21:00:00+01:00", "2027-01-01T21:00:00+01:00"),
+                "before",
+            ),
+            (
+                broken("2027-02-02T21:00:00+01:00", "next tuesday"),
+                "RFC 3339",
+            ),
+        ];
+        for (text, needle) in cases {
+            let e = Manifest::parse(&text, "m.toml").unwrap_err();
+            assert!(
+                e.to_string().contains(needle),
+                "{e} should mention {needle}"
+            );
+            assert!(e.to_string().starts_with("m.toml"));
+        }
+        let e = Manifest::parse("format = ", "m.toml").unwrap_err();
+        assert_eq!(e.code(), "E-MANIFEST-SYNTAX");
+        let e = Manifest::parse(&format!("{EXAMPLE}\nsurprise = 1\n"), "m.toml").unwrap_err();
+        assert!(e.to_string().contains("surprise"), "{e}");
+    }
+
+    #[test]
+    fn roll_parses_and_errors_name_the_line() {
+        let m = manifest();
+        let ok = "voter_id,referendum\nV1,sogne\nV2,songdalen\nV1,songdalen\n";
+        let r = Roll::parse(ok.as_bytes(), "roll.csv", &m).unwrap();
+        assert!(r.contains("sogne", "V1") && r.contains("songdalen", "V1"));
+        assert!(!r.contains("sogne", "V2"));
+        assert_eq!(r.entitled("songdalen"), 2);
+        let again = Roll::parse(r.to_csv().as_bytes(), "x", &m).unwrap();
+        assert_eq!(again, r);
+        let cases = [
+            (
+                "voter_id,referendum\nV1,sogne\nV2,oslo\n",
+                "line 3",
+                "E-ROLL-REFERENDUM",
+            ),
+            (
+                "voter_id,referendum\nV1,sogne\nV1,sogne\n",
+                "line 3",
+                "E-ROLL-DUPLICATE",
+            ),
+            ("voter_id,referendum\n,sogne\n", "line 2", "E-ROLL-VOTER"),
+            ("voter,ref\nV1,sogne\n", "line 1", "E-ROLL-SYNTAX"),
+            (
+                "voter_id,referendum\nV1,sogne,extra\n",
+                "line 2",
+                "E-ROLL-SYNTAX",
+            ),
+        ];
+        for (text, line, code) in cases {
+            let e = Roll::parse(text.as_bytes(), "roll.csv", &m).unwrap_err();
+            assert!(e.to_string().contains(line), "{e} should name {line}");
+            assert_eq!(e.code(), code, "{e}");
+        }
+    }
+}
