@@ -90,7 +90,24 @@ pub fn encrypt<R: RngCore + CryptoRng>(
     choice: usize,
     rng: &mut R,
 ) -> Result<Ballot, BallotError> {
-    if choice >= n_options || n_options > MAX_OPTIONS {
+    let randomness: Vec<Zeroizing<Scalar>> = (0..n_options.min(MAX_OPTIONS))
+        .map(|_| Zeroizing::new(Scalar::random(rng)))
+        .collect();
+    encrypt_with_randomness(key, ctx, n_options, choice, &randomness, rng)
+}
+
+/// Encrypts with given per-option randomness `rᵢ`. Whoever knows the `rᵢ` of a
+/// ballot can re-prove its very ciphertexts for another voter; the simulator
+/// uses this to make copied ballots, which the counting rules must reject.
+pub fn encrypt_with_randomness<R: RngCore + CryptoRng>(
+    key: &PublicKey,
+    ctx: &BallotContext<'_>,
+    n_options: usize,
+    choice: usize,
+    randomness: &[Zeroizing<Scalar>],
+    rng: &mut R,
+) -> Result<Ballot, BallotError> {
+    if choice >= n_options || n_options > MAX_OPTIONS || randomness.len() != n_options {
         return Err(BallotError::ChoiceOutOfRange {
             choice,
             options: n_options,
@@ -99,11 +116,10 @@ pub fn encrypt<R: RngCore + CryptoRng>(
     let mut options = Vec::with_capacity(n_options);
     let mut r_sum = Zeroizing::new(Scalar::ZERO);
     let choice = choice as u64;
-    for i in 0..n_options {
+    for (i, r) in randomness.iter().enumerate() {
         let is_one = (i as u64).ct_eq(&choice);
         let m = Scalar::from(is_one.unwrap_u8());
-        let r = Zeroizing::new(Scalar::random(rng));
-        let ct = Ciphertext::encrypt_with(key, &m, &r);
+        let ct = Ciphertext::encrypt_with(key, &m, r);
         let elems = CiphertextElems {
             a: Elem::from_point(&ct.a),
             b: Elem::from_point(&ct.b),
@@ -112,8 +128,8 @@ pub fn encrypt<R: RngCore + CryptoRng>(
             ctx.absorb(t);
             t.u64(i as u64);
         };
-        let proof = ZeroOneProof::prove(&option_ctx, key, &ct, &elems, is_one, &r, rng);
-        *r_sum += *r;
+        let proof = ZeroOneProof::prove(&option_ctx, key, &ct, &elems, is_one, r, rng);
+        *r_sum += **r;
         options.push(EncryptedOption {
             a: elems.a,
             b: elems.b,

@@ -1,1 +1,370 @@
-//! (to be written)
+//! Test events of any size: a roll, and a closed box full of encrypted ballots
+//! with re-votes and bad ballots of every kind, together with the *truth* — what
+//! the count must find — computed independently of [`crate::tally`].
+//!
+//! For rehearsals, tests and benchmarks only. The randomness (votes and
+//! encryption alike) comes from a seeded generator so a run can be repeated; a
+//! real voting client uses the operating system's generator.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use curve25519_dalek::scalar::Scalar;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+use zeroize::Zeroizing;
+
+use crate::ballot::{self, Ballot, BallotContext};
+use crate::ballot_box::{
+    BallotRecord, BoxError, BoxHeader, BoxSigningKey, BulkWriter, RecordKind, BOX_FORMAT,
+};
+use crate::crypto::encoding::{Digest32, PubScalar, Transcript};
+use crate::event::{EvotePolicy, Manifest};
+use crate::keys::ElectionKey;
+use crate::tally::Rejection;
+
+/// What to simulate.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    /// Entitled voters per referendum, in manifest order.
+    pub entitled: Vec<u64>,
+    /// Share of the roll that casts an e-vote (0..=1).
+    pub turnout: f64,
+    /// Share of e-voters who cast a second ballot later (0..=1).
+    pub revote: f64,
+    /// How many ballots of each bad kind per referendum: not in roll, outside
+    /// the window, invalid proof, copied ciphertexts.
+    pub bad_each: u64,
+    pub seed: u64,
+}
+
+/// What a count of the simulated box must find, per referendum.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TruthReferendum {
+    pub id: String,
+    pub entitled: u64,
+    pub received: u64,
+    pub counted: u64,
+    pub superseded: u64,
+    pub rejected: BTreeMap<String, u64>,
+    /// Votes per option, in manifest order.
+    pub votes: Vec<u64>,
+}
+
+/// The simulation's record of what it cast (`urne-simulation/1`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Truth {
+    pub format: String,
+    pub seed: u64,
+    pub policy: EvotePolicy,
+    pub ballots: u64,
+    pub referendums: Vec<TruthReferendum>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Good,
+    NotInRoll,
+    Outside,
+    BadProof,
+    /// A copy of the ciphertexts of plan `usize`.
+    Copy(usize),
+}
+
+#[derive(Clone, Debug)]
+struct Plan {
+    referendum: usize,
+    voter: String,
+    choice: usize,
+    kind: Kind,
+}
+
+/// The voter id of the `n`th voter (1-based) on referendum `id`'s roll.
+pub fn voter_id(referendum: &str, n: u64) -> String {
+    format!("{referendum}-{n:06}")
+}
+
+/// The roll entries `(voter, referendum)` for a spec.
+pub fn roll_entries(manifest: &Manifest, spec: &Spec) -> Vec<(String, String)> {
+    manifest
+        .referendums()
+        .iter()
+        .zip(&spec.entitled)
+        .flat_map(|(r, &n)| (1..=n).map(move |i| (voter_id(&r.id, i), r.id.clone())))
+        .collect()
+}
+
+/// `round(n · fraction)` for a fraction clamped to 0..=1.
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "the product lies in 0..=n after clamping"
+)]
+fn share_of(n: u64, fraction: f64) -> u64 {
+    ((n as f64) * fraction.clamp(0.0, 1.0)).round() as u64
+}
+
+fn plans(manifest: &Manifest, spec: &Spec, rng: &mut StdRng) -> Vec<Plan> {
+    let mut firsts = Vec::new();
+    let mut revotes = Vec::new();
+    let mut bad = Vec::new();
+    for (ri, (r, &n)) in manifest
+        .referendums()
+        .iter()
+        .zip(&spec.entitled)
+        .enumerate()
+    {
+        let k = r.options.len();
+        let voters = share_of(n, spec.turnout);
+        // Voters beyond those who vote well cast the bad ballots that need a
+        // voter on the roll, so each bad kind is the voter's only ballot.
+        let reserved = 3 * spec.bad_each;
+        let voters = voters.min(n.saturating_sub(reserved));
+        for v in 1..=voters {
+            let choice = rng.gen_range(0..k);
+            firsts.push(Plan {
+                referendum: ri,
+                voter: voter_id(&r.id, v),
+                choice,
+                kind: Kind::Good,
+            });
+            if rng.gen_bool(spec.revote.clamp(0.0, 1.0)) {
+                revotes.push(Plan {
+                    referendum: ri,
+                    voter: voter_id(&r.id, v),
+                    choice: rng.gen_range(0..k),
+                    kind: Kind::Good,
+                });
+            }
+        }
+        for b in 0..spec.bad_each {
+            let spare = |j: u64| voter_id(&r.id, voters + 1 + 3 * b + j);
+            bad.push(Plan {
+                referendum: ri,
+                voter: format!("{}-not-on-roll-{b}", r.id),
+                choice: 0,
+                kind: Kind::NotInRoll,
+            });
+            bad.push(Plan {
+                referendum: ri,
+                voter: spare(0),
+                choice: 0,
+                kind: Kind::Outside,
+            });
+            bad.push(Plan {
+                referendum: ri,
+                voter: spare(1),
+                choice: 0,
+                kind: Kind::BadProof,
+            });
+            bad.push(Plan {
+                referendum: ri,
+                voter: spare(2),
+                choice: 0,
+                // The source index is fixed below, once positions are known.
+                kind: Kind::Copy(usize::MAX),
+            });
+        }
+    }
+    let mut all = firsts;
+    let n_first = all.len();
+    all.extend(revotes);
+    // Copies copy a first ballot of the same referendum.
+    for p in &mut bad {
+        if let Kind::Copy(_) = p.kind {
+            let src = all[..n_first]
+                .iter()
+                .position(|q| q.referendum == p.referendum);
+            match src {
+                Some(i) => {
+                    p.kind = Kind::Copy(i);
+                    p.choice = all[i].choice;
+                }
+                None => p.kind = Kind::BadProof,
+            }
+        }
+    }
+    all.extend(bad);
+    all
+}
+
+fn truth(manifest: &Manifest, spec: &Spec, plans: &[Plan]) -> Truth {
+    let policy = manifest.evote_policy;
+    let mut out: Vec<TruthReferendum> = manifest
+        .referendums()
+        .iter()
+        .zip(&spec.entitled)
+        .map(|(r, &n)| TruthReferendum {
+            id: r.id.clone(),
+            entitled: n,
+            received: 0,
+            counted: 0,
+            superseded: 0,
+            rejected: Rejection::ALL
+                .iter()
+                .map(|x| (x.as_str().to_string(), 0))
+                .collect(),
+            votes: vec![0; r.options.len()],
+        })
+        .collect();
+    // The final good ballot per voter under the policy.
+    let mut final_choice: BTreeMap<(usize, &str), usize> = BTreeMap::new();
+    for p in plans {
+        let t = &mut out[p.referendum];
+        t.received += 1;
+        let reject = |t: &mut TruthReferendum, r: Rejection| {
+            *t.rejected.entry(r.as_str().into()).or_default() += 1;
+        };
+        match p.kind {
+            Kind::NotInRoll => reject(t, Rejection::NotInRoll),
+            Kind::Outside => reject(t, Rejection::OutsideWindow),
+            Kind::BadProof => reject(t, Rejection::InvalidProof),
+            Kind::Copy(_) => reject(t, Rejection::CopiedBallot),
+            Kind::Good => match (policy, final_choice.get(&(p.referendum, p.voter.as_str()))) {
+                (EvotePolicy::Single, Some(_)) => reject(t, Rejection::AlreadyVotedElectronically),
+                (EvotePolicy::LastCounts, Some(_)) => {
+                    t.superseded += 1;
+                    final_choice.insert((p.referendum, &p.voter), p.choice);
+                }
+                (_, None) => {
+                    t.counted += 1;
+                    final_choice.insert((p.referendum, &p.voter), p.choice);
+                }
+            },
+        }
+    }
+    for ((r, _), choice) in final_choice {
+        out[r].votes[choice] += 1;
+    }
+    Truth {
+        format: "urne-simulation/1".into(),
+        seed: spec.seed,
+        policy,
+        ballots: plans.len() as u64,
+        referendums: out,
+    }
+}
+
+fn ballot_rng(seed: u64, index: usize) -> StdRng {
+    let mut t = Transcript::sha256("urne/v1/simulation-ballot");
+    t.u64(seed).u64(index as u64);
+    StdRng::from_seed(t.finish32())
+}
+
+fn make_ballot(
+    key: &ElectionKey,
+    manifest: &Manifest,
+    plans: &[Plan],
+    i: usize,
+    seed: u64,
+) -> Ballot {
+    let p = &plans[i];
+    let r = &manifest.referendums()[p.referendum];
+    let k = r.options.len();
+    // A copy reuses its source's randomness: the same ciphertexts, re-proved
+    // for the copier's voter id, so the proofs verify.
+    let src = match p.kind {
+        Kind::Copy(s) => s,
+        _ => i,
+    };
+    let mut rng = ballot_rng(seed, src);
+    let randomness: Vec<Zeroizing<Scalar>> = (0..k)
+        .map(|_| Zeroizing::new(Scalar::random(&mut rng)))
+        .collect();
+    let ctx = BallotContext {
+        fingerprint: &key.fingerprint,
+        referendum: &r.id,
+        voter: &p.voter,
+    };
+    let mut proof_rng = ballot_rng(seed ^ 0x5eed, i);
+    let mut b =
+        ballot::encrypt_with_randomness(&key.key, &ctx, k, p.choice, &randomness, &mut proof_rng)
+            .unwrap_or_else(|_| unreachable_ballot());
+    if p.kind == Kind::BadProof {
+        b.options[0].proof.s0 = PubScalar(b.options[0].proof.s0.0 + Scalar::ONE);
+    }
+    b
+}
+
+// encrypt_with_randomness only fails for a choice out of range, which the
+// planner never makes; an empty ballot would be rejected by the count anyway.
+fn unreachable_ballot() -> Ballot {
+    use crate::crypto::encoding::Elem;
+    use crate::crypto::proofs::DleqProof;
+    let e = Elem::from_point(&curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT);
+    Ballot {
+        options: Vec::new(),
+        sum_proof: DleqProof {
+            a: e,
+            b: e,
+            s: PubScalar(Scalar::ZERO),
+        },
+    }
+}
+
+fn fmt_time(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// Writes a closed box of simulated ballots at `path` and returns the truth.
+/// `progress` is called with the number of ballots written so far.
+pub fn write_box(
+    manifest: &Manifest,
+    key: &ElectionKey,
+    spec: &Spec,
+    path: &Path,
+    force: bool,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<Truth, BoxError> {
+    let mut rng = StdRng::seed_from_u64(spec.seed);
+    let plans = plans(manifest, spec, &mut rng);
+    let truth = truth(manifest, spec, &plans);
+    let (box_key, _) = BoxSigningKey::generate()?;
+    let opens = manifest.voting_opens;
+    let closes = manifest.voting_closes;
+    let header = BoxHeader {
+        record: RecordKind::Header,
+        format: BOX_FORMAT.into(),
+        event: key.file.event.clone(),
+        fingerprint: Digest32(key.fingerprint),
+        box_key: box_key.public_b64(),
+        created_at: fmt_time(opens - Duration::hours(1)),
+    };
+    let mut w = BulkWriter::create(path, header, force)?;
+    let total = plans.len();
+    let span = (closes - opens).whole_seconds().max(1);
+    const CHUNK: usize = 2048;
+    for start in (0..total).step_by(CHUNK) {
+        let end = (start + CHUNK).min(total);
+        let ballots: Vec<Ballot> = (start..end)
+            .into_par_iter()
+            .map(|i| make_ballot(key, manifest, &plans, i, spec.seed))
+            .collect();
+        for (i, b) in (start..end).zip(ballots) {
+            let p = &plans[i];
+            let at = if p.kind == Kind::Outside {
+                closes + Duration::minutes(5)
+            } else {
+                // Spread over the window in plan order; i < total.
+                let frac = i64::try_from(i).unwrap_or(0) * span / i64::try_from(total).unwrap_or(1);
+                opens + Duration::seconds(frac)
+            };
+            w.push(BallotRecord {
+                record: RecordKind::Ballot,
+                seq: 0,
+                prev: Digest32::default(),
+                voter: p.voter.clone(),
+                referendum: manifest.referendums()[p.referendum].id.clone(),
+                cast_at: fmt_time(at),
+                ballot: b,
+            })?;
+        }
+        progress(end as u64, total as u64);
+    }
+    w.seal(&box_key, &fmt_time(closes + Duration::minutes(1)))?;
+    Ok(truth)
+}

@@ -1,1 +1,1069 @@
-//! (to be written)
+//! The e-vote count: counting rules, the homomorphic sum, partial decryptions
+//! and their combination.
+//!
+//! Counting rules (DESIGN.md, "Counting rules"), applied to each ballot record
+//! in box order; a record is rejected with the first rule it fails:
+//!
+//! | code | reason | rule |
+//! |---|---|---|
+//! | `EV-NOT-IN-ROLL` | `not_in_roll` | the voter is not in the roll for that referendum |
+//! | `EV-OUTSIDE-WINDOW` | `outside_window` | cast before voting opened or after it closed |
+//! | `EV-INVALID-PROOF` | `invalid_proof` | the ballot is malformed or a proof does not verify |
+//! | `EV-COPIED-BALLOT` | `copied_ballot` | its ciphertexts equal those of an earlier record |
+//! | `EV-ALREADY-VOTED` | `already_voted_electronically` | policy `single`: the voter already has a counted e-vote |
+//!
+//! Under policy `last_counts`, a voter's later valid ballot counts and the
+//! earlier one becomes *superseded* (`EV-SUPERSEDED`), which is not a rejection.
+//!
+//! Only the aggregate of the whole closed box per referendum and option is ever
+//! decrypted, and every keyholder recomputes it from the sealed box itself.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_COMPRESSED;
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use rand::{CryptoRng, RngCore};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::ballot::BallotContext;
+use crate::ballot_box::{self, BoxError, BoxHeader, ChainChecker, Line, LineReader};
+use crate::crypto::dlog::bounded_dlog;
+use crate::crypto::elgamal::Ciphertext;
+use crate::crypto::encoding::{Digest32, Elem, PubScalar, Transcript};
+use crate::crypto::proofs::{tag, BatchVerifier, DleqProof};
+use crate::crypto::shamir::{lagrange_at_zero, SecretShare};
+use crate::error::Explain;
+use crate::event::{EvotePolicy, Manifest, Roll};
+use crate::keys::ElectionKey;
+
+/// Why an e-vote record is not counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rejection {
+    NotInRoll,
+    OutsideWindow,
+    InvalidProof,
+    CopiedBallot,
+    AlreadyVotedElectronically,
+}
+
+impl Rejection {
+    /// Every reason, in the order the rules are applied.
+    pub const ALL: [Rejection; 5] = [
+        Rejection::NotInRoll,
+        Rejection::OutsideWindow,
+        Rejection::InvalidProof,
+        Rejection::CopiedBallot,
+        Rejection::AlreadyVotedElectronically,
+    ];
+
+    /// The stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Rejection::NotInRoll => "EV-NOT-IN-ROLL",
+            Rejection::OutsideWindow => "EV-OUTSIDE-WINDOW",
+            Rejection::InvalidProof => "EV-INVALID-PROOF",
+            Rejection::CopiedBallot => "EV-COPIED-BALLOT",
+            Rejection::AlreadyVotedElectronically => "EV-ALREADY-VOTED",
+        }
+    }
+
+    /// The snake_case name used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rejection::NotInRoll => "not_in_roll",
+            Rejection::OutsideWindow => "outside_window",
+            Rejection::InvalidProof => "invalid_proof",
+            Rejection::CopiedBallot => "copied_ballot",
+            Rejection::AlreadyVotedElectronically => "already_voted_electronically",
+        }
+    }
+}
+
+/// The decision on one record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Counted,
+    Superseded,
+    Rejected(Rejection),
+}
+
+/// What the rules need to know about one record, computed in parallel.
+#[derive(Clone, Debug)]
+pub struct RecordFacts {
+    /// Index of the referendum in the manifest, if it names one.
+    pub referendum: Option<usize>,
+    pub voter: String,
+    pub in_roll: bool,
+    pub in_window: bool,
+    pub proof_ok: bool,
+    /// Digest of the ballot's ciphertexts (for copied-ballot detection).
+    pub ciphertexts: [u8; 16],
+}
+
+/// Applies the counting rules in box order. Pure: facts in, statuses out.
+pub struct RuleEngine {
+    policy: EvotePolicy,
+    statuses: Vec<Status>,
+    referendum_of: Vec<Option<usize>>,
+    counted_by_voter: HashMap<(usize, String), usize>,
+    seen: HashSet<[u8; 16]>,
+}
+
+impl RuleEngine {
+    /// A new engine for a policy.
+    pub fn new(policy: EvotePolicy) -> Self {
+        RuleEngine {
+            policy,
+            statuses: Vec::new(),
+            referendum_of: Vec::new(),
+            counted_by_voter: HashMap::new(),
+            seen: HashSet::new(),
+        }
+    }
+
+    /// Decides the next record (index = number of records so far).
+    pub fn apply(&mut self, f: RecordFacts) -> Status {
+        let idx = self.statuses.len();
+        let status = match f.referendum {
+            None => Status::Rejected(Rejection::NotInRoll),
+            Some(_) if !f.in_roll => Status::Rejected(Rejection::NotInRoll),
+            Some(_) if !f.in_window => Status::Rejected(Rejection::OutsideWindow),
+            Some(_) if !f.proof_ok => Status::Rejected(Rejection::InvalidProof),
+            Some(r) => {
+                if !self.seen.insert(f.ciphertexts) {
+                    Status::Rejected(Rejection::CopiedBallot)
+                } else {
+                    match (
+                        self.policy,
+                        self.counted_by_voter.get(&(r, f.voter.clone())),
+                    ) {
+                        (EvotePolicy::Single, Some(_)) => {
+                            Status::Rejected(Rejection::AlreadyVotedElectronically)
+                        }
+                        (EvotePolicy::LastCounts, Some(&earlier)) => {
+                            self.statuses[earlier] = Status::Superseded;
+                            self.counted_by_voter.insert((r, f.voter), idx);
+                            Status::Counted
+                        }
+                        (_, None) => {
+                            self.counted_by_voter.insert((r, f.voter), idx);
+                            Status::Counted
+                        }
+                    }
+                }
+            }
+        };
+        self.statuses.push(status);
+        self.referendum_of.push(f.referendum);
+        status
+    }
+
+    /// The final status of every record and its referendum index.
+    pub fn finish(self) -> (Vec<Status>, Vec<Option<usize>>) {
+        (self.statuses, self.referendum_of)
+    }
+}
+
+/// E-vote figures of one referendum.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvoteFigures {
+    pub received: u64,
+    pub counted: u64,
+    pub superseded: u64,
+    /// Every reason, zero included, keyed by its snake_case name.
+    pub rejected: BTreeMap<String, u64>,
+}
+
+impl EvoteFigures {
+    fn new() -> Self {
+        EvoteFigures {
+            rejected: Rejection::ALL
+                .iter()
+                .map(|r| (r.as_str().to_string(), 0))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    /// Total rejected.
+    pub fn rejected_total(&self) -> u64 {
+        self.rejected.values().sum()
+    }
+}
+
+/// The result of reading and counting a closed box.
+#[derive(Clone, Debug)]
+pub struct BoxCount {
+    pub header: BoxHeader,
+    /// The head hash the seal signs.
+    pub head: Digest32,
+    pub ballots: u64,
+    /// Per referendum (manifest order).
+    pub figures: Vec<EvoteFigures>,
+    /// Per referendum, per option: the sum of the counted ballots.
+    pub aggregates: Vec<Vec<Ciphertext>>,
+    /// Per referendum: the voters with a counted e-vote (the marked roll).
+    pub marked: Vec<Vec<String>>,
+    /// Records that failed a proof, with their line number (first 100).
+    pub invalid_examples: Vec<(u64, Rejection)>,
+}
+
+/// Why the count cannot proceed.
+#[derive(Debug, thiserror::Error)]
+pub enum TallyError {
+    #[error(transparent)]
+    Box(#[from] BoxError),
+    #[error("{file}: the ballot box was made for another election (its fingerprint is not this election key's)")]
+    OtherElection { file: String },
+    #[error("{file}, line {line}: cast_at {value:?} is not an RFC 3339 time")]
+    BadTime {
+        file: String,
+        line: u64,
+        value: String,
+    },
+    #[error("only {valid} valid partial decryption(s); {threshold} keyholders are needed")]
+    TooFewPartials { valid: usize, threshold: usize },
+    #[error("{file}: keyholder {index}'s partial decryption was given twice")]
+    DuplicatePartial { file: String, index: u32 },
+    #[error("{file}: not a partial decryption file ({detail})")]
+    MalformedPartial { file: String, detail: String },
+    #[error("the decrypted count of {referendum} option {option} is not a number of votes between 0 and {max}")]
+    NoCount {
+        referendum: String,
+        option: String,
+        max: u64,
+    },
+    #[error(
+        "the decrypted counts of {referendum} add up to {sum}, but {counted} ballots were counted"
+    )]
+    SumMismatch {
+        referendum: String,
+        sum: u64,
+        counted: u64,
+    },
+    #[error("{file}: not a tally file ({detail})")]
+    MalformedTally { file: String, detail: String },
+}
+
+impl Explain for TallyError {
+    fn code(&self) -> &'static str {
+        match self {
+            TallyError::Box(e) => e.code(),
+            TallyError::OtherElection { .. } => "E-BOX-OTHER-ELECTION",
+            TallyError::BadTime { .. } => "E-BOX-MALFORMED",
+            TallyError::TooFewPartials { .. } => "E-TOO-FEW-SHARES",
+            TallyError::DuplicatePartial { .. } => "E-SHARE-DUPLICATE",
+            TallyError::MalformedPartial { .. } => "E-PARTIAL-MALFORMED",
+            TallyError::NoCount { .. } => "E-DECRYPT-NO-COUNT",
+            TallyError::SumMismatch { .. } => "E-DECRYPT-SUM",
+            TallyError::MalformedTally { .. } => "E-TALLY-MALFORMED",
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            TallyError::Box(e) => e.hint(),
+            TallyError::TooFewPartials { .. } => Some(
+                "bring more keyholders to the ceremony; each must bring their own share file"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// Everything the count reads besides the box.
+pub struct CountInputs<'a> {
+    pub manifest: &'a Manifest,
+    pub roll: &'a Roll,
+    pub key: &'a ElectionKey,
+}
+
+const CHUNK: usize = 4096;
+
+fn parse_time(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &Rfc3339).ok()
+}
+
+/// Per-line work done in parallel in the first pass.
+enum Checked {
+    Ballot {
+        seq: u64,
+        prev: Digest32,
+        hash: Digest32,
+        facts: RecordFacts,
+    },
+    Seal {
+        seal: ballot_box::SealRecord,
+        hash: Digest32,
+    },
+}
+
+fn check_line(
+    inputs: &CountInputs<'_>,
+    file: &str,
+    line_no: u64,
+    bytes: &[u8],
+) -> Result<Checked, TallyError> {
+    let hash = ballot_box::line_hash(bytes);
+    let rec = match ballot_box::parse_line(bytes, file, line_no)? {
+        Line::Seal(seal) => return Ok(Checked::Seal { seal, hash }),
+        Line::Ballot(r) => r,
+    };
+    let cast_at = parse_time(&rec.cast_at).ok_or_else(|| TallyError::BadTime {
+        file: file.into(),
+        line: line_no,
+        value: rec.cast_at.clone(),
+    })?;
+    let referendum = inputs.manifest.referendum_index(&rec.referendum);
+    let in_roll = referendum.is_some() && inputs.roll.contains(&rec.referendum, &rec.voter);
+    let in_window = inputs.manifest.in_voting_window(cast_at);
+    let mut proof_ok = false;
+    let mut digest = [0u8; 16];
+    if let (Some(r), true, true) = (referendum, in_roll, in_window) {
+        let n_options = inputs.manifest.referendums()[r].options.len();
+        let ctx = BallotContext {
+            fingerprint: &inputs.key.fingerprint,
+            referendum: &rec.referendum,
+            voter: &rec.voter,
+        };
+        let mut batch = BatchVerifier::new();
+        proof_ok = rec
+            .ballot
+            .verify_into(&inputs.key.key.elem, &ctx, n_options, &mut batch)
+            .is_ok()
+            && batch.verify(&inputs.key.key.point);
+        let mut t = Transcript::sha256("urne/v1/ballot-ciphertexts");
+        for o in &rec.ballot.options {
+            t.point(&o.a.0).point(&o.b.0);
+        }
+        digest.copy_from_slice(&t.finish32()[..16]);
+    }
+    Ok(Checked::Ballot {
+        seq: rec.seq,
+        prev: rec.prev,
+        hash,
+        facts: RecordFacts {
+            referendum,
+            voter: rec.voter,
+            in_roll,
+            in_window,
+            proof_ok,
+            ciphertexts: digest,
+        },
+    })
+}
+
+/// Reads a closed box, checks its chain, seal and every ballot, applies the
+/// counting rules and sums the counted ballots per referendum and option.
+/// Streams the box twice (decide, then sum) with memory bounded by the per-voter
+/// bookkeeping. `progress` is called with the number of lines done.
+pub fn count_box(
+    path: &Path,
+    inputs: &CountInputs<'_>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<BoxCount, TallyError> {
+    let mut reader = LineReader::open(path)?;
+    let file = reader.file().to_string();
+    let (header, header_line) = ballot_box::read_header(&mut reader)?;
+    if header.fingerprint.0 != inputs.key.fingerprint {
+        return Err(TallyError::OtherElection { file });
+    }
+    let mut chain = ChainChecker::new(&file, &header_line);
+    let mut engine = RuleEngine::new(inputs.manifest.evote_policy);
+    let mut seal = None;
+    let mut ballots = 0u64;
+    let mut invalid_examples = Vec::new();
+    loop {
+        let chunk = reader.next_chunk(CHUNK)?;
+        if chunk.is_empty() {
+            break;
+        }
+        let checked: Vec<Result<Checked, TallyError>> = chunk
+            .par_iter()
+            .map(|l| check_line(inputs, &file, l.line_no, &l.bytes))
+            .collect();
+        for (raw, c) in chunk.iter().zip(checked) {
+            if seal.is_some() {
+                return Err(BoxError::AfterSeal {
+                    file,
+                    line: raw.line_no,
+                }
+                .into());
+            }
+            match c? {
+                Checked::Ballot {
+                    seq,
+                    prev,
+                    hash,
+                    facts,
+                } => {
+                    chain.step(raw.line_no, seq, &prev, hash)?;
+                    ballots += 1;
+                    let st = engine.apply(facts);
+                    if let Status::Rejected(r @ Rejection::InvalidProof) = st {
+                        if invalid_examples.len() < 100 {
+                            invalid_examples.push((raw.line_no, r));
+                        }
+                    }
+                }
+                Checked::Seal { seal: s, hash } => {
+                    let head = chain.head;
+                    chain.step(raw.line_no, s.seq, &s.prev, hash)?;
+                    ballot_box::check_seal(&file, &header, &s, ballots, &head)?;
+                    chain.head = head;
+                    seal = Some(s);
+                }
+            }
+        }
+        progress(ballots);
+    }
+    if seal.is_none() {
+        return Err(BoxError::NotSealed { file }.into());
+    }
+    let (statuses, referendum_of) = engine.finish();
+    let n_refs = inputs.manifest.referendums().len();
+    let mut figures = vec![EvoteFigures::new(); n_refs];
+    let mut unknown_referendum = EvoteFigures::new();
+    for (st, r) in statuses.iter().zip(&referendum_of) {
+        let f = match r {
+            Some(r) => &mut figures[*r],
+            None => &mut unknown_referendum,
+        };
+        f.received += 1;
+        match st {
+            Status::Counted => f.counted += 1,
+            Status::Superseded => f.superseded += 1,
+            Status::Rejected(why) => *f.rejected.entry(why.as_str().into()).or_default() += 1,
+        }
+    }
+    // Pass 2: sum the counted ballots and collect the marked roll.
+    let (aggregates, marked) = sum_counted(path, inputs, &statuses, &referendum_of)?;
+    Ok(BoxCount {
+        header,
+        head: chain.head,
+        ballots,
+        figures,
+        aggregates,
+        marked,
+        invalid_examples,
+    })
+}
+
+type Sums = (Vec<Vec<Ciphertext>>, Vec<Vec<String>>);
+
+fn sum_counted(
+    path: &Path,
+    inputs: &CountInputs<'_>,
+    statuses: &[Status],
+    referendum_of: &[Option<usize>],
+) -> Result<Sums, TallyError> {
+    let refs = inputs.manifest.referendums();
+    let empty = || -> Sums {
+        (
+            refs.iter()
+                .map(|r| vec![Ciphertext::zero(); r.options.len()])
+                .collect(),
+            vec![Vec::new(); refs.len()],
+        )
+    };
+    let mut reader = LineReader::open(path)?;
+    let file = reader.file().to_string();
+    ballot_box::read_header(&mut reader)?;
+    let mut total = empty();
+    let mut index = 0usize;
+    loop {
+        let chunk = reader.next_chunk(CHUNK)?;
+        if chunk.is_empty() {
+            break;
+        }
+        let start = index;
+        index += chunk.len();
+        let part = chunk
+            .par_iter()
+            .enumerate()
+            .try_fold(empty, |mut acc, (k, l)| -> Result<Sums, TallyError> {
+                let i = start + k;
+                if statuses.get(i) != Some(&Status::Counted) {
+                    return Ok(acc);
+                }
+                let Some(r) = referendum_of.get(i).copied().flatten() else {
+                    return Ok(acc);
+                };
+                if let Line::Ballot(rec) = ballot_box::parse_line(&l.bytes, &file, l.line_no)? {
+                    // Proofs were checked in pass 1, so the encodings decode.
+                    let cts = rec.ballot.ciphertexts().map_err(|_| BoxError::Malformed {
+                        file: file.clone(),
+                        line: l.line_no,
+                        detail: "the box changed while it was being counted".into(),
+                    })?;
+                    for (sum, ct) in acc.0[r].iter_mut().zip(&cts) {
+                        *sum += ct;
+                    }
+                    acc.1[r].push(rec.voter);
+                }
+                Ok(acc)
+            })
+            .try_reduce(empty, |mut a, b| {
+                merge(&mut a, b);
+                Ok(a)
+            })?;
+        merge(&mut total, part);
+    }
+    for m in &mut total.1 {
+        m.sort_unstable();
+    }
+    Ok(total)
+}
+
+fn merge(a: &mut Sums, b: Sums) {
+    for (x, y) in a.0.iter_mut().zip(b.0) {
+        for (s, t) in x.iter_mut().zip(y) {
+            *s += &t;
+        }
+    }
+    for (x, y) in a.1.iter_mut().zip(b.1) {
+        x.extend(y);
+    }
+}
+
+/// The format tag of a partial decryption file.
+pub const PARTIAL_FORMAT: &str = "urne-partial/1";
+
+/// One option's decryption share `D = s_i·A` with its proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecryptionShare {
+    pub d: Elem,
+    pub proof: DleqProof,
+}
+
+/// A keyholder's partial decryption of one referendum's aggregate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartialReferendum {
+    pub referendum: String,
+    /// One per option, in manifest order.
+    pub shares: Vec<DecryptionShare>,
+}
+
+/// A keyholder's partial decryption (`urne-partial/1`).
+///
+/// ```text
+/// D = s_i·A                     (A: the aggregate's first component)
+/// c = H512("urne/v1/proof/partial-decryption"; fp, box_head, referendum, u64(option),
+///          u64(i), G, K_i, A, D, a, b)
+/// verifier:  s·G = a + c·K_i     s·A = b + c·D
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartialDecryption {
+    pub format: String,
+    pub fingerprint: Digest32,
+    /// The head hash of the sealed box whose aggregate was decrypted.
+    pub box_head: Digest32,
+    pub keyholder: u32,
+    pub name: String,
+    pub made_at: String,
+    pub referendums: Vec<PartialReferendum>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn partial_statement<'a>(
+    fp: &'a [u8; 32],
+    head: &'a Digest32,
+    referendum: &'a str,
+    option: u64,
+    index: u32,
+    vk: &'a Elem,
+    a: &'a Elem,
+    d: &'a Elem,
+) -> impl Fn(&mut Transcript) + 'a {
+    move |t: &mut Transcript| {
+        t.bytes(fp)
+            .bytes(&head.0)
+            .str(referendum)
+            .u64(option)
+            .u64(u64::from(index))
+            .point(&RISTRETTO_BASEPOINT_COMPRESSED)
+            .point(&vk.0)
+            .point(&a.0)
+            .point(&d.0);
+    }
+}
+
+/// Makes a keyholder's partial decryption of every aggregate of `count`, with
+/// an opened (and already checked) share. Constant time in the share.
+pub fn partial_decrypt<R: RngCore + CryptoRng>(
+    key: &ElectionKey,
+    manifest: &Manifest,
+    count: &BoxCount,
+    share: &SecretShare,
+    made_at: String,
+    rng: &mut R,
+) -> PartialDecryption {
+    let vk = Elem::from_point(&share.public());
+    let referendums = manifest
+        .referendums()
+        .iter()
+        .zip(&count.aggregates)
+        .map(|(r, sums)| PartialReferendum {
+            referendum: r.id.clone(),
+            shares: sums
+                .iter()
+                .enumerate()
+                .map(|(j, ct)| {
+                    let a = Elem::from_point(&ct.a);
+                    let d = Elem::from_point(&(share.value() * ct.a));
+                    let st = partial_statement(
+                        &key.fingerprint,
+                        &count.head,
+                        &r.id,
+                        j as u64,
+                        share.index(),
+                        &vk,
+                        &a,
+                        &d,
+                    );
+                    let base = ct.a;
+                    let proof = DleqProof::prove(
+                        tag::PARTIAL_DECRYPTION,
+                        &st,
+                        share.value(),
+                        &|w| w * base,
+                        rng,
+                    );
+                    DecryptionShare { d, proof }
+                })
+                .collect(),
+        })
+        .collect();
+    PartialDecryption {
+        format: PARTIAL_FORMAT.into(),
+        fingerprint: Digest32(key.fingerprint),
+        box_head: count.head,
+        keyholder: share.index(),
+        name: key.keyholder_name(share.index()).unwrap_or("").into(),
+        made_at,
+        referendums,
+    }
+}
+
+/// Why a partial decryption is set aside.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetAside {
+    pub source: String,
+    pub keyholder: u32,
+    pub reason: String,
+}
+
+/// Checks a partial decryption against the aggregates recomputed from the box.
+/// Returns the reason it is invalid, if it is.
+pub fn check_partial(
+    key: &ElectionKey,
+    manifest: &Manifest,
+    count: &BoxCount,
+    p: &PartialDecryption,
+) -> Result<Vec<Vec<RistrettoPoint>>, String> {
+    if p.format != PARTIAL_FORMAT {
+        return Err(format!("format {:?} is not {PARTIAL_FORMAT}", p.format));
+    }
+    if p.fingerprint.0 != key.fingerprint {
+        return Err("it was made for another election".into());
+    }
+    if p.box_head != count.head {
+        return Err("it was made from another ballot box (head hash differs)".into());
+    }
+    let vk = key
+        .verification_key(p.keyholder)
+        .ok_or_else(|| format!("keyholder {} is not in the election key", p.keyholder))?;
+    let vk_elem = Elem::from_point(vk);
+    let refs = manifest.referendums();
+    if p.referendums.len() != refs.len() {
+        return Err("it does not cover every referendum".into());
+    }
+    let mut out = Vec::with_capacity(refs.len());
+    let mut batch = BatchVerifier::new();
+    for ((r, pr), sums) in refs.iter().zip(&p.referendums).zip(&count.aggregates) {
+        if pr.referendum != r.id || pr.shares.len() != sums.len() {
+            return Err(format!("its part for {} does not match the manifest", r.id));
+        }
+        let mut ds = Vec::with_capacity(sums.len());
+        for (j, (sh, ct)) in pr.shares.iter().zip(sums).enumerate() {
+            let d =
+                sh.d.decode()
+                    .map_err(|e| format!("{} option {j}: decryption share {e}", r.id))?;
+            let a = Elem::from_point(&ct.a);
+            let st = partial_statement(
+                &key.fingerprint,
+                &count.head,
+                &r.id,
+                j as u64,
+                p.keyholder,
+                &vk_elem,
+                &a,
+                &sh.d,
+            );
+            let c = DleqProof::challenge(tag::PARTIAL_DECRYPTION, &st, &sh.proof.a, &sh.proof.b);
+            sh.proof
+                .verify_into(
+                    c,
+                    vk,
+                    crate::crypto::proofs::HBase::Point(ct.a),
+                    std::slice::from_ref(&d),
+                    Scalar::ZERO,
+                    &mut batch,
+                )
+                .ok_or_else(|| {
+                    format!("{} option {j}: a proof commitment is not canonical", r.id)
+                })?;
+            ds.push(d);
+        }
+        out.push(ds);
+    }
+    if !batch.verify(&key.key.point) {
+        return Err(
+            "its decryption proofs do not verify (the share used is not this keyholder's)".into(),
+        );
+    }
+    Ok(out)
+}
+
+/// A referendum's decrypted result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionResult {
+    pub option: String,
+    pub votes: u64,
+    /// The encrypted sum `(A, B)` that was decrypted.
+    pub a: Elem,
+    pub b: Elem,
+}
+
+/// The outcome of combining partial decryptions.
+#[derive(Clone, Debug)]
+pub struct Combined {
+    /// Keyholders whose partials were used, ascending.
+    pub used: Vec<u32>,
+    /// `λ_i` for each used keyholder.
+    pub lagrange: Vec<(u32, Scalar)>,
+    pub set_aside: Vec<SetAside>,
+    /// Per referendum, per option.
+    pub results: Vec<Vec<OptionResult>>,
+    /// The valid partials, as given.
+    pub partials: Vec<PartialDecryption>,
+}
+
+/// Combines partial decryptions: each is checked against the recomputed
+/// aggregates; invalid ones are set aside and named; the valid ones (at least
+/// `t`) are combined with Lagrange coefficients at 0, and each count recovered
+/// by a bounded discrete logarithm:
+///
+/// ```text
+/// S = indices of valid partials,  λ_i = Π_{j∈S, j≠i} j/(j − i)
+/// m·G = B − Σ_{i∈S} λ_i·D_i,     0 ≤ m ≤ counted ballots
+/// ```
+pub fn combine(
+    key: &ElectionKey,
+    manifest: &Manifest,
+    count: &BoxCount,
+    partials: Vec<(String, PartialDecryption)>,
+) -> Result<Combined, TallyError> {
+    let mut valid: Vec<(PartialDecryption, Vec<Vec<RistrettoPoint>>)> = Vec::new();
+    let mut set_aside = Vec::new();
+    let mut seen = HashSet::new();
+    for (source, p) in partials {
+        if !seen.insert(p.keyholder) {
+            return Err(TallyError::DuplicatePartial {
+                file: source,
+                index: p.keyholder,
+            });
+        }
+        match check_partial(key, manifest, count, &p) {
+            Ok(ds) => valid.push((p, ds)),
+            Err(reason) => set_aside.push(SetAside {
+                source,
+                keyholder: p.keyholder,
+                reason,
+            }),
+        }
+    }
+    let t = key.threshold();
+    if valid.len() < t {
+        return Err(TallyError::TooFewPartials {
+            valid: valid.len(),
+            threshold: t,
+        });
+    }
+    valid.sort_by_key(|(p, _)| p.keyholder);
+    let used: Vec<u32> = valid.iter().map(|(p, _)| p.keyholder).collect();
+    let lagrange: Vec<(u32, Scalar)> = used
+        .iter()
+        .map(|&i| (i, lagrange_at_zero(&used, i)))
+        .collect();
+    let mut results = Vec::new();
+    for (r_idx, r) in manifest.referendums().iter().enumerate() {
+        let counted = count.figures[r_idx].counted;
+        let mut options = Vec::new();
+        for (j, ct) in count.aggregates[r_idx].iter().enumerate() {
+            let sd: RistrettoPoint = valid
+                .iter()
+                .zip(&lagrange)
+                .map(|((_, ds), (_, l))| l * ds[r_idx][j])
+                .sum();
+            let m = bounded_dlog(&(ct.b - sd), counted).ok_or_else(|| TallyError::NoCount {
+                referendum: r.id.clone(),
+                option: r.options[j].clone(),
+                max: counted,
+            })?;
+            options.push(OptionResult {
+                option: r.options[j].clone(),
+                votes: m,
+                a: Elem::from_point(&ct.a),
+                b: Elem::from_point(&ct.b),
+            });
+        }
+        let sum: u64 = options.iter().map(|o| o.votes).sum();
+        if sum != counted {
+            return Err(TallyError::SumMismatch {
+                referendum: r.id.clone(),
+                sum,
+                counted,
+            });
+        }
+        results.push(options);
+    }
+    Ok(Combined {
+        used,
+        lagrange,
+        set_aside,
+        results,
+        partials: valid.into_iter().map(|(p, _)| p).collect(),
+    })
+}
+
+/// The format tag of the tally file.
+pub const TALLY_FORMAT: &str = "urne-tally/1";
+
+/// A hashed input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputHash {
+    pub name: String,
+    pub sha256: String,
+}
+
+/// One referendum in the tally file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TallyReferendum {
+    pub id: String,
+    pub entitled: u64,
+    pub evotes: EvoteFigures,
+    pub results: Vec<OptionResult>,
+}
+
+/// λ_i as published.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LagrangeEntry {
+    pub keyholder: u32,
+    pub coefficient: PubScalar,
+}
+
+/// The tally file (`urne-tally/1`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TallyFile {
+    pub format: String,
+    pub event: String,
+    pub fingerprint: Digest32,
+    pub policy: EvotePolicy,
+    pub computed_at: String,
+    pub box_head: Digest32,
+    pub box_ballots: u64,
+    pub inputs: Vec<InputHash>,
+    pub keyholders_used: Vec<u32>,
+    pub lagrange: Vec<LagrangeEntry>,
+    pub set_aside: Vec<SetAside>,
+    pub referendums: Vec<TallyReferendum>,
+    pub partial_decryptions: Vec<PartialDecryption>,
+}
+
+impl TallyFile {
+    /// Assembles the tally file.
+    pub fn new(
+        manifest: &Manifest,
+        roll: &Roll,
+        key: &ElectionKey,
+        count: &BoxCount,
+        combined: Combined,
+        inputs: Vec<InputHash>,
+        computed_at: String,
+    ) -> TallyFile {
+        TallyFile {
+            format: TALLY_FORMAT.into(),
+            event: key.file.event.clone(),
+            fingerprint: Digest32(key.fingerprint),
+            policy: manifest.evote_policy,
+            computed_at,
+            box_head: count.head,
+            box_ballots: count.ballots,
+            inputs,
+            keyholders_used: combined.used,
+            lagrange: combined
+                .lagrange
+                .iter()
+                .map(|(i, l)| LagrangeEntry {
+                    keyholder: *i,
+                    coefficient: PubScalar(*l),
+                })
+                .collect(),
+            set_aside: combined.set_aside,
+            referendums: manifest
+                .referendums()
+                .iter()
+                .zip(&count.figures)
+                .zip(combined.results)
+                .map(|((r, f), results)| TallyReferendum {
+                    id: r.id.clone(),
+                    entitled: roll.entitled(&r.id) as u64,
+                    evotes: f.clone(),
+                    results,
+                })
+                .collect(),
+            partial_decryptions: combined.partials,
+        }
+    }
+
+    /// Pretty JSON, newline-terminated.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Parses a tally file.
+    pub fn from_json(text: &str, file: &str) -> Result<TallyFile, TallyError> {
+        let t: TallyFile = serde_json::from_str(text).map_err(|e| TallyError::MalformedTally {
+            file: file.into(),
+            detail: e.to_string(),
+        })?;
+        if t.format != TALLY_FORMAT {
+            return Err(TallyError::MalformedTally {
+                file: file.into(),
+                detail: format!("format {:?} is not {TALLY_FORMAT}", t.format),
+            });
+        }
+        Ok(t)
+    }
+}
+
+/// Parses a partial decryption file.
+pub fn parse_partial(text: &str, file: &str) -> Result<PartialDecryption, TallyError> {
+    serde_json::from_str(text).map_err(|e| TallyError::MalformedPartial {
+        file: file.into(),
+        detail: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(voter: &str, r: Option<usize>, digest: u8) -> RecordFacts {
+        RecordFacts {
+            referendum: r,
+            voter: voter.into(),
+            in_roll: true,
+            in_window: true,
+            proof_ok: true,
+            ciphertexts: [digest; 16],
+        }
+    }
+
+    #[test]
+    fn rules_apply_in_order_and_the_first_failing_one_is_given() {
+        let mut e = RuleEngine::new(EvotePolicy::Single);
+        let mut f = facts("a", Some(0), 1);
+        f.in_roll = false;
+        f.in_window = false;
+        f.proof_ok = false;
+        assert_eq!(e.apply(f), Status::Rejected(Rejection::NotInRoll));
+        let mut f = facts("a", Some(0), 2);
+        f.in_window = false;
+        f.proof_ok = false;
+        assert_eq!(e.apply(f), Status::Rejected(Rejection::OutsideWindow));
+        let mut f = facts("a", Some(0), 3);
+        f.proof_ok = false;
+        assert_eq!(e.apply(f), Status::Rejected(Rejection::InvalidProof));
+        assert_eq!(
+            e.apply(facts("a", None, 4)),
+            Status::Rejected(Rejection::NotInRoll)
+        );
+    }
+
+    #[test]
+    fn single_policy_keeps_the_first_and_rejects_later_ones() {
+        let mut e = RuleEngine::new(EvotePolicy::Single);
+        assert_eq!(e.apply(facts("a", Some(0), 1)), Status::Counted);
+        assert_eq!(
+            e.apply(facts("a", Some(0), 2)),
+            Status::Rejected(Rejection::AlreadyVotedElectronically)
+        );
+        // The same voter in another referendum is a different vote.
+        assert_eq!(e.apply(facts("a", Some(1), 3)), Status::Counted);
+        let (st, _) = e.finish();
+        assert_eq!(st[0], Status::Counted);
+    }
+
+    #[test]
+    fn last_counts_supersedes_earlier_ballots() {
+        let mut e = RuleEngine::new(EvotePolicy::LastCounts);
+        e.apply(facts("a", Some(0), 1));
+        e.apply(facts("b", Some(0), 2));
+        e.apply(facts("a", Some(0), 3));
+        e.apply(facts("a", Some(0), 4));
+        let (st, _) = e.finish();
+        assert_eq!(
+            st,
+            vec![
+                Status::Superseded,
+                Status::Counted,
+                Status::Superseded,
+                Status::Counted
+            ]
+        );
+    }
+
+    #[test]
+    fn an_invalid_re_vote_does_not_supersede_a_valid_one() {
+        let mut e = RuleEngine::new(EvotePolicy::LastCounts);
+        e.apply(facts("a", Some(0), 1));
+        let mut bad = facts("a", Some(0), 2);
+        bad.proof_ok = false;
+        e.apply(bad);
+        let (st, _) = e.finish();
+        assert_eq!(st[0], Status::Counted);
+        assert_eq!(st[1], Status::Rejected(Rejection::InvalidProof));
+    }
+
+    #[test]
+    fn a_copied_ciphertext_is_rejected_and_the_original_kept() {
+        let mut e = RuleEngine::new(EvotePolicy::LastCounts);
+        assert_eq!(e.apply(facts("a", Some(0), 7)), Status::Counted);
+        assert_eq!(
+            e.apply(facts("b", Some(0), 7)),
+            Status::Rejected(Rejection::CopiedBallot)
+        );
+        let (st, _) = e.finish();
+        assert_eq!(st[0], Status::Counted);
+    }
+}
