@@ -1,0 +1,250 @@
+//! The key ceremony (`urne keygen`) and the key test (`urne key test`).
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use rand::rngs::OsRng;
+
+use urne::keys::passphrase::Passphrase;
+use urne::keys::seal::{KdfParams, SealedFile};
+use urne::keys::{self, short_fingerprint, ElectionKey};
+
+use super::{now, CliResult, EventDir, Failure, PassphraseArgs};
+use crate::cli::prompt;
+
+#[derive(Args, Debug)]
+pub struct KeygenArgs {
+    /// Where to write the sealed share files (default: DIR/shares). In a real
+    /// ceremony, each keyholder's own removable medium.
+    #[arg(long, value_name = "DIR")]
+    pub shares_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub passphrases: PassphraseArgs,
+    /// Replace an existing election key and share files.
+    #[arg(long)]
+    pub force: bool,
+    /// Test only: a fast, weak passphrase hash so test suites run quickly.
+    /// Never for a real election.
+    #[arg(long, hide = true)]
+    pub insecure_fast_kdf: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Prove, before voting opens, that a share file and its passphrase work.
+    Test(KeyTestArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct KeyTestArgs {
+    /// The keyholder's sealed share file.
+    #[arg(long, value_name = "FILE")]
+    pub share: PathBuf,
+    #[command(flatten)]
+    pub passphrases: PassphraseArgs,
+    /// Replace an earlier key test record of this keyholder.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The passphrase for a keyholder: from the i-th `--passphrase-file`, or typed.
+pub fn passphrase_for(
+    args: &PassphraseArgs,
+    position: usize,
+    prompt_text: &str,
+) -> CliResult<Passphrase> {
+    match args.passphrase_files.get(position) {
+        Some(f) => Ok(prompt::read_passphrase_file(f)?),
+        None => Ok(prompt::read_passphrase(prompt_text)?),
+    }
+}
+
+pub fn kdf_params(insecure_fast: bool) -> KdfParams {
+    if insecure_fast {
+        KdfParams::TEST_ONLY_FAST
+    } else {
+        KdfParams::RECOMMENDED
+    }
+}
+
+pub fn keygen(dir: &EventDir, a: KeygenArgs) -> CliResult {
+    let (manifest, manifest_sha) = super::load_manifest(dir)?;
+    let key_path = dir.election_key();
+    let shares_dir = a.shares_dir.clone().unwrap_or_else(|| dir.shares());
+    let share_paths: Vec<PathBuf> = (1..=manifest.keyholders.len())
+        .map(|i| shares_dir.join(format!("keyholder-{i}.share")))
+        .collect();
+    if !a.force {
+        for p in std::iter::once(&key_path).chain(&share_paths) {
+            if p.exists() {
+                return Err(Failure::new(
+                    "E-FILE-EXISTS",
+                    format!(
+                        "{} already exists; the key ceremony will not overwrite it",
+                        p.display()
+                    ),
+                    Some("pass --force to make a new election key (the old shares become useless)"),
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "Key ceremony for {}: {} keyholders, any {} of them can unlock.",
+        manifest.event,
+        manifest.keyholders.len(),
+        manifest.threshold
+    );
+    // Collect every passphrase before the secret exists, so it lives shortest.
+    let mut passphrases = Vec::new();
+    for (i, name) in manifest.keyholders.iter().enumerate() {
+        let p = match a.passphrases.passphrase_files.get(i) {
+            Some(f) => {
+                let p = prompt::read_passphrase_file(f)?;
+                urne::keys::passphrase::check_new_passphrase(&p)?;
+                p
+            }
+            None => {
+                eprintln!("Keyholder {} ({name}): choose a passphrase.", i + 1);
+                prompt::read_new_passphrase(name)?
+            }
+        };
+        passphrases.push(p);
+    }
+    let (file, shares) = keys::generate(
+        &manifest.event,
+        manifest_sha,
+        manifest.threshold,
+        &manifest.keyholders,
+        now(),
+        &mut OsRng,
+    )?;
+    let key = ElectionKey::check(file, &key_path.display().to_string())?;
+    let params = kdf_params(a.insecure_fast_kdf);
+    let mut written = Vec::new();
+    for ((share, p), path) in shares.iter().zip(&passphrases).zip(&share_paths) {
+        let sealed = key.seal_share(share, p, params)?;
+        urne::fsio::write_atomic(path, sealed.to_json().as_bytes(), a.force)?;
+        written.push(path.clone());
+    }
+    drop(shares);
+    urne::fsio::write_atomic(&key_path, key.to_json().as_bytes(), a.force)?;
+    written.push(key_path.clone());
+    super::log_step(
+        dir,
+        "keygen",
+        &manifest.keyholders,
+        &[dir.manifest()],
+        std::slice::from_ref(&key_path),
+        &format!(
+            "{}-of-{} election key made; fingerprint {}",
+            manifest.threshold,
+            manifest.keyholders.len(),
+            key.file.fingerprint
+        ),
+    )?;
+    println!("Election key written to {}", key_path.display());
+    for (i, p) in share_paths.iter().enumerate() {
+        println!(
+            "  keyholder {} ({}): sealed share {}",
+            i + 1,
+            manifest.keyholders[i],
+            p.display()
+        );
+    }
+    println!();
+    println!(
+        "Election fingerprint: {}",
+        short_fingerprint(&key.fingerprint)
+    );
+    println!("Read it aloud; every keyholder and observer compares it with their own screen.");
+    println!("Next: each keyholder runs `urne key test --share <their file>` before voting opens.");
+    Ok(())
+}
+
+/// Reads and parses a sealed share file, naming it on error.
+pub fn read_sealed(path: &Path) -> CliResult<SealedFile> {
+    let text = urne::fsio::read_to_string(path)?;
+    SealedFile::from_json(&text).map_err(|e| {
+        let f: Failure = e.into();
+        Failure {
+            message: format!("{}: {}", path.display(), f.message),
+            ..f
+        }
+    })
+}
+
+/// Opens a share, asking again (up to three times) after a wrong passphrase
+/// typed at the terminal.
+pub fn open_share_interactive(
+    key: &ElectionKey,
+    path: &Path,
+    passphrases: &PassphraseArgs,
+    position: usize,
+) -> CliResult<urne::crypto::shamir::SecretShare> {
+    let sealed = read_sealed(path)?;
+    let name = key
+        .keyholder_name(sealed.index)
+        .map(String::from)
+        .unwrap_or_else(|| format!("keyholder {}", sealed.index));
+    let from_file = passphrases.passphrase_files.get(position).is_some();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let p = passphrase_for(
+            passphrases,
+            position,
+            &format!(
+                "Keyholder {} ({name}), passphrase for {}: ",
+                sealed.index,
+                path.display()
+            ),
+        )?;
+        match key.open_share(&sealed, &p, &path.display().to_string()) {
+            Err(keys::KeyError::WrongPassphrase { .. }) if !from_file && tries < 3 => {
+                eprintln!(
+                    "That passphrase does not open {}. Try again.",
+                    path.display()
+                );
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
+pub fn key_test(dir: &EventDir, a: KeyTestArgs) -> CliResult {
+    let key = super::load_key(dir)?;
+    let share = open_share_interactive(&key, &a.share, &a.passphrases, 0)?;
+    let test = key.key_test(&share, now(), &mut OsRng);
+    drop(share);
+    if !key.check_key_test(&test) {
+        return Err(Failure::new(
+            "E-KEY-TEST",
+            format!(
+                "the key test of keyholder {} did not verify",
+                test.keyholder
+            ),
+            None,
+        ));
+    }
+    let out = dir.key_test(test.keyholder);
+    let mut json = serde_json::to_string_pretty(&test).unwrap_or_default();
+    json.push('\n');
+    urne::fsio::write_atomic(&out, json.as_bytes(), a.force)?;
+    super::log_step(
+        dir,
+        "key-test",
+        std::slice::from_ref(&test.name),
+        &[dir.election_key()],
+        std::slice::from_ref(&out),
+        &format!(
+            "keyholder {} ({}) passed the key test",
+            test.keyholder, test.name
+        ),
+    )?;
+    println!(
+        "Key test passed: keyholder {} ({}) — the share file and passphrase work.",
+        test.keyholder, test.name
+    );
+    println!("Record written to {}", out.display());
+    Ok(())
+}

@@ -1,0 +1,318 @@
+//! `urne simulate` (test events of any size) and `urne demo` (the whole cycle on
+//! the example event, without prompts).
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use urne::event::Manifest;
+use urne::simulate::{self, Spec, Truth};
+use urne::tally::TallyFile;
+
+use super::ceremony::{KeyTestArgs, KeygenArgs};
+use super::count::UnlockArgs;
+use super::{CliResult, EventDir, Failure, PassphraseArgs};
+
+/// The example event and its example keys, built into the binary so the demo
+/// runs from any directory. The passphrases are example-only (keys-example/).
+const EXAMPLE_MANIFEST: &str = include_str!("../../examples/event/manifest.toml");
+const EXAMPLE_KEY: &str = include_str!("../../keys-example/election-key.json");
+const EXAMPLE_SHARES: [&str; 2] = [
+    include_str!("../../keys-example/keyholder-1.share"),
+    include_str!("../../keys-example/keyholder-2.share"),
+];
+const EXAMPLE_PASSPHRASES: [&str; 2] = [
+    include_str!("../../keys-example/passphrase-1.txt"),
+    include_str!("../../keys-example/passphrase-2.txt"),
+];
+
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// The event manifest (default DIR/manifest.toml; if there is none, a
+    /// one-referendum Ja/Nei/Blank event is made).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Use this existing election key (otherwise a key ceremony is run with
+    /// --passphrase-file for every keyholder).
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+    /// Entitled voters per referendum (default: the manifest's `entitled`).
+    #[arg(long)]
+    pub voters: Option<u64>,
+    /// Share of the roll that votes electronically.
+    #[arg(long, default_value_t = 0.6)]
+    pub turnout: f64,
+    /// Share of e-voters who vote a second time.
+    #[arg(long, default_value_t = 0.05)]
+    pub revote: f64,
+    /// Bad ballots of each kind per referendum (not in roll, outside the window,
+    /// invalid proof, copied).
+    #[arg(long, default_value_t = 2)]
+    pub bad: u64,
+    /// E-vote policy of a generated manifest: single or last_counts.
+    #[arg(long, default_value = "last_counts")]
+    pub policy: String,
+    /// Seed for the simulated votes.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub passphrases: PassphraseArgs,
+    /// Replace existing files.
+    #[arg(long)]
+    pub force: bool,
+    /// Test only: fast, weak passphrase hashing for generated shares.
+    #[arg(long, hide = true)]
+    pub insecure_fast_kdf: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Where the demo writes its event directory (replaced if an earlier demo
+    /// made it).
+    #[arg(long, value_name = "DIR", default_value = "demo-out")]
+    pub out: PathBuf,
+}
+
+fn generated_manifest(policy: &str, voters: u64) -> String {
+    format!(
+        r#"# Made by `urne simulate`: a one-referendum test event.
+format = "urne-manifest/1"
+event = "simulated"
+title = "Simulated referendum"
+authority = "urne simulation"
+is_test = true
+voting_opens = "2027-01-22T09:00:00+01:00"
+voting_closes = "2027-02-02T21:00:00+01:00"
+postal_deadline = "2027-02-03T17:00:00+01:00"
+evote_policy = "{policy}"
+threshold = 2
+keyholders = ["Keyholder 1", "Keyholder 2"]
+leadership = ["Chair", "Deputy"]
+
+[[referendum]]
+id = "sim"
+area = "Simulated municipality"
+question = "Ja, nei eller blank?"
+options = ["Ja", "Nei", "Blank"]
+entitled = {voters}
+"#
+    )
+}
+
+fn write(path: &Path, text: &str, force: bool) -> CliResult {
+    Ok(urne::fsio::write_atomic(path, text.as_bytes(), force)?)
+}
+
+/// Runs a simulation into `dir`; returns the truth.
+fn run_simulation(dir: &EventDir, a: &SimulateArgs) -> CliResult<(Manifest, Truth)> {
+    let manifest_text = match &a.manifest {
+        Some(p) => urne::fsio::read_to_string(p)?,
+        None if dir.manifest().exists() => urne::fsio::read_to_string(&dir.manifest())?,
+        None => generated_manifest(&a.policy, a.voters.unwrap_or(10_000)),
+    };
+    if a.manifest.is_some() || !dir.manifest().exists() {
+        write(&dir.manifest(), &manifest_text, a.force)?;
+    }
+    let (manifest, _) = super::load_manifest(dir)?;
+    match &a.key {
+        Some(k) => write(
+            &dir.election_key(),
+            &urne::fsio::read_to_string(k)?,
+            a.force,
+        )?,
+        None if dir.election_key().exists() && !a.force => {}
+        None => {
+            if a.passphrases.passphrase_files.len() < manifest.keyholders.len() {
+                return Err(Failure::new(
+                    "E-SIMULATE-PASSPHRASES",
+                    format!(
+                        "the simulation makes shares for {} keyholders but {} --passphrase-file were given",
+                        manifest.keyholders.len(),
+                        a.passphrases.passphrase_files.len()
+                    ),
+                    Some("give --passphrase-file once per keyholder, or --key with an existing election key"),
+                ));
+            }
+            super::ceremony::keygen(
+                dir,
+                KeygenArgs {
+                    shares_dir: None,
+                    passphrases: a.passphrases.clone(),
+                    force: a.force,
+                    insecure_fast_kdf: a.insecure_fast_kdf,
+                },
+            )?;
+        }
+    }
+    let (_, sha) = super::load_manifest(dir)?;
+    let key = super::load_key(dir)?;
+    super::check_key_matches(&key, &sha, dir)?;
+    let entitled: Vec<u64> = manifest
+        .referendums()
+        .iter()
+        .map(|r| a.voters.or(r.entitled).unwrap_or(1000))
+        .collect();
+    let spec = Spec {
+        entitled,
+        turnout: a.turnout,
+        revote: a.revote,
+        bad_each: a.bad,
+        seed: a.seed,
+    };
+    let mut roll = String::from("voter_id,referendum\n");
+    for (v, r) in simulate::roll_entries(&manifest, &spec) {
+        roll.push_str(&v);
+        roll.push(',');
+        roll.push_str(&r);
+        roll.push('\n');
+    }
+    write(&dir.roll(), &roll, a.force)?;
+    eprintln!("Encrypting the simulated ballots …");
+    let truth = simulate::write_box(
+        &manifest,
+        &key,
+        &spec,
+        &dir.ballot_box(),
+        a.force,
+        &|_, _| {},
+    )?;
+    let mut json = serde_json::to_string_pretty(&truth).unwrap_or_default();
+    json.push('\n');
+    write(&dir.path("simulation.json"), &json, a.force)?;
+    Ok((manifest, truth))
+}
+
+pub fn simulate(dir: &EventDir, a: SimulateArgs) -> CliResult {
+    let (_, truth) = run_simulation(dir, &a)?;
+    println!("Simulated a closed box of {} ballots:", truth.ballots);
+    for r in &truth.referendums {
+        println!(
+            "  {}: {} entitled, {} e-votes received, {} to be counted",
+            r.id, r.entitled, r.received, r.counted
+        );
+    }
+    println!(
+        "Files in {}: manifest.toml, roll.csv, election-key.json, box.jsonl, simulation.json",
+        dir.path("").display()
+    );
+    Ok(())
+}
+
+/// Compares a tally with what the simulation cast; names the first difference.
+pub fn compare_with_truth(t: &TallyFile, truth: &Truth) -> Result<(), String> {
+    for (r, s) in t.referendums.iter().zip(&truth.referendums) {
+        let votes: Vec<u64> = r.results.iter().map(|o| o.votes).collect();
+        if votes != s.votes {
+            return Err(format!(
+                "{}: counted {votes:?} but the simulation cast {:?}",
+                r.id, s.votes
+            ));
+        }
+        let f = &r.evotes;
+        if (f.received, f.counted, f.superseded) != (s.received, s.counted, s.superseded)
+            || f.rejected != s.rejected
+        {
+            return Err(format!(
+                "{}: e-vote figures {f:?} differ from the simulation's {s:?}",
+                r.id
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub fn demo(a: DemoArgs) -> CliResult {
+    let marker = a.out.join(".urne-demo");
+    if a.out.exists() {
+        if !marker.exists() {
+            return Err(Failure::new(
+                "E-FILE-EXISTS",
+                format!("{} exists and was not made by `urne demo`", a.out.display()),
+                Some("choose another directory with --out"),
+            ));
+        }
+        std::fs::remove_dir_all(&a.out)
+            .map_err(|e| Failure::new("E-FILE-WRITE", format!("{}: {e}", a.out.display()), None))?;
+    }
+    let dir = EventDir::new(&a.out);
+    write(&marker, "made by urne demo; safe to delete\n", false)?;
+    println!("urne demo — the Søgne and Songdalen referendum, end to end, without prompts.");
+    println!("Event directory: {}", a.out.display());
+    write(&dir.manifest(), EXAMPLE_MANIFEST, false)?;
+    write(&dir.election_key(), EXAMPLE_KEY, false)?;
+    let mut shares = Vec::new();
+    let mut passes = Vec::new();
+    for (i, (s, p)) in EXAMPLE_SHARES.iter().zip(EXAMPLE_PASSPHRASES).enumerate() {
+        let sp = dir.path(&format!("shares/keyholder-{}.share", i + 1));
+        let pp = dir.path(&format!("example-passphrases/keyholder-{}.txt", i + 1));
+        write(&sp, s, false)?;
+        write(&pp, p, false)?;
+        shares.push(sp);
+        passes.push(pp);
+    }
+    println!();
+    println!("1. Key test: each keyholder shows their share file and passphrase work.");
+    for (s, p) in shares.iter().zip(&passes) {
+        super::ceremony::key_test(
+            &dir,
+            KeyTestArgs {
+                share: s.clone(),
+                passphrases: PassphraseArgs {
+                    passphrase_files: vec![p.clone()],
+                },
+                force: false,
+            },
+        )?;
+    }
+    println!();
+    println!("2. Voting period (simulated at the real size: 10,279 and 5,592 entitled voters).");
+    let (manifest, truth) = run_simulation(
+        &dir,
+        &SimulateArgs {
+            manifest: None,
+            key: None,
+            voters: None,
+            turnout: 0.55,
+            revote: 0.03,
+            bad: 3,
+            policy: "single".into(),
+            seed: 2027,
+            passphrases: PassphraseArgs::default(),
+            force: false,
+            insecure_fast_kdf: false,
+        },
+    )?;
+    println!(
+        "   {} ballots cast, the box closed and sealed.",
+        truth.ballots
+    );
+    println!();
+    println!("3. Unlock ceremony: both keyholders bring their shares.");
+    super::count::unlock(
+        &dir,
+        UnlockArgs {
+            shares: shares.clone(),
+            passphrases: PassphraseArgs {
+                passphrase_files: passes.clone(),
+            },
+            out: None,
+            force: false,
+        },
+    )?;
+    let tally = TallyFile::from_json(&urne::fsio::read_to_string(&dir.tally())?, "tally.json")?;
+    println!();
+    match compare_with_truth(&tally, &truth) {
+        Ok(()) => println!(
+            "Check: the decrypted counts equal what the simulation cast, for every referendum and option."
+        ),
+        Err(diff) => {
+            return Err(Failure::new(
+                "E-DEMO-MISMATCH",
+                format!("the count differs from the simulation: {diff}"),
+                None,
+            ))
+        }
+    }
+    let _ = manifest;
+    Ok(())
+}

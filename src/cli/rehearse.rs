@@ -1,0 +1,324 @@
+//! Voting-period commands: `urne encrypt` and `urne box init | cast | close`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use rand::rngs::OsRng;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use urne::ballot::{self, Ballot, BallotContext};
+use urne::ballot_box::{
+    self, Appender, BoxHeader, BoxSigningKey, RecordKind, BOX_FORMAT, BOX_KEY_KIND,
+};
+use urne::crypto::encoding::Digest32;
+use urne::keys::seal::{self, SealHeader};
+
+use super::ceremony::{kdf_params, passphrase_for, read_sealed};
+use super::{now, CliResult, EventDir, Failure, PassphraseArgs};
+use crate::cli::prompt;
+
+#[derive(Args, Debug)]
+pub struct EncryptArgs {
+    /// The referendum id (as in the manifest).
+    #[arg(long)]
+    pub referendum: String,
+    /// The voter's id (as in the roll).
+    #[arg(long)]
+    pub voter: String,
+    /// The option to vote for, by name (e.g. Ja) or 1-based number.
+    #[arg(long)]
+    pub choice: String,
+    /// Write the ballot here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing output file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BoxCommand {
+    /// Open a new, empty ballot box with its own signing key.
+    Init(BoxInitArgs),
+    /// Check a ballot and append it to the open box.
+    Cast(CastArgs),
+    /// Close the box with a signed seal; it takes no more ballots.
+    Close(BoxCloseArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BoxInitArgs {
+    #[command(flatten)]
+    pub passphrases: PassphraseArgs,
+    /// Replace an existing box (and its key).
+    #[arg(long)]
+    pub force: bool,
+    /// Test only: a fast, weak passphrase hash. Never for a real election.
+    #[arg(long, hide = true)]
+    pub insecure_fast_kdf: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CastArgs {
+    /// The encrypted ballot (from `urne encrypt`).
+    #[arg(long, value_name = "FILE")]
+    pub ballot: PathBuf,
+    #[arg(long)]
+    pub voter: String,
+    #[arg(long)]
+    pub referendum: String,
+    /// The time of casting (RFC 3339); default now. For rehearsals.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct BoxCloseArgs {
+    #[command(flatten)]
+    pub passphrases: PassphraseArgs,
+    /// The time of closing (RFC 3339); default now. For rehearsals.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+}
+
+fn choice_index(options: &[String], choice: &str) -> Option<usize> {
+    options
+        .iter()
+        .position(|o| o.eq_ignore_ascii_case(choice))
+        .or_else(|| {
+            choice
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=options.len()).contains(n))
+                .map(|n| n - 1)
+        })
+}
+
+pub fn encrypt(dir: &EventDir, a: EncryptArgs) -> CliResult {
+    let (manifest, _) = super::load_manifest(dir)?;
+    let key = super::load_key(dir)?;
+    let r = manifest
+        .referendum(&a.referendum)
+        .ok_or_else(|| unknown_referendum(dir, &a.referendum))?;
+    let choice = choice_index(&r.options, &a.choice).ok_or_else(|| {
+        Failure::new(
+            "E-BALLOT-CHOICE",
+            format!(
+                "{:?} is not an option of referendum {} (options: {})",
+                a.choice,
+                r.id,
+                r.options.join(", ")
+            ),
+            None,
+        )
+    })?;
+    let ctx = BallotContext {
+        fingerprint: &key.fingerprint,
+        referendum: &r.id,
+        voter: &a.voter,
+    };
+    let b = ballot::encrypt(&key.key, &ctx, r.options.len(), choice, &mut OsRng)
+        .map_err(|e| Failure::new("E-BALLOT-CHOICE", e.to_string(), None))?;
+    let mut json = serde_json::to_string(&b).unwrap_or_default();
+    json.push('\n');
+    match a.out {
+        Some(p) => urne::fsio::write_atomic(&p, json.as_bytes(), a.force)?,
+        None => print!("{json}"),
+    }
+    Ok(())
+}
+
+fn unknown_referendum(dir: &EventDir, id: &str) -> Failure {
+    Failure::new(
+        "E-UNKNOWN-REFERENDUM",
+        format!("referendum {id:?} is not in {}", dir.manifest().display()),
+        None,
+    )
+}
+
+pub fn box_command(dir: &EventDir, c: BoxCommand) -> CliResult {
+    match c {
+        BoxCommand::Init(a) => init(dir, a),
+        BoxCommand::Cast(a) => cast(dir, a),
+        BoxCommand::Close(a) => close(dir, a),
+    }
+}
+
+fn init(dir: &EventDir, a: BoxInitArgs) -> CliResult {
+    let (manifest, sha) = super::load_manifest(dir)?;
+    let key = super::load_key(dir)?;
+    super::check_key_matches(&key, &sha, dir)?;
+    let box_path = dir.ballot_box();
+    let key_path = dir.box_key();
+    if !a.force {
+        for p in [&box_path, &key_path] {
+            if p.exists() {
+                return Err(Failure::new(
+                    "E-FILE-EXISTS",
+                    format!("{} already exists", p.display()),
+                    Some("pass --force to start a new box (the old one is replaced)"),
+                ));
+            }
+        }
+    }
+    let passphrase = match a.passphrases.passphrase_files.first() {
+        Some(f) => prompt::read_passphrase_file(f)?,
+        None => {
+            eprintln!("The box operator chooses a passphrase for the box's signing key.");
+            prompt::read_new_passphrase("the ballot box")?
+        }
+    };
+    let (signing, pkcs8) = BoxSigningKey::generate()?;
+    let sealed = seal::seal(
+        &pkcs8,
+        &passphrase,
+        SealHeader {
+            kind: BOX_KEY_KIND.into(),
+            owner: "ballot box".into(),
+            fingerprint: hex::encode(key.fingerprint),
+            index: 0,
+        },
+        kdf_params(a.insecure_fast_kdf),
+    )?;
+    drop(pkcs8);
+    urne::fsio::write_atomic(&key_path, sealed.to_json().as_bytes(), a.force)?;
+    let header = BoxHeader {
+        record: RecordKind::Header,
+        format: BOX_FORMAT.into(),
+        event: manifest.event.clone(),
+        fingerprint: Digest32(key.fingerprint),
+        box_key: signing.public_b64(),
+        created_at: now(),
+    };
+    ballot_box::init(&box_path, &header, a.force)?;
+    super::log_step(
+        dir,
+        "box-init",
+        &["box operator".to_string()],
+        &[dir.election_key()],
+        &[box_path.clone(), key_path],
+        "ballot box opened",
+    )?;
+    println!("Ballot box opened: {}", box_path.display());
+    Ok(())
+}
+
+fn parse_time(s: &str, what: &str) -> CliResult<OffsetDateTime> {
+    OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
+        Failure::new(
+            "E-TIME",
+            format!("{what} {s:?} is not an RFC 3339 time (e.g. 2027-01-22T10:00:00+01:00)"),
+            None,
+        )
+    })
+}
+
+fn cast(dir: &EventDir, a: CastArgs) -> CliResult {
+    let (manifest, _) = super::load_manifest(dir)?;
+    let roll = super::load_roll(dir, &manifest)?;
+    let key = super::load_key(dir)?;
+    let r = manifest
+        .referendum(&a.referendum)
+        .ok_or_else(|| unknown_referendum(dir, &a.referendum))?;
+    if !roll.contains(&r.id, &a.voter) {
+        return Err(Failure::new(
+            "EV-NOT-IN-ROLL",
+            format!(
+                "voter {} is not in the roll for referendum {} ({}); the ballot was not cast",
+                a.voter,
+                r.id,
+                dir.roll().display()
+            ),
+            None,
+        ));
+    }
+    let at_text = a.at.clone().unwrap_or_else(now);
+    let at = parse_time(&at_text, "--at")?;
+    if !manifest.in_voting_window(at) {
+        return Err(Failure::new(
+            "EV-OUTSIDE-WINDOW",
+            format!("{at_text} is outside the voting window; the ballot was not cast"),
+            None,
+        ));
+    }
+    let text = urne::fsio::read_to_string(&a.ballot)?;
+    let b: Ballot = serde_json::from_str(&text).map_err(|e| {
+        Failure::new(
+            "E-BALLOT-MALFORMED",
+            format!("{}: not a ballot ({e})", a.ballot.display()),
+            None,
+        )
+    })?;
+    let ctx = BallotContext {
+        fingerprint: &key.fingerprint,
+        referendum: &r.id,
+        voter: &a.voter,
+    };
+    b.verify(&key.key.elem, &key.key.point, &ctx, r.options.len())
+        .map_err(|e| {
+            Failure::new(
+                "EV-INVALID-PROOF",
+                format!(
+                    "{}: {e} for voter {} in referendum {}; the ballot was not cast",
+                    a.ballot.display(),
+                    a.voter,
+                    r.id
+                ),
+                Some("a ballot is bound to one voter, referendum and election"),
+            )
+        })?;
+    let mut app = Appender::open(&dir.ballot_box())?;
+    if app.header().fingerprint.0 != key.fingerprint {
+        return Err(Failure::new(
+            "E-BOX-OTHER-ELECTION",
+            format!("{} belongs to another election", dir.ballot_box().display()),
+            None,
+        ));
+    }
+    let head = app.cast(&a.voter, &r.id, &at_text, b)?;
+    println!(
+        "Ballot {} cast for voter {} in {} (receipt {})",
+        app.ballots(),
+        a.voter,
+        r.id,
+        &head.hex()[..16]
+    );
+    Ok(())
+}
+
+fn close(dir: &EventDir, a: BoxCloseArgs) -> CliResult {
+    let box_path = dir.ballot_box();
+    let app = Appender::open(&box_path)?;
+    let sealed = read_sealed(&dir.box_key())?;
+    if sealed.kind != BOX_KEY_KIND {
+        return Err(Failure::new(
+            "E-BOX-KEY",
+            format!("{} is not a ballot box key", dir.box_key().display()),
+            None,
+        ));
+    }
+    let passphrase = passphrase_for(&a.passphrases, 0, "Passphrase for the ballot box key: ")?;
+    let pkcs8 = seal::open(&sealed, &passphrase).map_err(|e| {
+        let f: Failure = e.into();
+        Failure {
+            message: format!("{}: {}", dir.box_key().display(), f.message),
+            ..f
+        }
+    })?;
+    let signing = BoxSigningKey::from_pkcs8(&pkcs8)?;
+    let closed_at = a.at.unwrap_or_else(now);
+    parse_time(&closed_at, "--at")?;
+    let n = app.ballots();
+    let seal = app.close(&signing, &closed_at)?;
+    super::log_step(
+        dir,
+        "box-close",
+        &["box operator".to_string()],
+        &[],
+        std::slice::from_ref(&box_path),
+        &format!("ballot box closed with {n} ballots; head {}", seal.prev),
+    )?;
+    println!("Ballot box closed: {n} ballots, head {}", seal.prev);
+    Ok(())
+}
