@@ -93,7 +93,14 @@ fn event(dir: &Path, policy: &str, t: u32, n: usize, voters: u64) -> Event {
 fn partial(e: &Event, i: usize) -> (String, PartialDecryption) {
     (
         format!("partial-{}", i + 1),
-        tally::partial_decrypt(&e.key, &e.manifest, &e.count, &e.shares[i], "now".into(), &mut OsRng),
+        tally::partial_decrypt(
+            &e.key,
+            &e.manifest,
+            &e.count,
+            &e.shares[i],
+            "now".into(),
+            &mut OsRng,
+        ),
     )
 }
 
@@ -126,7 +133,10 @@ fn every_subset_of_t_out_of_n_gives_the_same_result_and_t_minus_one_cannot() {
             let two = vec![all[a].clone(), all[b].clone()];
             assert!(matches!(
                 tally::combine(&e.key, &e.manifest, &e.count, two),
-                Err(TallyError::TooFewPartials { valid: 2, threshold: 3 })
+                Err(TallyError::TooFewPartials {
+                    valid: 2,
+                    threshold: 3
+                })
             ));
         }
     }
@@ -159,7 +169,10 @@ fn a_forged_partial_decryption_is_caught_by_its_proof_and_set_aside() {
     let short = vec![(name, forged), honest[0].clone()];
     assert!(matches!(
         tally::combine(&e.key, &e.manifest, &e.count, short),
-        Err(TallyError::TooFewPartials { valid: 1, threshold: 2 })
+        Err(TallyError::TooFewPartials {
+            valid: 1,
+            threshold: 2
+        })
     ));
 }
 
@@ -169,11 +182,20 @@ fn a_partial_made_with_another_keyholders_share_is_set_aside() {
     let e = event(dir.path(), "single", 2, 3, 20);
     // Keyholder 3's share used under keyholder 1's name.
     let impostor = SecretShare::new(1, *e.shares[2].value());
-    let p = tally::partial_decrypt(&e.key, &e.manifest, &e.count, &impostor, "now".into(), &mut OsRng);
+    let p = tally::partial_decrypt(
+        &e.key,
+        &e.manifest,
+        &e.count,
+        &impostor,
+        "now".into(),
+        &mut OsRng,
+    );
     let given = vec![("impostor".to_string(), p), partial(&e, 1), partial(&e, 2)];
     let combined = tally::combine(&e.key, &e.manifest, &e.count, given).unwrap();
     assert_eq!(combined.set_aside.len(), 1);
-    assert!(combined.set_aside[0].reason.contains("proofs do not verify"));
+    assert!(combined.set_aside[0]
+        .reason
+        .contains("proofs do not verify"));
 }
 
 #[test]
@@ -206,7 +228,13 @@ fn counts_equal_the_simulation_under_last_counts() {
     let e = event(dir.path(), "last_counts", 2, 2, 60);
     assert_figures_match(&e);
     assert!(e.count.figures[0].superseded > 0, "the simulation re-votes");
-    let combined = tally::combine(&e.key, &e.manifest, &e.count, vec![partial(&e, 0), partial(&e, 1)]).unwrap();
+    let combined = tally::combine(
+        &e.key,
+        &e.manifest,
+        &e.count,
+        vec![partial(&e, 0), partial(&e, 1)],
+    )
+    .unwrap();
     assert_eq!(votes(&combined), truth_votes(&e.truth));
     // The marked roll holds exactly the voters with a counted e-vote.
     for (m, f) in e.count.marked.iter().zip(&e.count.figures) {
@@ -222,6 +250,12 @@ fn counts_equal_the_simulation_under_single() {
     assert_figures_match(&e);
     assert_eq!(e.count.figures[0].superseded, 0);
     assert!(e.count.figures[0].rejected["already_voted_electronically"] > 0);
-    let combined = tally::combine(&e.key, &e.manifest, &e.count, vec![partial(&e, 1), partial(&e, 0)]).unwrap();
+    let combined = tally::combine(
+        &e.key,
+        &e.manifest,
+        &e.count,
+        vec![partial(&e, 1), partial(&e, 0)],
+    )
+    .unwrap();
     assert_eq!(votes(&combined), truth_votes(&e.truth));
 }
