@@ -52,6 +52,9 @@ pub struct SimulateArgs {
     /// E-vote policy of a generated manifest: single or last_counts.
     #[arg(long, default_value = "last_counts")]
     pub policy: String,
+    /// Options of a generated manifest, comma-separated.
+    #[arg(long, default_value = "Ja,Nei,Blank", value_name = "A,B,…")]
+    pub options: String,
     /// Seed for the simulated votes.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -73,7 +76,12 @@ pub struct DemoArgs {
     pub out: PathBuf,
 }
 
-fn generated_manifest(policy: &str, voters: u64) -> String {
+fn generated_manifest(policy: &str, options: &str, voters: u64) -> String {
+    let options = options
+        .split(',')
+        .map(|o| format!("{:?}", o.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
     format!(
         r#"# Made by `urne simulate`: a one-referendum test event.
 format = "urne-manifest/1"
@@ -93,7 +101,7 @@ leadership = ["Chair", "Deputy"]
 id = "sim"
 area = "Simulated municipality"
 question = "Ja, nei eller blank?"
-options = ["Ja", "Nei", "Blank"]
+options = [{options}]
 entitled = {voters}
 "#
     )
@@ -108,7 +116,7 @@ fn run_simulation(dir: &EventDir, a: &SimulateArgs) -> CliResult<(Manifest, Trut
     let manifest_text = match &a.manifest {
         Some(p) => urne::fsio::read_to_string(p)?,
         None if dir.manifest().exists() => urne::fsio::read_to_string(&dir.manifest())?,
-        None => generated_manifest(&a.policy, a.voters.unwrap_or(10_000)),
+        None => generated_manifest(&a.policy, &a.options, a.voters.unwrap_or(10_000)),
     };
     if a.manifest.is_some() || !dir.manifest().exists() {
         write(&dir.manifest(), &manifest_text, a.force)?;
@@ -276,6 +284,7 @@ pub fn demo(a: DemoArgs) -> CliResult {
             revote: 0.03,
             bad: 3,
             policy: "single".into(),
+            options: "Ja,Nei,Blank".into(),
             seed: 2027,
             passphrases: PassphraseArgs::default(),
             force: false,
