@@ -13,7 +13,7 @@
 //!                                           u64(ballots), head, closed_at))
 //! ```
 //! States: **open** (header, ballots) → **closed** (sealed; takes no more
-//! ballots). Unlocking reads a closed box only. docs/boxes.md draws it.
+//! ballots). Unlocking reads a closed box only. docs/SPEC.md, "Ballot box", draws it.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Write};
