@@ -26,5 +26,6 @@ pub mod error;
 pub mod event;
 pub mod fsio;
 pub mod keys;
+pub mod postal;
 pub mod simulate;
 pub mod tally;
