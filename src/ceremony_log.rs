@@ -155,6 +155,14 @@ impl CeremonyLog {
         Ok(entry)
     }
 
+    /// The entries, in order.
+    pub fn entries(&self) -> Vec<Entry> {
+        self.lines
+            .iter()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
     /// The hash of the last entry (zeros for an empty log).
     pub fn head_hash(&self) -> Digest32 {
         self.head

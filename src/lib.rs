@@ -27,5 +27,6 @@ pub mod event;
 pub mod fsio;
 pub mod keys;
 pub mod postal;
+pub mod protocol;
 pub mod simulate;
 pub mod tally;

@@ -706,8 +706,9 @@ pub fn load_count_entries(
 }
 
 /// What a written explanation is about.
+/// In files: `round-N` or `envelopes`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "about", content = "round")]
+#[serde(into = "String", try_from = "String")]
 pub enum About {
     /// Why round N's figures differ from the rounds before it.
     Round(u32),
@@ -715,12 +716,33 @@ pub enum About {
     Envelopes,
 }
 
+impl From<About> for String {
+    fn from(a: About) -> String {
+        match a {
+            About::Round(n) => format!("round-{n}"),
+            About::Envelopes => "envelopes".into(),
+        }
+    }
+}
+
+impl TryFrom<String> for About {
+    type Error = String;
+    fn try_from(s: String) -> Result<About, String> {
+        match s.as_str() {
+            "envelopes" => Ok(About::Envelopes),
+            a => match a.strip_prefix("round-").and_then(|n| n.parse::<u32>().ok()) {
+                Some(n) if n >= 2 => Ok(About::Round(n)),
+                _ => Err(format!("about {a:?} must be round-N (N ≥ 2) or envelopes")),
+            },
+        }
+    }
+}
+
 /// A written explanation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Explanation {
     pub referendum: String,
-    #[serde(flatten)]
     pub about: About,
     pub text: String,
 }
@@ -855,6 +877,8 @@ pub enum Settled {
     Recounted,
     /// The last round differs from every earlier one; explained in writing.
     Explained,
+    /// No envelope was approved and no count was entered: nothing to count.
+    NoBallots,
 }
 
 /// The reconciled count of one referendum's postal ballots.
@@ -931,6 +955,9 @@ impl Explain for Pending {
     }
 }
 
+/// An attempt as entered: the pair, and each member's figures by category.
+type RawAttempt = (String, Vec<(String, Vec<Option<u64>>)>);
+
 /// Reconciles one referendum's count entries. `entries` are this referendum's
 /// only. Returns the count, or what the pairs must do first.
 pub fn reconcile(
@@ -942,8 +969,7 @@ pub fn reconcile(
 ) -> Result<Result<ReferendumCount, Pending>, PostalError> {
     let cats = categories(r);
     // round → attempt → (pair, member → figures)
-    let mut rounds: BTreeMap<u32, BTreeMap<u32, (String, Vec<(String, Vec<Option<u64>>)>)>> =
-        BTreeMap::new();
+    let mut rounds: BTreeMap<u32, BTreeMap<u32, RawAttempt>> = BTreeMap::new();
     for e in entries {
         let att = rounds
             .entry(e.round)
@@ -976,6 +1002,19 @@ pub fn reconcile(
             detail,
         }))
     };
+    if rounds.is_empty() && envelopes_approved == 0 {
+        return Ok(Ok(ReferendumCount {
+            referendum: r.id.clone(),
+            figures: vec![0; cats.len()],
+            categories: cats,
+            rounds: Vec::new(),
+            settled: Settled::NoBallots,
+            ballots: 0,
+            envelopes_approved,
+            deviation: None,
+            explanations: Vec::new(),
+        }));
+    }
     if rounds.is_empty() {
         return pending_rounds("no count entries; two count rounds are needed".into());
     }
@@ -1471,6 +1510,8 @@ options = ["Yes", "No"]
 
     #[test]
     fn one_round_or_the_same_pair_twice_is_not_enough() {
+        assert_eq!(run("", &[], 0).unwrap().settled, Settled::NoBallots);
+        assert!(matches!(run("", &[], 1), Err(Pending::Rounds { .. })));
         let one = attempt(1, 1, "A", [10, 5, 1, 1], None);
         assert!(matches!(run(&one, &[], 17), Err(Pending::Rounds { .. })));
         let same = one + &attempt(2, 1, "A", [10, 5, 1, 1], None);

@@ -368,3 +368,165 @@ pub fn write_box(
     w.seal(&box_key, &fmt_time(closes + Duration::minutes(1)))?;
     Ok(truth)
 }
+
+/// What the postal part of a simulation sent and what its count must find.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostalTruth {
+    pub id: String,
+    pub received: u64,
+    pub approved: u64,
+    /// Every reason, zero included.
+    pub rejected: BTreeMap<String, u64>,
+    /// The postal count's categories ([`crate::postal::categories`]).
+    pub categories: Vec<String>,
+    /// The approved ballots per category.
+    pub figures: Vec<u64>,
+}
+
+/// A simulated postal vote: the envelope file, the count entries (round 1's
+/// pair disagrees once and recounts; round 2 agrees), and the truth.
+#[derive(Clone, Debug)]
+pub struct PostalSim {
+    pub envelopes_csv: String,
+    pub entries_csv: String,
+    pub truth: Vec<PostalTruth>,
+}
+
+/// Simulates postal votes: `share` of each referendum's voters without a
+/// counted e-vote send an envelope on time, and `bad_each` envelopes of each
+/// rejection reason are added (a voter with an e-vote, a voter not in the
+/// roll, no voter id, a second envelope from a postal voter, a late one).
+pub fn postal(
+    manifest: &Manifest,
+    roll: &[(String, String)],
+    marked: &crate::postal::MarkedRoll,
+    share: f64,
+    bad_each: u64,
+    seed: u64,
+) -> PostalSim {
+    use crate::postal::{categories, PostalReason};
+    use rand::seq::SliceRandom;
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x706f_7374_616c);
+    let deadline = manifest.postal_deadline;
+    let mut rows: Vec<(OffsetDateTime, String, String)> = Vec::new(); // (at, voter, referendum)
+    let mut truth = Vec::new();
+    let mut entries = String::from("referendum,round,attempt,pair,member,option,figure\n");
+    for r in manifest.referendums() {
+        let cats = categories(r);
+        let mut rejected: BTreeMap<String, u64> = PostalReason::ALL
+            .iter()
+            .map(|x| (x.as_str().to_string(), 0))
+            .collect();
+        let voters: Vec<&String> = roll
+            .iter()
+            .filter(|(_, rr)| *rr == r.id)
+            .map(|(v, _)| v)
+            .collect();
+        let (mut with_e, mut without): (Vec<&String>, Vec<&String>) =
+            voters.iter().partition(|v| marked.contains(&r.id, v));
+        without.shuffle(&mut rng);
+        with_e.shuffle(&mut rng);
+        let k = usize::try_from(share_of(without.len() as u64, share)).unwrap_or(0);
+        let late_pool = without.split_off(k.min(without.len()));
+        let postal_voters = without;
+        let on_time =
+            |rng: &mut StdRng| deadline - Duration::seconds(rng.gen_range(86_400..20 * 86_400));
+        let mut figures = vec![0u64; cats.len()];
+        let invalid = cats.len() - 1;
+        let mut firsts = Vec::new();
+        for v in &postal_voters {
+            let at = on_time(&mut rng);
+            rows.push((at, (*v).clone(), r.id.clone()));
+            firsts.push(at);
+            // Most ballots are for an option; a few are blank or invalid.
+            let c = if rng.gen_bool(0.01) {
+                invalid
+            } else if rng.gen_bool(0.01) {
+                cats.len() - 2
+            } else {
+                rng.gen_range(0..r.options.len())
+            };
+            figures[c] += 1;
+        }
+        let bad = usize::try_from(bad_each).unwrap_or(0);
+        let mut add = |reason: PostalReason, at: OffsetDateTime, voter: String| {
+            rows.push((at, voter, r.id.clone()));
+            *rejected.entry(reason.as_str().to_string()).or_default() += 1;
+        };
+        for v in with_e.iter().take(bad) {
+            add(
+                PostalReason::HasElectronicVote,
+                on_time(&mut rng),
+                (*v).clone(),
+            );
+        }
+        for j in 0..bad {
+            add(
+                PostalReason::NotInRoll,
+                on_time(&mut rng),
+                format!("{}-unknown-{j}", r.id),
+            );
+            add(
+                PostalReason::Unidentifiable,
+                on_time(&mut rng),
+                String::new(),
+            );
+        }
+        for (v, at) in postal_voters.iter().zip(&firsts).take(bad) {
+            add(
+                PostalReason::AlreadyVoted,
+                *at + Duration::hours(1),
+                (*v).clone(),
+            );
+        }
+        for v in late_pool.iter().take(bad) {
+            let at = deadline + Duration::seconds(rng.gen_range(60..2 * 86_400));
+            add(PostalReason::Late, at, (*v).clone());
+        }
+        let approved = postal_voters.len() as u64;
+        truth.push(PostalTruth {
+            id: r.id.clone(),
+            received: approved + rejected.values().sum::<u64>(),
+            approved,
+            rejected,
+            categories: cats.clone(),
+            figures: figures.clone(),
+        });
+        // Round 1: the pair's second member miscounts once, then they recount.
+        let mut slip = figures.clone();
+        if slip.len() >= 2 && slip[0] > 0 {
+            slip[0] -= 1;
+            slip[1] += 1;
+        }
+        let mut put = |round: u32, attempt: u32, pair: &str, member: &str, f: &[u64]| {
+            for (c, v) in cats.iter().zip(f) {
+                entries.push_str(&format!(
+                    "{},{round},{attempt},{pair},{member},{c},{v}\n",
+                    r.id
+                ));
+            }
+        };
+        if approved > 0 {
+            put(1, 1, "Pair 1", "Liv Dahl", &figures);
+            put(1, 1, "Pair 1", "Tor Moen", &slip);
+            put(1, 2, "Pair 1", "Liv Dahl", &figures);
+            put(1, 2, "Pair 1", "Tor Moen", &figures);
+            put(2, 1, "Pair 2", "Eva Lund", &figures);
+            put(2, 1, "Pair 2", "Nils Berg", &figures);
+        }
+    }
+    rows.sort();
+    let mut envelopes_csv = String::from("envelope_id,voter_id,received_at,referendum\n");
+    for (n, (at, v, r)) in rows.iter().enumerate() {
+        envelopes_csv.push_str(&format!(
+            "E{:06},{v},{},{r}\n",
+            n + 1,
+            at.format(&Rfc3339).unwrap_or_default()
+        ));
+    }
+    PostalSim {
+        envelopes_csv,
+        entries_csv: entries,
+        truth,
+    }
+}

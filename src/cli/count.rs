@@ -12,7 +12,7 @@ use urne::keys::ElectionKey;
 use urne::tally::{self, BoxCount, CountInputs, InputHash, PartialDecryption, TallyFile};
 
 use super::ceremony::{open_share_interactive, read_sealed};
-use super::{now, CliResult, EventDir, Failure, PassphraseArgs};
+use super::{now, refuse_existing, CliResult, EventDir, Failure, PassphraseArgs};
 
 #[derive(Args, Debug)]
 pub struct UnlockArgs {
@@ -63,22 +63,6 @@ struct Counted {
     key: ElectionKey,
     count: BoxCount,
     inputs: Vec<InputHash>,
-}
-
-fn refuse_existing(paths: &[&Path], force: bool) -> CliResult {
-    if force {
-        return Ok(());
-    }
-    for p in paths {
-        if p.exists() {
-            return Err(Failure::new(
-                "E-FILE-EXISTS",
-                format!("{} already exists", p.display()),
-                Some("pass --force to replace it"),
-            ));
-        }
-    }
-    Ok(())
 }
 
 fn input_hash(name: &str, path: &Path) -> CliResult<InputHash> {

@@ -25,6 +25,28 @@ const EXAMPLE_PASSPHRASES: [&str; 2] = [
     include_str!("../../keys-example/passphrase-1.txt"),
     include_str!("../../keys-example/passphrase-2.txt"),
 ];
+/// The leadership group's example signing keys: (slug, sealed key, public
+/// key file, passphrase).
+const EXAMPLE_SIGNERS: [(&str, &str, &str, &str); 3] = [
+    (
+        "ingrid-berg",
+        include_str!("../../keys-example/signers/ingrid-berg.key"),
+        include_str!("../../keys-example/signers/ingrid-berg.pub.json"),
+        include_str!("../../keys-example/signers/ingrid-berg.passphrase.txt"),
+    ),
+    (
+        "per-olsen",
+        include_str!("../../keys-example/signers/per-olsen.key"),
+        include_str!("../../keys-example/signers/per-olsen.pub.json"),
+        include_str!("../../keys-example/signers/per-olsen.passphrase.txt"),
+    ),
+    (
+        "aisha-khan",
+        include_str!("../../keys-example/signers/aisha-khan.key"),
+        include_str!("../../keys-example/signers/aisha-khan.pub.json"),
+        include_str!("../../keys-example/signers/aisha-khan.passphrase.txt"),
+    ),
+];
 
 #[derive(Args, Debug)]
 pub struct SimulateArgs {
@@ -322,6 +344,147 @@ pub fn demo(a: DemoArgs) -> CliResult {
             ))
         }
     }
-    let _ = manifest;
+    println!();
+    println!("4. Postal votes: the envelope trial against the roll and the marked roll.");
+    let marked = urne::postal::load_marked_roll(&dir.marked_roll(), &manifest)?;
+    let roll_entries = simulate::roll_entries(
+        &manifest,
+        &Spec {
+            entitled: manifest
+                .referendums()
+                .iter()
+                .map(|r| r.entitled.unwrap_or(1000))
+                .collect(),
+            turnout: 0.0,
+            revote: 0.0,
+            bad_each: 0,
+            seed: 0,
+        },
+    );
+    let sim = simulate::postal(&manifest, &roll_entries, &marked, 0.12, 2, 2027);
+    let envelopes = dir.path("postal-input/envelopes.csv");
+    let entries = dir.path("postal-input/count-entries.csv");
+    write(&envelopes, &sim.envelopes_csv, false)?;
+    write(&entries, &sim.entries_csv, false)?;
+    super::postal::run(
+        &dir,
+        super::postal::PostalCommand::Trial(super::postal::TrialArgs {
+            envelopes: envelopes.clone(),
+            force: false,
+        }),
+    )?;
+    println!();
+    println!("5. Postal count: two rounds by two counting pairs; in round 1 the pair");
+    println!(
+        "   disagrees on one figure and recounts (both attempts are in {}).",
+        entries.display()
+    );
+    super::postal::run(
+        &dir,
+        super::postal::PostalCommand::Count(super::postal::CountArgs {
+            entries: entries.clone(),
+            explanations: None,
+            force: false,
+        }),
+    )?;
+    println!();
+    println!("6. The protocol per referendum, signed by the leadership group.");
+    let mut signer_keys = Vec::new();
+    for (slug, key, public, pass) in EXAMPLE_SIGNERS {
+        write(
+            &dir.signers().join(format!("{slug}.pub.json")),
+            public,
+            false,
+        )?;
+        let k = dir.path(&format!("example-signer-keys/{slug}.key"));
+        let p = dir.path(&format!("example-passphrases/{slug}.txt"));
+        write(&k, key, false)?;
+        write(&p, pass, false)?;
+        signer_keys.push((k, p));
+    }
+    super::protocol::run(
+        &dir,
+        super::protocol::ProtocolArgs {
+            command: None,
+            force: false,
+        },
+    )?;
+    for (k, p) in &signer_keys {
+        super::protocol::run(
+            &dir,
+            super::protocol::ProtocolArgs {
+                command: Some(super::protocol::ProtocolCommand::Sign(
+                    super::protocol::SignArgs {
+                        key: k.clone(),
+                        passphrases: PassphraseArgs {
+                            passphrase_files: vec![p.clone()],
+                        },
+                        referendum: Vec::new(),
+                    },
+                )),
+                force: false,
+            },
+        )?;
+    }
+    super::protocol::run(
+        &dir,
+        super::protocol::ProtocolArgs {
+            command: Some(super::protocol::ProtocolCommand::Check(
+                super::protocol::CheckArgs {
+                    referendum: Vec::new(),
+                },
+            )),
+            force: false,
+        },
+    )?;
+    write(
+        &dir.path("simulation-postal.json"),
+        &format!(
+            "{}\n",
+            serde_json::to_string_pretty(&sim.truth).unwrap_or_default()
+        ),
+        false,
+    )?;
+    for (r, pt) in manifest.referendums().iter().zip(&sim.truth) {
+        let bytes = std::fs::read(dir.protocol(&r.id, "json"))
+            .map_err(|e| Failure::new("E-FILE-READ", format!("{}: {e}", r.id), None))?;
+        let p = urne::protocol::parse(&bytes, &r.id)?;
+        let truth_e = truth
+            .referendums
+            .iter()
+            .find(|t| t.id == r.id)
+            .map(|t| t.votes.clone())
+            .unwrap_or_default();
+        for (k, line) in p.results.iter().enumerate() {
+            let want = truth_e.get(k).copied().unwrap_or(0)
+                + pt.categories
+                    .iter()
+                    .position(|c| *c == line.option)
+                    .map_or(0, |i| pt.figures[i]);
+            if line.total != want || p.envelopes.approved != pt.approved {
+                return Err(Failure::new(
+                    "E-DEMO-MISMATCH",
+                    format!(
+                        "{}: {} has {} votes in the protocol but the simulation cast {want}",
+                        r.id, line.option, line.total
+                    ),
+                    None,
+                ));
+            }
+        }
+    }
+    println!();
+    println!(
+        "Check: every protocol's totals (electronic + postal) equal what the simulation cast."
+    );
+    println!();
+    println!("The protocols:");
+    for r in manifest.referendums() {
+        println!(
+            "  {}  (printable: {})",
+            dir.protocol(&r.id, "json").display(),
+            dir.protocol(&r.id, "html").display()
+        );
+    }
     Ok(())
 }

@@ -7,7 +7,9 @@
 mod ceremony;
 mod count;
 mod demo;
+mod postal;
 mod prompt;
+mod protocol;
 mod rehearse;
 
 use std::path::{Path, PathBuf};
@@ -81,6 +83,14 @@ pub enum Command {
     PartialDecrypt(count::PartialArgs),
     /// Combine t partial decryptions into the result.
     Combine(count::CombineArgs),
+    /// Postal votes: the envelope trial and the count rounds.
+    #[command(subcommand)]
+    Postal(postal::PostalCommand),
+    /// Leadership signing keys: `urne signer new`.
+    #[command(subcommand)]
+    Signer(protocol::SignerCommand),
+    /// Write the counting protocol per referendum; `sign` and `check` it.
+    Protocol(protocol::ProtocolArgs),
     /// Make a test event of any size (roll, keys, a closed box).
     Simulate(demo::SimulateArgs),
     /// Run the whole cycle on the example event, without prompts.
@@ -143,6 +153,61 @@ impl EventDir {
     pub fn partial(&self, i: u32) -> PathBuf {
         self.path(&format!("partials/keyholder-{i}.json"))
     }
+    pub fn postal_trial(&self) -> PathBuf {
+        self.path("postal-trial.json")
+    }
+    pub fn postal_decisions(&self) -> PathBuf {
+        self.path("postal-decisions.csv")
+    }
+    pub fn postal_count(&self) -> PathBuf {
+        self.path("postal-count.json")
+    }
+    pub fn signers(&self) -> PathBuf {
+        self.path("signers")
+    }
+    pub fn protocol(&self, referendum: &str, ext: &str) -> PathBuf {
+        self.path(&format!("protocols/{referendum}.{ext}"))
+    }
+}
+
+/// Refuses to go on if any of `paths` exists, unless `force`.
+pub fn refuse_existing(paths: &[&Path], force: bool) -> CliResult {
+    if force {
+        return Ok(());
+    }
+    for p in paths {
+        if p.exists() {
+            return Err(Failure::new(
+                "E-FILE-EXISTS",
+                format!("{} already exists", p.display()),
+                Some("pass --force to replace it"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Reads a JSON artifact; a missing file or bad JSON is one line naming it.
+pub fn read_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    code: &'static str,
+    missing_hint: Option<&str>,
+) -> CliResult<T> {
+    if !path.exists() {
+        return Err(Failure::new(
+            "E-FILE-NOT-FOUND",
+            format!("{} does not exist", path.display()),
+            missing_hint,
+        ));
+    }
+    let text = urne::fsio::read_to_string(path)?;
+    serde_json::from_str(&text).map_err(|e| {
+        Failure::new(
+            code,
+            format!("{}: not a valid file of its kind ({e})", path.display()),
+            None,
+        )
+    })
 }
 
 /// Runs the CLI and maps the outcome to an exit code: 0 success, 1 a refused or
@@ -158,6 +223,9 @@ pub fn main() -> ExitCode {
         Command::Unlock(a) => count::unlock(&dir, a),
         Command::PartialDecrypt(a) => count::partial_decrypt(&dir, a),
         Command::Combine(a) => count::combine(&dir, a),
+        Command::Postal(c) => postal::run(&dir, c),
+        Command::Signer(c) => protocol::signer(&dir, c),
+        Command::Protocol(a) => protocol::run(&dir, a),
         Command::Simulate(a) => demo::simulate(&dir, a),
         Command::Demo(a) => demo::demo(a),
     };

@@ -1,0 +1,252 @@
+//! Postal votes: `urne postal trial` and `urne postal count`.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use urne::error::Explain;
+use urne::postal::{self, CountFile, Pending, TrialFile, COUNT_FORMAT, TRIAL_FORMAT};
+use urne::tally::InputHash;
+
+use super::{now, CliResult, EventDir, Failure};
+
+#[derive(Subcommand, Debug)]
+pub enum PostalCommand {
+    /// Try every received return envelope against the roll and the marked roll.
+    Trial(TrialArgs),
+    /// Reconcile the count rounds of the approved postal ballots.
+    Count(CountArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct TrialArgs {
+    /// The received envelopes (CSV: envelope_id,voter_id,received_at,referendum).
+    #[arg(long, value_name = "FILE")]
+    pub envelopes: PathBuf,
+    /// Replace an earlier trial.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CountArgs {
+    /// The count entries (CSV: referendum,round,attempt,pair,member,option,figure).
+    #[arg(long, value_name = "FILE")]
+    pub entries: PathBuf,
+    /// Written explanations (CSV: referendum,about,explanation; about is
+    /// round-N or envelopes).
+    #[arg(long, value_name = "FILE")]
+    pub explanations: Option<PathBuf>,
+    /// Replace an earlier count.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(dir: &EventDir, c: PostalCommand) -> CliResult {
+    match c {
+        PostalCommand::Trial(a) => trial(dir, a),
+        PostalCommand::Count(a) => count(dir, a),
+    }
+}
+
+pub fn input_hash(path: &Path) -> CliResult<InputHash> {
+    Ok(InputHash {
+        name: path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        sha256: urne::fsio::sha256_file(path)?,
+    })
+}
+
+fn write_json<T: serde::Serialize>(path: &Path, v: &T, force: bool) -> CliResult {
+    let mut text = serde_json::to_string_pretty(v)
+        .map_err(|e| Failure::new("E-INTERNAL", e.to_string(), None))?;
+    text.push('\n');
+    Ok(urne::fsio::write_atomic(path, text.as_bytes(), force)?)
+}
+
+fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
+    let (manifest, _) = super::load_manifest(dir)?;
+    let roll = super::load_roll(dir, &manifest)?;
+    let marked_path = dir.marked_roll();
+    if !marked_path.exists() {
+        return Err(Failure::new(
+            "E-FILE-NOT-FOUND",
+            format!(
+                "{} does not exist: the postal trial needs the marked roll of the counted e-votes",
+                marked_path.display()
+            ),
+            Some("run `urne unlock` (or `urne combine`) first"),
+        ));
+    }
+    let marked = postal::load_marked_roll(&marked_path, &manifest)?;
+    let envelopes = postal::load_envelopes(&a.envelopes, &manifest)?;
+    let out = dir.postal_trial();
+    let csv_out = dir.postal_decisions();
+    super::refuse_existing(&[&out, &csv_out], a.force)?;
+    let (decisions, figures) = postal::trial(&envelopes, &manifest, &roll, &marked);
+    let file = TrialFile {
+        format: TRIAL_FORMAT.into(),
+        event: manifest.event.clone(),
+        postal_deadline: manifest
+            .postal_deadline
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        tried_at: now(),
+        inputs: vec![
+            input_hash(&dir.manifest())?,
+            input_hash(&dir.roll())?,
+            input_hash(&marked_path)?,
+            input_hash(&a.envelopes)?,
+        ],
+        referendums: figures,
+        decisions,
+    };
+    let mut csv = String::from("order,envelope_id,referendum,decision,reason,pile\n");
+    for d in &file.decisions {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            d.order,
+            d.envelope,
+            d.referendum,
+            d.decision,
+            d.reason.map_or("", |r| r.as_str()),
+            if d.approved() { "open" } else { "unopened" }
+        ));
+    }
+    write_json(&out, &file, a.force)?;
+    urne::fsio::write_atomic(&csv_out, csv.as_bytes(), a.force)?;
+    super::log_step(
+        dir,
+        "postal-trial",
+        &["electoral committee".to_string()],
+        &[dir.roll(), marked_path, a.envelopes.clone()],
+        &[out.clone(), csv_out.clone()],
+        &format!("{} envelopes tried", file.decisions.len()),
+    )?;
+    for f in &file.referendums {
+        println!(
+            "{}: {} envelopes received, {} approved, {} rejected",
+            f.referendum,
+            f.received,
+            f.approved,
+            f.rejected_total()
+        );
+        for (r, n) in f.rejected.iter().filter(|(_, n)| **n > 0) {
+            println!("    {r}: {n}");
+        }
+        if !f.unopened.is_empty() {
+            println!("  to the unopened pile: {}", f.unopened.join(", "));
+        }
+    }
+    println!(
+        "Decisions per envelope: {} and {}",
+        out.display(),
+        csv_out.display()
+    );
+    Ok(())
+}
+
+fn count(dir: &EventDir, a: CountArgs) -> CliResult {
+    let (manifest, _) = super::load_manifest(dir)?;
+    let trial_path = dir.postal_trial();
+    let trial: TrialFile = super::read_json(
+        &trial_path,
+        "E-POSTAL-TRIAL",
+        Some("run `urne postal trial` first"),
+    )?;
+    if trial.event != manifest.event {
+        return Err(Failure::new(
+            "E-POSTAL-TRIAL",
+            format!("{} belongs to another event", trial_path.display()),
+            None,
+        ));
+    }
+    let entries = postal::load_count_entries(&a.entries, &manifest)?;
+    let explanations = match &a.explanations {
+        Some(p) => postal::load_explanations(p, &manifest)?,
+        None => Vec::new(),
+    };
+    let out = dir.postal_count();
+    super::refuse_existing(&[&out], a.force)?;
+    let file_name = a.entries.display().to_string();
+    let mut counts = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
+    for r in manifest.referendums() {
+        let approved = trial
+            .referendums
+            .iter()
+            .find(|f| f.referendum == r.id)
+            .map_or(0, |f| f.approved);
+        let own: Vec<_> = entries
+            .iter()
+            .filter(|e| e.referendum == r.id)
+            .cloned()
+            .collect();
+        match postal::reconcile(r, &own, &explanations, approved, &file_name)? {
+            Ok(c) => counts.push(c),
+            Err(p) => pending.push(p),
+        }
+    }
+    if let Some(first) = pending.first() {
+        let rest: Vec<String> = pending[1..].iter().map(|p| p.to_string()).collect();
+        return Err(Failure {
+            code: first.code(),
+            message: format!("the count is not settled: {first}"),
+            hint: Some(if rest.is_empty() {
+                first.hint().unwrap_or_default()
+            } else {
+                format!("also: {}", rest.join("; "))
+            }),
+        });
+    }
+    let mut inputs = vec![input_hash(&trial_path)?, input_hash(&a.entries)?];
+    if let Some(p) = &a.explanations {
+        inputs.push(input_hash(p)?);
+    }
+    let file = CountFile {
+        format: COUNT_FORMAT.into(),
+        event: manifest.event.clone(),
+        reconciled_at: now(),
+        inputs,
+        referendums: counts,
+    };
+    write_json(&out, &file, a.force)?;
+    let mut read = vec![trial_path, a.entries.clone()];
+    read.extend(a.explanations.clone());
+    super::log_step(
+        dir,
+        "postal-count",
+        &["counting pairs".to_string()],
+        &read,
+        std::slice::from_ref(&out),
+        "postal count rounds reconciled",
+    )?;
+    for c in &file.referendums {
+        let figs: Vec<String> = c
+            .categories
+            .iter()
+            .zip(&c.figures)
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!(
+            "{}: {} postal ballots in {} rounds ({}): {}{}",
+            c.referendum,
+            c.ballots,
+            c.rounds.len(),
+            match c.settled {
+                postal::Settled::Agreed => "the rounds agree",
+                postal::Settled::Recounted => "confirmed by a recount",
+                postal::Settled::Explained => "difference explained",
+                postal::Settled::NoBallots => "nothing to count",
+            },
+            figs.join(", "),
+            c.deviation
+                .map(|d| format!("; deviation from approved envelopes {d:+}"))
+                .unwrap_or_default()
+        );
+    }
+    println!("Written: {}", out.display());
+    Ok(())
+}

@@ -1,0 +1,486 @@
+//! The protocol: `urne signer new`, `urne protocol`, `urne protocol sign`,
+//! `urne protocol check`.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+
+use urne::ceremony_log::CeremonyLog;
+use urne::error::Explain;
+use urne::keys::seal::{self, SealHeader};
+use urne::postal::{CountFile, TrialFile};
+use urne::protocol::{
+    self, Leader, Protocol, SignatureFile, SignerKey, SignerPublic, SIGNATURES_FORMAT,
+    SIGNER_FORMAT, SIGNER_KEY_KIND,
+};
+use urne::tally::TallyFile;
+
+use super::ceremony::{kdf_params, passphrase_for, read_sealed};
+use super::postal::input_hash;
+use super::{now, read_json, refuse_existing, CliResult, EventDir, Failure, PassphraseArgs};
+use crate::cli::prompt;
+
+#[derive(Subcommand, Debug)]
+pub enum SignerCommand {
+    /// Make a leadership member's signing key (private key sealed by passphrase).
+    New(SignerNewArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SignerNewArgs {
+    /// The member's name, exactly as in the manifest's `leadership` list.
+    #[arg(long)]
+    pub name: String,
+    /// Where to write the sealed private key (default DIR/signers/NAME.key);
+    /// in a real count, the member's own medium.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub passphrases: PassphraseArgs,
+    /// Replace existing key files.
+    #[arg(long)]
+    pub force: bool,
+    /// Test only: fast, weak passphrase hashing.
+    #[arg(long, hide = true)]
+    pub insecure_fast_kdf: bool,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ProtocolArgs {
+    #[command(subcommand)]
+    pub command: Option<ProtocolCommand>,
+    /// Replace existing protocols (their signatures are removed: a changed
+    /// protocol must be signed again).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProtocolCommand {
+    /// Sign the protocols as a member of the leadership group.
+    Sign(SignArgs),
+    /// Check every signature on the protocols and name each signer.
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct SignArgs {
+    /// The member's sealed signing key (from `urne signer new`).
+    #[arg(long, value_name = "FILE")]
+    pub key: PathBuf,
+    #[command(flatten)]
+    pub passphrases: PassphraseArgs,
+    /// Sign only this referendum's protocol (default: all).
+    #[arg(long)]
+    pub referendum: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Check only this referendum's protocol (default: all).
+    #[arg(long)]
+    pub referendum: Vec<String>,
+}
+
+fn slug(name: &str) -> String {
+    let s: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect();
+    s.split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+pub fn signer(dir: &EventDir, c: SignerCommand) -> CliResult {
+    let SignerCommand::New(a) = c;
+    let (manifest, _) = super::load_manifest(dir)?;
+    let key = super::load_key(dir)?;
+    let Some(pos) = manifest.leadership.iter().position(|n| *n == a.name) else {
+        return Err(Failure::new(
+            "E-SIGNER-UNKNOWN",
+            format!(
+                "{:?} is not in the manifest's leadership group ({})",
+                a.name,
+                manifest.leadership.join(", ")
+            ),
+            Some("give the name exactly as the manifest's `leadership` list writes it"),
+        ));
+    };
+    let s = slug(&a.name);
+    let key_path = a
+        .out
+        .clone()
+        .unwrap_or_else(|| dir.signers().join(format!("{s}.key")));
+    let pub_path = dir.signers().join(format!("{s}.pub.json"));
+    refuse_existing(&[&key_path, &pub_path], a.force)?;
+    let passphrase = match a.passphrases.passphrase_files.first() {
+        Some(f) => prompt::read_passphrase_file(f)?,
+        None => prompt::read_new_passphrase(&format!("{}'s signing key", a.name))?,
+    };
+    let (signer, pkcs8) = SignerKey::generate()?;
+    let sealed = seal::seal(
+        &pkcs8,
+        &passphrase,
+        SealHeader {
+            kind: SIGNER_KEY_KIND.into(),
+            owner: a.name.clone(),
+            fingerprint: hex::encode(key.fingerprint),
+            index: u32::try_from(pos + 1).unwrap_or(u32::MAX),
+        },
+        kdf_params(a.insecure_fast_kdf),
+    )?;
+    drop(pkcs8);
+    let public = SignerPublic {
+        format: SIGNER_FORMAT.into(),
+        event: manifest.event.clone(),
+        name: a.name.clone(),
+        public_key: signer.public_b64(),
+        created_at: now(),
+    };
+    urne::fsio::write_atomic(&key_path, sealed.to_json().as_bytes(), a.force)?;
+    let mut text = serde_json::to_string_pretty(&public)
+        .map_err(|e| Failure::new("E-INTERNAL", e.to_string(), None))?;
+    text.push('\n');
+    urne::fsio::write_atomic(&pub_path, text.as_bytes(), a.force)?;
+    super::log_step(
+        dir,
+        "signer-new",
+        std::slice::from_ref(&a.name),
+        &[],
+        std::slice::from_ref(&pub_path),
+        "leadership signing key made",
+    )?;
+    println!("Signing key for {}: {}", a.name, key_path.display());
+    println!("Public key (compare it aloud): {}", public.public_key);
+    println!("Registered in {}", pub_path.display());
+    Ok(())
+}
+
+/// The registered public keys of the leadership group, in manifest order.
+fn leadership(dir: &EventDir, manifest: &urne::event::Manifest) -> CliResult<Vec<Leader>> {
+    let mut out = Vec::new();
+    for name in &manifest.leadership {
+        let p = dir.signers().join(format!("{}.pub.json", slug(name)));
+        let public_key = if p.exists() {
+            let s: SignerPublic = read_json(&p, "E-SIGNER-MALFORMED", None)?;
+            if s.name != *name || s.event != manifest.event || s.format != SIGNER_FORMAT {
+                return Err(Failure::new(
+                    "E-SIGNER-MALFORMED",
+                    format!(
+                        "{} is not {name}'s signing key for event {}",
+                        p.display(),
+                        manifest.event
+                    ),
+                    None,
+                ));
+            }
+            s.public_key
+        } else {
+            String::new()
+        };
+        out.push(Leader {
+            name: name.clone(),
+            public_key,
+        });
+    }
+    Ok(out)
+}
+
+pub fn run(dir: &EventDir, a: ProtocolArgs) -> CliResult {
+    match a.command {
+        None => make(dir, a.force),
+        Some(ProtocolCommand::Sign(s)) => sign(dir, s),
+        Some(ProtocolCommand::Check(c)) => check(dir, c),
+    }
+}
+
+fn make(dir: &EventDir, force: bool) -> CliResult {
+    let (manifest, _) = super::load_manifest(dir)?;
+    let tally: TallyFile = read_json(
+        &dir.tally(),
+        "E-TALLY-MALFORMED",
+        Some("run `urne unlock` (or `urne combine`) first"),
+    )?;
+    let trial: TrialFile = read_json(
+        &dir.postal_trial(),
+        "E-POSTAL-TRIAL",
+        Some("run `urne postal trial` first"),
+    )?;
+    let count: CountFile = read_json(
+        &dir.postal_count(),
+        "E-POSTAL-COUNT",
+        Some("run `urne postal count` first"),
+    )?;
+    let log = CeremonyLog::load_or_new(&dir.log())?;
+    let leaders = leadership(dir, &manifest)?;
+    let mut files = Vec::new();
+    for p in [
+        dir.manifest(),
+        dir.election_key(),
+        dir.ballot_box(),
+        dir.tally(),
+        dir.marked_roll(),
+        dir.postal_trial(),
+        dir.postal_count(),
+    ] {
+        files.push(input_hash(&p)?);
+    }
+    for i in &tally.keyholders_used {
+        let p = dir.partial(*i);
+        if p.exists() {
+            files.push(input_hash(&p)?);
+        }
+    }
+    let protocols = protocol::build(&protocol::Inputs {
+        manifest: &manifest,
+        tally: &tally,
+        trial: &trial,
+        count: &count,
+        log: &log.entries(),
+        log_head: log.head_hash(),
+        files,
+        leadership: leaders,
+        created_at: now(),
+    })?;
+    let mut paths = Vec::new();
+    for p in &protocols {
+        paths.push(dir.protocol(&p.referendum, "json"));
+        paths.push(dir.protocol(&p.referendum, "html"));
+    }
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    refuse_existing(&refs, force)?;
+    let mut written = Vec::new();
+    for p in &protocols {
+        let bytes = protocol::canonical(p);
+        let sha = hex::encode(urne::crypto::encoding::sha256(&bytes));
+        let json = dir.protocol(&p.referendum, "json");
+        let html = dir.protocol(&p.referendum, "html");
+        urne::fsio::write_atomic(&json, &bytes, force)?;
+        urne::fsio::write_atomic(
+            &html,
+            protocol::render_html(p, &sha, None).as_bytes(),
+            force,
+        )?;
+        let sigs = dir.protocol(&p.referendum, "signatures.json");
+        if sigs.exists() {
+            std::fs::remove_file(&sigs).map_err(|e| {
+                Failure::new(
+                    "E-FILE-WRITE",
+                    format!("{} could not be removed: {e}", sigs.display()),
+                    None,
+                )
+            })?;
+        }
+        written.push(json);
+        written.push(html);
+        print_key_figures(p);
+    }
+    super::log_step(
+        dir,
+        "protocol",
+        &["electoral committee".to_string()],
+        &[dir.tally(), dir.postal_trial(), dir.postal_count()],
+        &written,
+        "protocols written",
+    )?;
+    println!(
+        "Protocols written to {}; next, each member of the leadership group runs `urne protocol sign`.",
+        dir.path("protocols").display()
+    );
+    Ok(())
+}
+
+fn print_key_figures(p: &Protocol) {
+    let k = &p.key_figures;
+    println!(
+        "{} ({}): {} entitled, {} votes counted, turnout {} %",
+        p.area, p.referendum, k.entitled, k.votes_counted, k.turnout_percent
+    );
+    for x in &p.results {
+        println!(
+            "    {:<8} {:>7} ({} %)   electronic {:>6}, postal {:>6}",
+            x.option, x.total, x.percent, x.electronic, x.postal
+        );
+    }
+}
+
+/// Loads a protocol file and its signatures file (if any).
+fn load_protocol(
+    dir: &EventDir,
+    referendum: &str,
+) -> CliResult<(Protocol, Vec<u8>, PathBuf, Option<SignatureFile>)> {
+    let path = dir.protocol(referendum, "json");
+    if !path.exists() {
+        return Err(Failure::new(
+            "E-FILE-NOT-FOUND",
+            format!("{} does not exist", path.display()),
+            Some("run `urne protocol` first"),
+        ));
+    }
+    let bytes = std::fs::read(&path).map_err(|e| {
+        Failure::new(
+            "E-FILE-READ",
+            format!("{} could not be read: {e}", path.display()),
+            None,
+        )
+    })?;
+    let p = protocol::parse(&bytes, &path.display().to_string())?;
+    let sig_path = dir.protocol(referendum, "signatures.json");
+    let sigs = if sig_path.exists() {
+        let s: SignatureFile = read_json(&sig_path, "E-SIGNATURES-MALFORMED", None)?;
+        Some(s)
+    } else {
+        None
+    };
+    Ok((p, bytes, sig_path, sigs))
+}
+
+fn chosen(manifest: &urne::event::Manifest, only: &[String]) -> CliResult<Vec<String>> {
+    for r in only {
+        if manifest.referendum(r).is_none() {
+            return Err(Failure::new(
+                "E-UNKNOWN-REFERENDUM",
+                format!("referendum {r:?} is not in the manifest"),
+                None,
+            ));
+        }
+    }
+    Ok(manifest
+        .referendums()
+        .iter()
+        .filter(|r| only.is_empty() || only.contains(&r.id))
+        .map(|r| r.id.clone())
+        .collect())
+}
+
+fn sign(dir: &EventDir, a: SignArgs) -> CliResult {
+    let (manifest, _) = super::load_manifest(dir)?;
+    let key = super::load_key(dir)?;
+    let sealed = read_sealed(&a.key)?;
+    if sealed.kind != SIGNER_KEY_KIND {
+        return Err(Failure::new(
+            "E-SIGNER-KIND",
+            format!(
+                "{} is a {} file, not a signing key",
+                a.key.display(),
+                sealed.kind
+            ),
+            None,
+        ));
+    }
+    if sealed.fingerprint != hex::encode(key.fingerprint) {
+        return Err(Failure::new(
+            "E-SIGNER-OTHER-ELECTION",
+            format!("{} was made for another election", a.key.display()),
+            None,
+        ));
+    }
+    let name = sealed.owner.clone();
+    let passphrase = passphrase_for(
+        &a.passphrases,
+        0,
+        &format!("{name}, passphrase for {}: ", a.key.display()),
+    )?;
+    let pkcs8 = seal::open(&sealed, &passphrase).map_err(|e| {
+        let f: Failure = e.into();
+        Failure {
+            message: format!("{}: {}", a.key.display(), f.message),
+            ..f
+        }
+    })?;
+    let signer = SignerKey::from_pkcs8(&pkcs8)?;
+    drop(pkcs8);
+    let mut signed = Vec::new();
+    for r in chosen(&manifest, &a.referendum)? {
+        let (p, bytes, sig_path, sigs) = load_protocol(dir, &r)?;
+        let at = now();
+        let s = protocol::sign(&p, &bytes, &name, &signer, &at).map_err(|e| Failure {
+            code: e.code(),
+            message: format!("{}: {e}", dir.protocol(&r, "json").display()),
+            hint: Some(
+                "register the key with `urne signer new` before `urne protocol` is made".into(),
+            ),
+        })?;
+        let mut file = sigs.unwrap_or_else(|| SignatureFile {
+            format: SIGNATURES_FORMAT.into(),
+            referendum: r.clone(),
+            protocol_sha256: String::new(),
+            signatures: Vec::new(),
+        });
+        file.signatures.retain(|x| x.name != name);
+        file.signatures.push(s);
+        let sha = hex::encode(urne::crypto::encoding::sha256(&bytes));
+        file.protocol_sha256 = sha.clone();
+        let mut text = serde_json::to_string_pretty(&file)
+            .map_err(|e| Failure::new("E-INTERNAL", e.to_string(), None))?;
+        text.push('\n');
+        urne::fsio::write_atomic(&sig_path, text.as_bytes(), true)?;
+        let html = dir.protocol(&r, "html");
+        urne::fsio::write_atomic(
+            &html,
+            protocol::render_html(&p, &sha, Some(&file)).as_bytes(),
+            true,
+        )?;
+        println!("{name} signed the protocol for {r}.");
+        signed.push(sig_path);
+    }
+    super::log_step(
+        dir,
+        "protocol-sign",
+        std::slice::from_ref(&name),
+        &[],
+        &signed,
+        "protocol signed",
+    )?;
+    Ok(())
+}
+
+fn check(dir: &EventDir, a: CheckArgs) -> CliResult {
+    let (manifest, _) = super::load_manifest(dir)?;
+    let mut first_failure: Option<Failure> = None;
+    for r in chosen(&manifest, &a.referendum)? {
+        let (p, bytes, sig_path, sigs) = load_protocol(dir, &r)?;
+        if let Err(rule) = protocol::check_figures(&p) {
+            println!("{r}: the figures do not add up: {rule}");
+            first_failure.get_or_insert(Failure::new(
+                "V-PROTOCOL-FIGURES",
+                format!("{}: {rule}", dir.protocol(&r, "json").display()),
+                None,
+            ));
+        }
+        let Some(sigs) = sigs else {
+            println!("{r}: not signed by anyone yet");
+            continue;
+        };
+        for (name, outcome) in protocol::check_signatures(&p, &bytes, &sigs) {
+            match outcome {
+                Ok(()) => println!("{r}: signature of {name} holds"),
+                Err(e) => {
+                    println!("{r}: signature of {name} FAILS: {e}");
+                    first_failure.get_or_insert(Failure {
+                        code: e.code(),
+                        message: format!("{}: {e}", sig_path.display()),
+                        hint: e.hint(),
+                    });
+                }
+            }
+        }
+        let missing: Vec<&str> = p
+            .leadership
+            .iter()
+            .filter(|l| !sigs.signatures.iter().any(|s| s.name == l.name))
+            .map(|l| l.name.as_str())
+            .collect();
+        if !missing.is_empty() {
+            println!("{r}: not yet signed by {}", missing.join(", "));
+        }
+    }
+    match first_failure {
+        Some(f) => Err(f),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,1008 @@
+//! The counting protocol (*valgprotokoll*), one per referendum: canonical JSON,
+//! a printable HTML rendering, and the leadership group's Ed25519 signatures.
+//!
+//! The protocol is built from values (the manifest, the tally, the postal trial
+//! and count, the ceremony log); nothing here reads files. Its JSON is
+//! *canonical*: the compact serde serialization of [`Protocol`] in field order,
+//! with no floating-point numbers (percentages are decimal strings), written as
+//! the file's exact bytes with no trailing newline. Signatures cover those bytes
+//! (docs/SPEC.md, "The protocol"):
+//!
+//! ```text
+//! digest    = SHA-256(protocol file bytes)
+//! message   = H256("urne/v1/protocol-signature"; digest, signer name, signed_at)
+//! signature = Ed25519(signer key, message)
+//! ```
+
+use std::collections::BTreeMap;
+
+use ring::signature::{self, Ed25519KeyPair, KeyPair as _};
+use serde::{Deserialize, Serialize};
+
+use crate::ceremony_log::Entry;
+use crate::crypto::encoding::{from_b64, sha256, to_b64, Digest32, Elem, Transcript};
+use crate::error::Explain;
+use crate::event::Manifest;
+use crate::postal::{CountFile, ReferendumCount, Settled, TrialFigures, TrialFile};
+use crate::tally::{EvoteFigures, InputHash, TallyFile};
+
+/// The protocol format.
+pub const PROTOCOL_FORMAT: &str = "urne-protocol/1";
+/// The signatures file format.
+pub const SIGNATURES_FORMAT: &str = "urne-protocol-signatures/1";
+/// A signer's public key file format.
+pub const SIGNER_FORMAT: &str = "urne-signer/1";
+/// The `kind` of a sealed signer key.
+pub const SIGNER_KEY_KIND: &str = "signer-key";
+
+/// One option's result, split by channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultLine {
+    pub option: String,
+    pub electronic: u64,
+    pub postal: u64,
+    pub total: u64,
+    /// Share of all votes for an option, in percent with one decimal ("48.3").
+    pub percent: String,
+}
+
+/// The figures a reader looks for first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyFigures {
+    pub entitled: u64,
+    /// Counted e-votes plus postal ballots counted (blank and invalid included).
+    pub votes_cast: u64,
+    /// Votes for an option (counted e-votes plus postal votes for an option).
+    pub votes_counted: u64,
+    /// Roll marks over entitled voters, in percent with one decimal.
+    pub turnout_percent: String,
+    pub results: Vec<ResultLine>,
+}
+
+/// Voters marked in the roll as having voted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollMarks {
+    /// Voters with a counted e-vote.
+    pub electronic: u64,
+    /// Voters with an approved postal vote.
+    pub postal: u64,
+    pub total: u64,
+}
+
+/// Postal envelopes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Envelopes {
+    pub received: u64,
+    pub approved: u64,
+    pub rejected_total: u64,
+    /// Every reason, zero included.
+    pub rejected: BTreeMap<String, u64>,
+}
+
+/// The encrypted sum that was decrypted for an option.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptedSum {
+    pub option: String,
+    pub a: Elem,
+    pub b: Elem,
+}
+
+/// A keyholder who took part in the decryption.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyholderTookPart {
+    pub index: u32,
+    pub name: String,
+}
+
+/// What the result rests on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    pub election_fingerprint: Digest32,
+    pub box_head: Digest32,
+    pub box_ballots: u64,
+    pub encrypted_sums: Vec<EncryptedSum>,
+    pub keyholders: Vec<KeyholderTookPart>,
+    /// SHA-256 of each file the protocol rests on.
+    pub files: Vec<InputHash>,
+    /// The ceremony log's head hash when the protocol was made.
+    pub ceremony_log_head: Digest32,
+}
+
+/// A member of the leadership group and their signing key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Leader {
+    pub name: String,
+    /// Ed25519 public key, base64; empty if the member has no key registered.
+    pub public_key: String,
+}
+
+/// The protocol of one referendum (`urne-protocol/1`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Protocol {
+    pub format: String,
+    pub event: String,
+    pub title: String,
+    pub authority: String,
+    pub is_test: bool,
+    pub referendum: String,
+    pub area: String,
+    pub question: String,
+    pub options: Vec<String>,
+    pub created_at: String,
+    pub key_figures: KeyFigures,
+    pub roll_marks: RollMarks,
+    pub envelopes: Envelopes,
+    pub evotes: EvoteFigures,
+    pub postal_count: ReferendumCount,
+    pub results: Vec<ResultLine>,
+    pub evidence: Evidence,
+    pub leadership: Vec<Leader>,
+    pub ceremony_log: Vec<Entry>,
+}
+
+/// Why a protocol cannot be made, or does not hold.
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("{what} is for event {found:?}, but the manifest is for {expected:?}")]
+    OtherEvent {
+        what: &'static str,
+        found: String,
+        expected: String,
+    },
+    #[error("{what} has no figures for referendum {referendum}")]
+    Missing {
+        what: &'static str,
+        referendum: String,
+    },
+    #[error("referendum {referendum}: {rule}")]
+    Inconsistent { referendum: String, rule: String },
+    #[error("{file}: not a protocol file ({detail})")]
+    Malformed { file: String, detail: String },
+    #[error("{name} is not in the manifest's leadership group")]
+    NotInLeadership { name: String },
+    #[error("signing failed")]
+    Signing,
+}
+
+impl Explain for ProtocolError {
+    fn code(&self) -> &'static str {
+        match self {
+            ProtocolError::OtherEvent { .. } => "E-PROTOCOL-OTHER-EVENT",
+            ProtocolError::Missing { .. } => "E-PROTOCOL-MISSING",
+            ProtocolError::Inconsistent { .. } => "E-PROTOCOL-FIGURES",
+            ProtocolError::Malformed { .. } => "E-PROTOCOL-MALFORMED",
+            ProtocolError::NotInLeadership { .. } => "E-SIGNER-UNKNOWN",
+            ProtocolError::Signing => "E-INTERNAL",
+        }
+    }
+    fn hint(&self) -> Option<String> {
+        match self {
+            ProtocolError::NotInLeadership { .. } => {
+                Some("the manifest's `leadership` list names who signs protocols".into())
+            }
+            ProtocolError::Missing { .. } => {
+                Some("run `urne unlock`, `urne postal trial` and `urne postal count` first".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `n / d` in percent with one decimal, rounded half up, by integers only.
+pub fn percent(n: u64, d: u64) -> String {
+    if d == 0 {
+        return "0.0".into();
+    }
+    let tenths = (u128::from(n) * 1000 + u128::from(d) / 2) / u128::from(d);
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+/// Everything a protocol is made from.
+pub struct Inputs<'a> {
+    pub manifest: &'a Manifest,
+    pub tally: &'a TallyFile,
+    pub trial: &'a TrialFile,
+    pub count: &'a CountFile,
+    pub log: &'a [Entry],
+    pub log_head: Digest32,
+    /// SHA-256 of the files the protocol rests on.
+    pub files: Vec<InputHash>,
+    pub leadership: Vec<Leader>,
+    pub created_at: String,
+}
+
+/// Builds the protocol of every referendum (manifest order), checking that the
+/// figures add up.
+pub fn build(inp: &Inputs) -> Result<Vec<Protocol>, ProtocolError> {
+    let m = inp.manifest;
+    for (what, found) in [
+        ("the tally", &inp.tally.event),
+        ("the postal trial", &inp.trial.event),
+        ("the postal count", &inp.count.event),
+    ] {
+        if *found != m.event {
+            return Err(ProtocolError::OtherEvent {
+                what,
+                found: found.clone(),
+                expected: m.event.clone(),
+            });
+        }
+    }
+    let mut out = Vec::new();
+    for r in m.referendums() {
+        let missing = |what| ProtocolError::Missing {
+            what,
+            referendum: r.id.clone(),
+        };
+        let t = inp
+            .tally
+            .referendums
+            .iter()
+            .find(|x| x.id == r.id)
+            .ok_or_else(|| missing("the tally"))?;
+        let tr: &TrialFigures = inp
+            .trial
+            .referendums
+            .iter()
+            .find(|x| x.referendum == r.id)
+            .ok_or_else(|| missing("the postal trial"))?;
+        let pc = inp
+            .count
+            .referendums
+            .iter()
+            .find(|x| x.referendum == r.id)
+            .ok_or_else(|| missing("the postal count"))?;
+        let bad = |rule: String| ProtocolError::Inconsistent {
+            referendum: r.id.clone(),
+            rule,
+        };
+        if pc.envelopes_approved != tr.approved {
+            return Err(bad(format!(
+                "the postal count was reconciled against {} approved envelopes, but the trial approved {}",
+                pc.envelopes_approved, tr.approved
+            )));
+        }
+        if t.results.len() != r.options.len() {
+            return Err(bad("the tally's options differ from the manifest's".into()));
+        }
+        let mut results = Vec::new();
+        for (opt, res) in r.options.iter().zip(&t.results) {
+            if res.option != *opt {
+                return Err(bad(format!(
+                    "the tally has option {:?} where the manifest has {opt:?}",
+                    res.option
+                )));
+            }
+            let postal = pc.figure(opt);
+            results.push(ResultLine {
+                option: opt.clone(),
+                electronic: res.votes,
+                postal,
+                total: res.votes + postal,
+                percent: String::new(),
+            });
+        }
+        let votes_counted: u64 = results.iter().map(|x| x.total).sum();
+        for x in &mut results {
+            x.percent = percent(x.total, votes_counted);
+        }
+        let e_counted: u64 = t.results.iter().map(|x| x.votes).sum();
+        if e_counted != t.evotes.counted {
+            return Err(bad(format!(
+                "the decrypted e-votes sum to {e_counted}, but {} e-votes were counted",
+                t.evotes.counted
+            )));
+        }
+        let roll_marks = RollMarks {
+            electronic: t.evotes.counted,
+            postal: tr.approved,
+            total: t.evotes.counted + tr.approved,
+        };
+        let votes_cast = t.evotes.counted + pc.ballots;
+        let entitled = t.entitled;
+        let key_figures = KeyFigures {
+            entitled,
+            votes_cast,
+            votes_counted,
+            turnout_percent: percent(roll_marks.total, entitled),
+            results: results.clone(),
+        };
+        let encrypted_sums = t
+            .results
+            .iter()
+            .map(|x| EncryptedSum {
+                option: x.option.clone(),
+                a: x.a,
+                b: x.b,
+            })
+            .collect();
+        let keyholders = inp
+            .tally
+            .keyholders_used
+            .iter()
+            .map(|i| KeyholderTookPart {
+                index: *i,
+                name: usize::try_from(*i)
+                    .ok()
+                    .and_then(|i| m.keyholders.get(i.wrapping_sub(1)))
+                    .cloned()
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let p = Protocol {
+            format: PROTOCOL_FORMAT.into(),
+            event: m.event.clone(),
+            title: m.title.clone(),
+            authority: m.authority.clone(),
+            is_test: m.is_test,
+            referendum: r.id.clone(),
+            area: r.area.clone(),
+            question: r.question.clone(),
+            options: r.options.clone(),
+            created_at: inp.created_at.clone(),
+            key_figures,
+            roll_marks,
+            envelopes: Envelopes {
+                received: tr.received,
+                approved: tr.approved,
+                rejected_total: tr.rejected_total(),
+                rejected: tr.rejected.clone(),
+            },
+            evotes: t.evotes.clone(),
+            postal_count: pc.clone(),
+            results,
+            evidence: Evidence {
+                election_fingerprint: inp.tally.fingerprint,
+                box_head: inp.tally.box_head,
+                box_ballots: inp.tally.box_ballots,
+                encrypted_sums,
+                keyholders,
+                files: inp.files.clone(),
+                ceremony_log_head: inp.log_head,
+            },
+            leadership: inp.leadership.clone(),
+            ceremony_log: inp.log.to_vec(),
+        };
+        check_figures(&p).map_err(bad)?;
+        out.push(p);
+    }
+    Ok(out)
+}
+
+/// The arithmetic every protocol must satisfy; returns the first rule broken.
+pub fn check_figures(p: &Protocol) -> Result<(), String> {
+    let env = &p.envelopes;
+    if env.approved + env.rejected_total != env.received {
+        return Err(format!(
+            "envelopes: approved {} + rejected {} ≠ received {}",
+            env.approved, env.rejected_total, env.received
+        ));
+    }
+    if env.rejected.values().sum::<u64>() != env.rejected_total {
+        return Err("envelopes: the rejections by reason do not add up".into());
+    }
+    let ev = &p.evotes;
+    if ev.counted + ev.superseded + ev.rejected_total() != ev.received {
+        return Err(format!(
+            "e-votes: counted {} + superseded {} + rejected {} ≠ received {}",
+            ev.counted,
+            ev.superseded,
+            ev.rejected_total(),
+            ev.received
+        ));
+    }
+    for x in &p.results {
+        if x.electronic + x.postal != x.total {
+            return Err(format!(
+                "{}: electronic {} + postal {} ≠ total {}",
+                x.option, x.electronic, x.postal, x.total
+            ));
+        }
+    }
+    let e: u64 = p.results.iter().map(|x| x.electronic).sum();
+    if e != ev.counted {
+        return Err(format!(
+            "electronic votes per option sum to {e}, but {} e-votes were counted",
+            ev.counted
+        ));
+    }
+    let rm = &p.roll_marks;
+    if rm.electronic != ev.counted
+        || rm.postal != env.approved
+        || rm.total != rm.electronic + rm.postal
+    {
+        return Err(format!(
+            "roll marks {} ≠ counted e-votes {} + approved postal votes {}",
+            rm.total, ev.counted, env.approved
+        ));
+    }
+    let pc = &p.postal_count;
+    if pc.ballots != pc.figures.iter().sum::<u64>() {
+        return Err("postal ballots do not equal the sum of their categories".into());
+    }
+    if pc.envelopes_approved != env.approved {
+        return Err("the postal count's approved envelopes differ from the trial's".into());
+    }
+    match pc.deviation {
+        None if pc.ballots != env.approved => {
+            return Err(format!(
+                "{} postal ballots but {} approved envelopes, with no recorded deviation",
+                pc.ballots, env.approved
+            ))
+        }
+        Some(d) if i128::from(d) != i128::from(pc.ballots) - i128::from(env.approved) => {
+            return Err("the recorded postal deviation is not ballots − envelopes".into())
+        }
+        _ => {}
+    }
+    for x in &p.results {
+        if x.postal != pc.figure(&x.option) {
+            return Err(format!(
+                "{}: postal {} is not the count's final figure {}",
+                x.option,
+                x.postal,
+                pc.figure(&x.option)
+            ));
+        }
+    }
+    let counted: u64 = p.results.iter().map(|x| x.total).sum();
+    let kf = &p.key_figures;
+    if kf.votes_counted != counted
+        || kf.votes_cast != ev.counted + pc.ballots
+        || kf.results != p.results
+        || kf.turnout_percent != percent(rm.total, kf.entitled)
+    {
+        return Err("the key figures do not match the figures below them".into());
+    }
+    for x in &p.results {
+        if x.percent != percent(x.total, counted) {
+            return Err(format!(
+                "{}: the percentage is not total / counted",
+                x.option
+            ));
+        }
+    }
+    if pc.settled != Settled::NoBallots && pc.rounds.len() < 2 {
+        return Err("the postal ballots were not counted twice".into());
+    }
+    Ok(())
+}
+
+/// The protocol's canonical bytes (the file's exact content).
+pub fn canonical(p: &Protocol) -> Vec<u8> {
+    // Serializing plain structs with string keys cannot fail.
+    serde_json::to_vec(p).unwrap_or_default()
+}
+
+/// Parses a protocol file and checks that its bytes are canonical.
+pub fn parse(bytes: &[u8], file: &str) -> Result<Protocol, ProtocolError> {
+    let p: Protocol = serde_json::from_slice(bytes).map_err(|e| ProtocolError::Malformed {
+        file: file.into(),
+        detail: e.to_string(),
+    })?;
+    if p.format != PROTOCOL_FORMAT {
+        return Err(ProtocolError::Malformed {
+            file: file.into(),
+            detail: format!("format {:?}, this urne reads {PROTOCOL_FORMAT}", p.format),
+        });
+    }
+    if canonical(&p) != bytes {
+        return Err(ProtocolError::Malformed {
+            file: file.into(),
+            detail: "its bytes are not the canonical form (re-serialized, it differs)".into(),
+        });
+    }
+    Ok(p)
+}
+
+/// A signer's public key file (`urne-signer/1`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignerPublic {
+    pub format: String,
+    pub event: String,
+    pub name: String,
+    pub public_key: String,
+    pub created_at: String,
+}
+
+/// A leadership member's signing key pair, opened from its sealed file.
+pub struct SignerKey(Ed25519KeyPair);
+
+impl SignerKey {
+    /// A new key pair with its PKCS#8 bytes (to be sealed at once).
+    pub fn generate() -> Result<(Self, zeroize::Zeroizing<Vec<u8>>), ProtocolError> {
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| ProtocolError::Signing)?;
+        let bytes = zeroize::Zeroizing::new(pkcs8.as_ref().to_vec());
+        Ok((Self::from_pkcs8(&bytes)?, bytes))
+    }
+
+    /// Reads a PKCS#8 key.
+    pub fn from_pkcs8(bytes: &[u8]) -> Result<Self, ProtocolError> {
+        Ed25519KeyPair::from_pkcs8(bytes)
+            .map(SignerKey)
+            .map_err(|_| ProtocolError::Signing)
+    }
+
+    /// The public key in base64.
+    pub fn public_b64(&self) -> String {
+        to_b64(self.0.public_key().as_ref())
+    }
+}
+
+/// One signature on a protocol.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signature {
+    pub name: String,
+    pub public_key: String,
+    pub signed_at: String,
+    pub signature: String,
+}
+
+/// The signatures on one protocol (`urne-protocol-signatures/1`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureFile {
+    pub format: String,
+    pub referendum: String,
+    /// SHA-256 of the protocol file when the last signature was added.
+    pub protocol_sha256: String,
+    pub signatures: Vec<Signature>,
+}
+
+/// The message a signer signs.
+pub fn signature_message(protocol_bytes: &[u8], name: &str, signed_at: &str) -> [u8; 32] {
+    let mut t = Transcript::sha256("urne/v1/protocol-signature");
+    t.bytes(&sha256(protocol_bytes)).str(name).str(signed_at);
+    t.finish32()
+}
+
+/// Signs a protocol as `name`; refuses a name not in the leadership group or a
+/// key other than the one the protocol lists for that name.
+pub fn sign(
+    p: &Protocol,
+    protocol_bytes: &[u8],
+    name: &str,
+    key: &SignerKey,
+    signed_at: &str,
+) -> Result<Signature, SignatureProblem> {
+    let public_key = key.public_b64();
+    match p.leadership.iter().find(|l| l.name == name) {
+        None => return Err(SignatureProblem::NotInLeadership { name: name.into() }),
+        Some(l) if l.public_key != public_key => {
+            return Err(SignatureProblem::KeyNotListed { name: name.into() })
+        }
+        Some(_) => {}
+    }
+    let msg = signature_message(protocol_bytes, name, signed_at);
+    Ok(Signature {
+        name: name.into(),
+        public_key,
+        signed_at: signed_at.into(),
+        signature: to_b64(key.0.sign(&msg).as_ref()),
+    })
+}
+
+/// Why a signature does not hold.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureProblem {
+    #[error("{name} is not in the leadership group")]
+    NotInLeadership { name: String },
+    #[error("{name}'s signature is by a key that is not the one the protocol lists for {name}")]
+    KeyNotListed { name: String },
+    #[error("{name}'s signature does not match the protocol: it was changed after {name} signed, or the signature was altered")]
+    Broken { name: String },
+    #[error("{name} signed twice")]
+    Duplicate { name: String },
+}
+
+impl Explain for SignatureProblem {
+    fn code(&self) -> &'static str {
+        match self {
+            SignatureProblem::NotInLeadership { .. } => "V-SIGNER-UNKNOWN",
+            SignatureProblem::KeyNotListed { .. } => "V-SIGNER-KEY",
+            SignatureProblem::Broken { .. } => "V-SIGNATURE",
+            SignatureProblem::Duplicate { .. } => "V-SIGNATURE-DUPLICATE",
+        }
+    }
+    fn hint(&self) -> Option<String> {
+        match self {
+            SignatureProblem::Broken { .. } => Some(
+                "compare the protocol with the signed copy; a changed protocol must be signed again".into(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// Checks one signature against the protocol's bytes and leadership list.
+pub fn check_signature(
+    p: &Protocol,
+    protocol_bytes: &[u8],
+    s: &Signature,
+) -> Result<(), SignatureProblem> {
+    let Some(l) = p.leadership.iter().find(|l| l.name == s.name) else {
+        return Err(SignatureProblem::NotInLeadership {
+            name: s.name.clone(),
+        });
+    };
+    if l.public_key != s.public_key || l.public_key.is_empty() {
+        return Err(SignatureProblem::KeyNotListed {
+            name: s.name.clone(),
+        });
+    }
+    let broken = || SignatureProblem::Broken {
+        name: s.name.clone(),
+    };
+    let key = from_b64(&s.public_key).map_err(|_| broken())?;
+    let sig = from_b64(&s.signature).map_err(|_| broken())?;
+    let msg = signature_message(protocol_bytes, &s.name, &s.signed_at);
+    signature::UnparsedPublicKey::new(&signature::ED25519, key)
+        .verify(&msg, &sig)
+        .map_err(|_| broken())
+}
+
+/// Checks every signature; returns per signature its outcome, in file order.
+pub fn check_signatures(
+    p: &Protocol,
+    protocol_bytes: &[u8],
+    sigs: &SignatureFile,
+) -> Vec<(String, Result<(), SignatureProblem>)> {
+    let mut seen = std::collections::HashSet::new();
+    sigs.signatures
+        .iter()
+        .map(|s| {
+            let r = if seen.insert(s.name.clone()) {
+                check_signature(p, protocol_bytes, s)
+            } else {
+                Err(SignatureProblem::Duplicate {
+                    name: s.name.clone(),
+                })
+            };
+            (s.name.clone(), r)
+        })
+        .collect()
+}
+
+/// True if every member of the leadership group has a valid signature.
+pub fn fully_signed(p: &Protocol, protocol_bytes: &[u8], sigs: &SignatureFile) -> bool {
+    let ok: std::collections::HashSet<String> = check_signatures(p, protocol_bytes, sigs)
+        .into_iter()
+        .filter(|(_, r)| r.is_ok())
+        .map(|(n, _)| n)
+        .collect();
+    !p.leadership.is_empty() && p.leadership.iter().all(|l| ok.contains(&l.name))
+}
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn row(cells: &[String]) -> String {
+    let mut s = String::from("<tr>");
+    for (i, c) in cells.iter().enumerate() {
+        if i == 0 {
+            s.push_str(&format!("<th scope=\"row\">{}</th>", esc(c)));
+        } else {
+            s.push_str(&format!("<td>{}</td>", esc(c)));
+        }
+    }
+    s.push_str("</tr>\n");
+    s
+}
+
+fn head(cells: &[&str]) -> String {
+    let mut s = String::from("<thead><tr>");
+    for c in cells {
+        s.push_str(&format!("<th scope=\"col\">{}</th>", esc(c)));
+    }
+    s.push_str("</tr></thead>\n");
+    s
+}
+
+fn reason_label(r: &str) -> &str {
+    match r {
+        "not_in_roll" => "not in the roll",
+        "unidentifiable" => "voter not identifiable",
+        "has_electronic_vote" => "voter has a counted e-vote",
+        "already_voted" => "voter already has an approved postal vote",
+        "late" => "received after the deadline",
+        "outside_window" => "cast outside the voting window",
+        "invalid_proof" => "invalid proof",
+        "copied_ballot" => "copied from another ballot",
+        "already_voted_electronically" => "second e-vote (one e-vote per voter)",
+        other => other,
+    }
+}
+
+/// The printable HTML rendering: self-contained, no external assets.
+pub fn render_html(p: &Protocol, protocol_sha256: &str, sigs: Option<&SignatureFile>) -> String {
+    let n = |x: u64| x.to_string();
+    let mut h = String::new();
+    h.push_str("<!doctype html>\n<html lang=\"nb\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    h.push_str(&format!(
+        "<title>Protocol — {} — {}</title>\n",
+        esc(&p.area),
+        esc(&p.title)
+    ));
+    h.push_str("<style>\nbody{font-family:system-ui,sans-serif;max-width:52rem;margin:1rem auto;padding:0 1rem;color:#111;line-height:1.4}\ntable{border-collapse:collapse;margin:.5rem 0 1.25rem;min-width:60%}\nth,td{border:1px solid #999;padding:.25rem .6rem;text-align:right}\nth[scope=row],thead th{text-align:left}\nh1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.75rem;border-bottom:2px solid #333}\n.test{background:#fde68a;padding:.5rem;font-weight:bold}\ncode{font-size:.8rem;word-break:break-all}\n.small{font-size:.85rem}\n@media print{body{max-width:none}h2{page-break-after:avoid}table{page-break-inside:avoid}}\n</style>\n</head>\n<body>\n");
+    if p.is_test {
+        h.push_str(
+            "<p class=\"test\">TEST — this protocol is from a rehearsal, not a real count.</p>\n",
+        );
+    }
+    h.push_str(&format!(
+        "<h1>Counting protocol: {}</h1>\n<p>{}<br>{}<br><strong>{}</strong></p>\n",
+        esc(&p.area),
+        esc(&p.title),
+        esc(&p.authority),
+        esc(&p.question)
+    ));
+    let kf = &p.key_figures;
+    h.push_str("<h2>1. Key figures</h2>\n<table>\n");
+    h.push_str(&row(&["Entitled voters".into(), n(kf.entitled)]));
+    h.push_str(&row(&["Votes cast".into(), n(kf.votes_cast)]));
+    h.push_str(&row(&["Votes counted".into(), n(kf.votes_counted)]));
+    h.push_str(&row(&[
+        "Turnout".into(),
+        format!("{} %", kf.turnout_percent),
+    ]));
+    h.push_str("</table>\n<table>\n");
+    h.push_str(&head(&["Option", "Votes", "Share"]));
+    for x in &kf.results {
+        h.push_str(&row(&[
+            x.option.clone(),
+            n(x.total),
+            format!("{} %", x.percent),
+        ]));
+    }
+    h.push_str("</table>\n");
+    let rm = &p.roll_marks;
+    h.push_str("<h2>2. Roll marks</h2>\n<table>\n");
+    h.push_str(&row(&[
+        "Voters with a counted e-vote".into(),
+        n(rm.electronic),
+    ]));
+    h.push_str(&row(&[
+        "Voters with an approved postal vote".into(),
+        n(rm.postal),
+    ]));
+    h.push_str(&row(&["Total marked".into(), n(rm.total)]));
+    h.push_str("</table>\n");
+    let env = &p.envelopes;
+    h.push_str("<h2>3. Postal envelopes</h2>\n<table>\n");
+    h.push_str(&row(&["Received".into(), n(env.received)]));
+    h.push_str(&row(&["Approved".into(), n(env.approved)]));
+    h.push_str(&row(&[
+        "Rejected (left unopened)".into(),
+        n(env.rejected_total),
+    ]));
+    for (r, c) in &env.rejected {
+        h.push_str(&row(&[format!("— {}", reason_label(r)), n(*c)]));
+    }
+    h.push_str("</table>\n");
+    let ev = &p.evotes;
+    h.push_str("<h2>4. Electronic votes</h2>\n<table>\n");
+    h.push_str(&row(&["Received".into(), n(ev.received)]));
+    h.push_str(&row(&[
+        "Superseded by a later e-vote".into(),
+        n(ev.superseded),
+    ]));
+    h.push_str(&row(&["Rejected".into(), n(ev.rejected_total())]));
+    for (r, c) in &ev.rejected {
+        h.push_str(&row(&[format!("— {}", reason_label(r)), n(*c)]));
+    }
+    h.push_str(&row(&["Counted".into(), n(ev.counted)]));
+    h.push_str("</table>\n");
+    let pc = &p.postal_count;
+    h.push_str("<h2>5. Postal ballot counts</h2>\n");
+    if pc.rounds.is_empty() {
+        h.push_str("<p>No postal envelope was approved; there was nothing to count.</p>\n");
+    }
+    let mut cols: Vec<&str> = vec!["Count"];
+    cols.extend(pc.categories.iter().map(String::as_str));
+    for round in &pc.rounds {
+        h.push_str(&format!("<h3>Round {}</h3>\n<table>\n", round.round));
+        h.push_str(&head(&cols));
+        for a in &round.attempts {
+            for m in &a.members {
+                let mut cells = vec![format!(
+                    "attempt {}, pair {}, {}",
+                    a.attempt, a.pair, m.member
+                )];
+                cells.extend(m.figures.iter().map(|f| n(*f)));
+                h.push_str(&row(&cells));
+            }
+        }
+        let mut agreed = vec!["Agreed figures".to_string()];
+        agreed.extend(round.figures.iter().map(|f| n(*f)));
+        h.push_str(&row(&agreed));
+        h.push_str("</table>\n");
+        for a in &round.attempts {
+            for d in &a.disagreements {
+                h.push_str(&format!(
+                    "<p class=\"small\">Attempt {}: pair {} disagreed on {} ({}); the pair recounted.</p>\n",
+                    a.attempt,
+                    esc(&a.pair),
+                    esc(&d.category),
+                    d.figures.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(" vs ")
+                ));
+            }
+        }
+        if !round.differences.is_empty() {
+            let diffs: Vec<String> = round
+                .differences
+                .iter()
+                .map(|d| format!("{}: {} → {}", d.category, d.previous, d.this))
+                .collect();
+            h.push_str(&format!(
+                "<p class=\"small\">Differences from round {}: {}</p>\n",
+                round.round - 1,
+                esc(&diffs.join("; "))
+            ));
+        }
+    }
+    let settled = match pc.settled {
+        Settled::Agreed => "The second count agreed with the first.",
+        Settled::Recounted => "The counts differed; a recount confirmed the final figures.",
+        Settled::Explained => {
+            "The last count differs from the earlier ones; the difference is explained below."
+        }
+        Settled::NoBallots => "There were no postal ballots to count.",
+    };
+    h.push_str(&format!("<p>{settled}</p>\n"));
+    h.push_str(&format!(
+        "<p>Postal ballots counted: {}; approved envelopes: {}.{}</p>\n",
+        pc.ballots,
+        pc.envelopes_approved,
+        match pc.deviation {
+            Some(d) => format!(" Recorded deviation: {d:+}."),
+            None => String::new(),
+        }
+    ));
+    for x in &pc.explanations {
+        let about = match x.about {
+            crate::postal::About::Round(r) => format!("round {r}"),
+            crate::postal::About::Envelopes => "ballots vs envelopes".into(),
+        };
+        h.push_str(&format!(
+            "<p class=\"small\"><strong>Explanation ({}):</strong> {}</p>\n",
+            esc(&about),
+            esc(&x.text)
+        ));
+    }
+    h.push_str("<h2>6. Result</h2>\n<table>\n");
+    h.push_str(&head(&["Option", "Electronic", "Postal", "Total", "Share"]));
+    for x in &p.results {
+        h.push_str(&row(&[
+            x.option.clone(),
+            n(x.electronic),
+            n(x.postal),
+            n(x.total),
+            format!("{} %", x.percent),
+        ]));
+    }
+    let (e, po, t): (u64, u64, u64) = p.results.iter().fold((0, 0, 0), |a, x| {
+        (a.0 + x.electronic, a.1 + x.postal, a.2 + x.total)
+    });
+    h.push_str(&row(&["Total".into(), n(e), n(po), n(t), "100.0 %".into()]));
+    for c in &pc.categories {
+        if !p.options.contains(c) {
+            h.push_str(&row(&[
+                format!("Postal ballots: {c}"),
+                "—".into(),
+                n(pc.figure(c)),
+                "—".into(),
+                "".into(),
+            ]));
+        }
+    }
+    h.push_str("</table>\n");
+    let evd = &p.evidence;
+    h.push_str("<h2>7. Evidence</h2>\n<table class=\"small\">\n");
+    h.push_str(&row(&[
+        "Election key fingerprint".into(),
+        evd.election_fingerprint.hex(),
+    ]));
+    h.push_str(&row(&["Ballot box head".into(), evd.box_head.hex()]));
+    h.push_str(&row(&["Ballots in the box".into(), n(evd.box_ballots)]));
+    h.push_str(&row(&[
+        "Keyholders who decrypted".into(),
+        evd.keyholders
+            .iter()
+            .map(|k| format!("{} ({})", k.name, k.index))
+            .collect::<Vec<_>>()
+            .join(", "),
+    ]));
+    for s in &evd.encrypted_sums {
+        h.push_str(&row(&[
+            format!("Encrypted sum, {}", s.option),
+            format!(
+                "A = {}, B = {}",
+                to_b64(s.a.as_bytes()),
+                to_b64(s.b.as_bytes())
+            ),
+        ]));
+    }
+    for f in &evd.files {
+        h.push_str(&row(&[format!("SHA-256 {}", f.name), f.sha256.clone()]));
+    }
+    h.push_str(&row(&[
+        "Ceremony log head".into(),
+        evd.ceremony_log_head.hex(),
+    ]));
+    h.push_str(&row(&[
+        "This protocol (SHA-256)".into(),
+        protocol_sha256.into(),
+    ]));
+    h.push_str("</table>\n");
+    h.push_str("<h2>8. Ceremony log</h2>\n<table class=\"small\">\n");
+    h.push_str(&head(&["#", "When", "Step", "Who", "Note"]));
+    for x in &p.ceremony_log {
+        h.push_str(&row(&[
+            n(x.seq),
+            x.at.clone(),
+            x.step.clone(),
+            x.who.join(", "),
+            x.note.clone(),
+        ]));
+    }
+    h.push_str("</table>\n");
+    h.push_str("<h2>9. Signatures</h2>\n<table>\n");
+    h.push_str(&head(&["Member of the leadership group", "Signed", "Key"]));
+    let bytes = canonical(p);
+    for l in &p.leadership {
+        let signed = sigs
+            .and_then(|s| s.signatures.iter().find(|x| x.name == l.name))
+            .map(|s| match check_signature(p, &bytes, s) {
+                Ok(()) => format!("signed {}", s.signed_at),
+                Err(e) => format!("INVALID: {e}"),
+            })
+            .unwrap_or_else(|| "not signed".into());
+        h.push_str(&row(&[l.name.clone(), signed, l.public_key.clone()]));
+    }
+    h.push_str("</table>\n<p class=\"small\">The signatures are Ed25519 over this protocol's canonical JSON; check them with <code>urne protocol check</code>.</p>\n</body>\n</html>\n");
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_round_half_up_with_integers() {
+        assert_eq!(percent(1, 3), "33.3");
+        assert_eq!(percent(2, 3), "66.7");
+        assert_eq!(percent(1, 8), "12.5");
+        assert_eq!(percent(1, 16), "6.3");
+        assert_eq!(percent(0, 0), "0.0");
+        assert_eq!(percent(5, 5), "100.0");
+    }
+
+    #[test]
+    fn html_escapes_everything_from_input() {
+        assert_eq!(esc("<b>\"&'"), "&lt;b&gt;&quot;&amp;&#39;");
+    }
+}
