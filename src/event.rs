@@ -484,6 +484,11 @@ impl Roll {
         self.voters.get(referendum).map_or(0, HashSet::len)
     }
 
+    /// The number of roll entries over all referendums.
+    pub fn entitled_total(&self) -> u64 {
+        self.voters.values().map(|s| s.len() as u64).sum()
+    }
+
     /// The roll as CSV, sorted by referendum then voter id.
     pub fn to_csv(&self) -> String {
         let mut rows: Vec<(&String, &String)> = self

@@ -30,3 +30,4 @@ pub mod postal;
 pub mod protocol;
 pub mod simulate;
 pub mod tally;
+pub mod verify;

@@ -11,6 +11,7 @@ mod postal;
 mod prompt;
 mod protocol;
 mod rehearse;
+mod verify;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -91,6 +92,12 @@ pub enum Command {
     Signer(protocol::SignerCommand),
     /// Write the counting protocol per referendum; `sign` and `check` it.
     Protocol(protocol::ProtocolArgs),
+    /// Check a published directory: every figure from the evidence, no secret
+    /// needed. Exit 0 if all held, 1 if the evidence contradicts the result,
+    /// 3 if files are missing or unreadable.
+    Verify(verify::VerifyArgs),
+    /// Assemble the directory auditors get: public files only, no secrets.
+    AuditPack(verify::AuditPackArgs),
     /// Make a test event of any size (roll, keys, a closed box).
     Simulate(demo::SimulateArgs),
     /// Run the whole cycle on the example event, without prompts.
@@ -216,6 +223,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let dir = EventDir::new(&cli.dir);
     let outcome = match cli.command {
+        Command::Verify(a) => return verify::verify(a),
+        Command::AuditPack(a) => verify::audit_pack(&dir, a),
         Command::Keygen(a) => ceremony::keygen(&dir, a),
         Command::Key(ceremony::KeyCommand::Test(a)) => ceremony::key_test(&dir, a),
         Command::Encrypt(a) => rehearse::encrypt(&dir, a),

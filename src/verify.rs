@@ -1,0 +1,1309 @@
+//! Auditor verification: every figure of the result re-derived from the
+//! published files alone, with no secret.
+//!
+//! [`verify_dir`] reads a published directory (see docs/SPEC.md, "How to
+//! verify", for the files and the order of the checks) and returns a
+//! [`Report`]: one [`Check`] per step, each with a stable code (`V-…`), the
+//! number of items it covered, and whether it held. A check that fails names
+//! the exact item (record, voter, keyholder, figure) and why. A check that
+//! depends on one that failed is skipped, and says so.
+//!
+//! The outcome has three values, so that a script can tell them apart:
+//! [`Verdict::Held`] (exit 0), [`Verdict::Contradicted`] — the evidence
+//! contradicts the published result (exit 1) — and [`Verdict::Incomplete`] —
+//! files are missing or unreadable, so nothing can be concluded (exit 3).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::ceremony_log::{self, entry_hash};
+use crate::crypto::encoding::{Digest32, Elem, PubScalar};
+use crate::crypto::shamir::lagrange_at_zero;
+use crate::error::Explain;
+use crate::event::{Manifest, Roll};
+use crate::keys::{ElectionKey, KeyTest};
+use crate::postal::{self, CountEntry, CountFile, Envelope, TrialFile};
+use crate::protocol::{self, SignatureFile, SignerPublic};
+use crate::tally::{self, BoxCount, CountInputs, TallyError, TallyFile};
+
+/// How one check came out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Held,
+    Failed {
+        item: String,
+        why: String,
+    },
+    /// The check could not run: a file is missing or unreadable.
+    Unreadable {
+        file: String,
+        why: String,
+    },
+    /// The check depends on one that did not hold, or has nothing to check.
+    Skipped {
+        why: String,
+    },
+}
+
+/// One line of the report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub code: &'static str,
+    pub what: String,
+    pub items: u64,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// The overall verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every check held.
+    Held,
+    /// At least one check failed: the evidence contradicts the result.
+    Contradicted,
+    /// Files are missing or unreadable; no contradiction was found.
+    Incomplete,
+}
+
+impl Verdict {
+    /// The process exit code for this verdict.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Held => 0,
+            Verdict::Contradicted => 1,
+            Verdict::Incomplete => 3,
+        }
+    }
+}
+
+/// The verification report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub format: &'static str,
+    pub directory: String,
+    pub verdict: Verdict,
+    pub checks: Vec<Check>,
+    /// Files that should not be published (secrets), by name.
+    pub warnings: Vec<String>,
+}
+
+/// The report format tag.
+pub const REPORT_FORMAT: &str = "urne-verify-report/1";
+
+/// Every check, in the order it runs, with what it establishes. The codes are
+/// stable; docs/SPEC.md, "How to verify", gives the equations.
+pub const CHECKS: [(&str, &str); 18] = [
+    (
+        "V-MANIFEST",
+        "the manifest parses and is the one the election key was made for",
+    ),
+    (
+        "V-KEY",
+        "the election key, commitments, verification keys and fingerprint agree",
+    ),
+    (
+        "V-KEY-TESTS",
+        "each key test proves its keyholder held a working share",
+    ),
+    ("V-ROLL", "the roll parses and is the one the tally counted"),
+    (
+        "V-BOX",
+        "the ballot box's hash chain, record numbers and signed seal",
+    ),
+    ("V-BALLOT-PROOFS", "every ballot's proofs, recomputed"),
+    (
+        "V-EVOTE-RULES",
+        "which e-votes count, and why the others do not",
+    ),
+    (
+        "V-MARKED-ROLL",
+        "the marked roll is exactly the voters with a counted e-vote",
+    ),
+    (
+        "V-SUMS",
+        "the encrypted sums are the sums of the counted ballots",
+    ),
+    (
+        "V-PARTIALS",
+        "each partial decryption's proof against its keyholder's verification key",
+    ),
+    (
+        "V-LAGRANGE",
+        "the Lagrange coefficients of the keyholders who took part",
+    ),
+    (
+        "V-COUNTS",
+        "the combined decryption gives the published counts",
+    ),
+    (
+        "V-POSTAL-TRIAL",
+        "each envelope's decision, re-tried in order of arrival",
+    ),
+    (
+        "V-POSTAL-COUNT",
+        "the count rounds reconcile to the published postal figures",
+    ),
+    (
+        "V-PROTOCOL-FIGURES",
+        "every figure in every protocol, rebuilt from the evidence",
+    ),
+    (
+        "V-PROTOCOL-EVIDENCE",
+        "the file hashes each protocol rests on",
+    ),
+    (
+        "V-SIGNATURES",
+        "every signature on every protocol, and who made it",
+    ),
+    (
+        "V-CEREMONY-LOG",
+        "the ceremony log's chain, and the part each protocol carries",
+    ),
+];
+
+fn what(code: &str) -> String {
+    CHECKS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or_else(|| code.to_string(), |(_, w)| (*w).to_string())
+}
+
+struct Run {
+    checks: Vec<Check>,
+}
+
+impl Run {
+    fn push(&mut self, code: &'static str, items: u64, outcome: Outcome) {
+        self.checks.push(Check {
+            code,
+            what: what(code),
+            items,
+            outcome,
+        });
+    }
+    fn held(&mut self, code: &'static str, items: u64) {
+        self.push(code, items, Outcome::Held);
+    }
+    fn failed(
+        &mut self,
+        code: &'static str,
+        items: u64,
+        item: impl Into<String>,
+        why: impl Into<String>,
+    ) {
+        self.push(
+            code,
+            items,
+            Outcome::Failed {
+                item: item.into(),
+                why: why.into(),
+            },
+        );
+    }
+    fn unreadable(&mut self, code: &'static str, file: &Path, why: impl Into<String>) {
+        self.push(
+            code,
+            0,
+            Outcome::Unreadable {
+                file: name(file),
+                why: why.into(),
+            },
+        );
+    }
+    fn skipped(&mut self, code: &'static str, why: impl Into<String>) {
+        self.push(code, 0, Outcome::Skipped { why: why.into() });
+    }
+    fn skip_rest(&mut self, from: &str, why: &str) {
+        let start = CHECKS.iter().position(|(c, _)| *c == from).unwrap_or(0);
+        for (c, _) in &CHECKS[start..] {
+            if !self.checks.iter().any(|x| x.code == *c) {
+                self.skipped(c, why);
+            }
+        }
+    }
+}
+
+fn name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+/// Reads a file as text; `Err` is a reason fit for the report.
+fn read(path: &Path) -> Result<String, String> {
+    match std::fs::read(path) {
+        Ok(b) => String::from_utf8(b).map_err(|_| "it is not UTF-8 text".to_string()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err("it is missing".into()),
+        Err(e) => Err(format!("it cannot be read ({e})")),
+    }
+}
+
+fn json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+    let text = read(path)?;
+    serde_json::from_str(&text).map_err(|e| format!("it is not a valid file of its kind ({e})"))
+}
+
+/// Names of files that hold secrets and must not be published.
+pub fn secret_files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let rel = p
+                .strip_prefix(dir)
+                .map(|r| r.display().to_string())
+                .unwrap_or_else(|_| name(&p));
+            let lower = rel.to_lowercase();
+            let sealed = std::fs::read(&p)
+                .ok()
+                .and_then(|b| {
+                    let head = &b[..b.len().min(4096)];
+                    std::str::from_utf8(head)
+                        .ok()
+                        .map(|s| s.contains("urne-sealed/1"))
+                })
+                .unwrap_or(false);
+            if sealed {
+                out.push(format!("{rel}: a sealed secret (share or private key)"));
+            } else if lower.contains("passphrase") {
+                out.push(format!("{rel}: looks like a passphrase file"));
+            }
+        }
+    }
+    out
+}
+
+/// Verifies the published directory `dir`. `progress(ballots)` is called as
+/// the box is read.
+pub fn verify_dir(dir: &Path, progress: &(dyn Fn(u64) + Sync)) -> Report {
+    let mut run = Run { checks: Vec::new() };
+    let warnings = secret_files(dir);
+    check_all(dir, &mut run, progress);
+    let verdict = if run
+        .checks
+        .iter()
+        .any(|c| matches!(c.outcome, Outcome::Failed { .. }))
+    {
+        Verdict::Contradicted
+    } else if run
+        .checks
+        .iter()
+        .any(|c| matches!(c.outcome, Outcome::Unreadable { .. }))
+    {
+        Verdict::Incomplete
+    } else {
+        Verdict::Held
+    };
+    Report {
+        format: REPORT_FORMAT,
+        directory: dir.display().to_string(),
+        verdict,
+        checks: run.checks,
+        warnings,
+    }
+}
+
+fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
+    let p = |n: &str| dir.join(n);
+    // V-MANIFEST and V-KEY.
+    let manifest_path = p("manifest.toml");
+    let (manifest, manifest_sha) = match Manifest::load(&manifest_path) {
+        Ok(m) => m,
+        Err(e) => {
+            let why = e.to_string();
+            if matches!(e, crate::event::EventError::File(_)) {
+                run.unreadable("V-MANIFEST", &manifest_path, why);
+            } else {
+                run.failed("V-MANIFEST", 1, "manifest.toml", why);
+            }
+            run.skip_rest("V-KEY", "the manifest did not load");
+            return;
+        }
+    };
+    let key_path = p("election-key.json");
+    let key = match read(&key_path) {
+        Err(why) => {
+            run.held("V-MANIFEST", 1);
+            run.unreadable("V-KEY", &key_path, why);
+            run.skip_rest("V-KEY-TESTS", "the election key did not load");
+            return;
+        }
+        Ok(text) => ElectionKey::from_json(&text, "election-key.json"),
+    };
+    let key = match key {
+        Ok(k) => k,
+        Err(e) => {
+            run.held("V-MANIFEST", 1);
+            run.failed("V-KEY", 1, "election-key.json", e.to_string());
+            run.skip_rest("V-KEY-TESTS", "the election key does not hold");
+            return;
+        }
+    };
+    if key.file.manifest_sha256.hex() != manifest_sha {
+        run.failed(
+            "V-MANIFEST",
+            1,
+            "manifest.toml",
+            format!(
+                "its SHA-256 {manifest_sha} is not the {} the election key was made for",
+                key.file.manifest_sha256.hex()
+            ),
+        );
+        run.skip_rest("V-KEY", "the manifest is not the election's");
+        return;
+    }
+    run.held("V-MANIFEST", 1);
+    run.held("V-KEY", key.keyholder_count() as u64);
+
+    // V-KEY-TESTS.
+    check_key_tests(dir, &key, run);
+
+    // V-ROLL.
+    let roll_path = p("roll.csv");
+    let roll = match Roll::load(&roll_path, &manifest) {
+        Ok(r) => r,
+        Err(e) => {
+            if matches!(e, crate::event::EventError::File(_)) {
+                run.unreadable("V-ROLL", &roll_path, e.to_string());
+            } else {
+                run.failed("V-ROLL", 1, "roll.csv", e.to_string());
+            }
+            run.skip_rest("V-BOX", "the roll did not load");
+            return;
+        }
+    };
+    let tally_path = p("tally.json");
+    let tally: TallyFile = match read(&tally_path)
+        .and_then(|t| TallyFile::from_json(&t, "tally.json").map_err(|e| e.to_string()))
+    {
+        Ok(t) => t,
+        Err(why) => {
+            run.unreadable("V-ROLL", &tally_path, why);
+            run.skip_rest("V-BOX", "the tally did not load");
+            return;
+        }
+    };
+    let mut inputs_ok = true;
+    for input in &tally.inputs {
+        if !["manifest.toml", "roll.csv", "election-key.json"].contains(&input.name.as_str()) {
+            continue;
+        }
+        match crate::fsio::sha256_file(&p(&input.name)) {
+            Ok(h) if h == input.sha256 => {}
+            Ok(h) => {
+                run.failed(
+                    "V-ROLL",
+                    roll.entitled_total(),
+                    input.name.clone(),
+                    format!(
+                        "the tally counted a file with SHA-256 {}, but the published one has {h}",
+                        input.sha256
+                    ),
+                );
+                inputs_ok = false;
+                break;
+            }
+            Err(e) => {
+                run.unreadable("V-ROLL", &p(&input.name), e.to_string());
+                inputs_ok = false;
+                break;
+            }
+        }
+    }
+    if !inputs_ok {
+        run.skip_rest("V-BOX", "the tally did not count these files");
+        return;
+    }
+    run.held("V-ROLL", roll.entitled_total());
+
+    // V-BOX, V-BALLOT-PROOFS, V-EVOTE-RULES, V-MARKED-ROLL, V-SUMS.
+    let box_path = p("box.jsonl");
+    let inputs = CountInputs {
+        manifest: &manifest,
+        roll: &roll,
+        key: &key,
+    };
+    let count = match tally::count_box(&box_path, &inputs, progress) {
+        Ok(c) => c,
+        Err(e) => {
+            match &e {
+                TallyError::Box(crate::ballot_box::BoxError::Io { .. }) => {
+                    run.unreadable("V-BOX", &box_path, e.to_string())
+                }
+                _ => run.failed("V-BOX", 0, "box.jsonl", format!("[{}] {e}", e.code())),
+            }
+            run.skip_rest("V-BALLOT-PROOFS", "the ballot box does not hold");
+            return;
+        }
+    };
+    if count.head != tally.box_head || count.ballots != tally.box_ballots {
+        run.failed(
+            "V-BOX",
+            count.ballots,
+            "box.jsonl",
+            format!(
+                "the box holds {} ballots with head {}, but the tally counted {} with head {}",
+                count.ballots,
+                count.head.hex(),
+                tally.box_ballots,
+                tally.box_head.hex()
+            ),
+        );
+        run.skip_rest("V-BALLOT-PROOFS", "the tally was not made from this box");
+        return;
+    }
+    run.held("V-BOX", count.ballots + 2);
+    check_evotes(&manifest, &roll, &tally, &count, dir, run);
+
+    // V-PARTIALS, V-LAGRANGE, V-COUNTS.
+    let combined_ok = check_decryption(&manifest, &key, &tally, &count, run);
+
+    // Postal.
+    let trial = check_postal_trial(dir, &manifest, &roll, &count, run);
+    let postal_count = check_postal_count(dir, &manifest, trial.as_ref(), run);
+
+    // Protocols, signatures, log.
+    check_protocols(
+        dir,
+        &manifest,
+        &tally,
+        trial.as_ref(),
+        postal_count.as_ref(),
+        combined_ok,
+        run,
+    );
+}
+
+fn check_key_tests(dir: &Path, key: &ElectionKey, run: &mut Run) {
+    let d = dir.join("key-tests");
+    let Ok(entries) = std::fs::read_dir(&d) else {
+        run.skipped("V-KEY-TESTS", "no key-tests/ directory was published");
+        return;
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let mut passed = Vec::new();
+    for f in &files {
+        let t: KeyTest = match json(f) {
+            Ok(t) => t,
+            Err(why) => {
+                run.unreadable("V-KEY-TESTS", f, why);
+                return;
+            }
+        };
+        if !key.check_key_test(&t) {
+            run.failed(
+                "V-KEY-TESTS",
+                files.len() as u64,
+                format!("key-tests/{} (keyholder {})", name(f), t.keyholder),
+                "its proof does not verify against the keyholder's verification key",
+            );
+            return;
+        }
+        passed.push(t.keyholder);
+    }
+    run.held("V-KEY-TESTS", passed.len() as u64);
+}
+
+fn check_evotes(
+    manifest: &Manifest,
+    roll: &Roll,
+    tally: &TallyFile,
+    count: &BoxCount,
+    dir: &Path,
+    run: &mut Run,
+) {
+    // V-BALLOT-PROOFS: how many ballots failed their proofs, against the tally.
+    let invalid: u64 = count
+        .figures
+        .iter()
+        .map(|f| f.rejected.get("invalid_proof").copied().unwrap_or(0))
+        .sum();
+    let claimed: u64 = tally
+        .referendums
+        .iter()
+        .map(|r| r.evotes.rejected.get("invalid_proof").copied().unwrap_or(0))
+        .sum();
+    if invalid != claimed {
+        let first = count
+            .invalid_examples
+            .first()
+            .map(|(l, _)| format!("box.jsonl line {l}"))
+            .unwrap_or_else(|| "tally.json".into());
+        run.failed(
+            "V-BALLOT-PROOFS",
+            count.ballots,
+            first,
+            format!("{invalid} ballots fail their proofs, but the tally says {claimed}"),
+        );
+    } else {
+        run.held("V-BALLOT-PROOFS", count.ballots);
+    }
+    // V-EVOTE-RULES.
+    let mut rules_ok = true;
+    for (r, f) in manifest.referendums().iter().zip(&count.figures) {
+        let Some(t) = tally.referendums.iter().find(|x| x.id == r.id) else {
+            run.failed(
+                "V-EVOTE-RULES",
+                count.ballots,
+                format!("referendum {}", r.id),
+                "the tally has no figures for it",
+            );
+            rules_ok = false;
+            break;
+        };
+        if let Some((field, mine, theirs)) = first_difference(f, &t.evotes) {
+            run.failed(
+                "V-EVOTE-RULES",
+                count.ballots,
+                format!("referendum {}, e-votes {field}", r.id),
+                format!("the box gives {mine}, the tally says {theirs}"),
+            );
+            rules_ok = false;
+            break;
+        }
+        if t.entitled != roll.entitled(&r.id) as u64 {
+            run.failed(
+                "V-EVOTE-RULES",
+                count.ballots,
+                format!("referendum {}, entitled", r.id),
+                format!(
+                    "the roll has {}, the tally says {}",
+                    roll.entitled(&r.id),
+                    t.entitled
+                ),
+            );
+            rules_ok = false;
+            break;
+        }
+    }
+    if rules_ok {
+        run.held("V-EVOTE-RULES", count.ballots);
+    }
+    // V-MARKED-ROLL.
+    let mpath = dir.join("marked-roll.csv");
+    match postal::load_marked_roll(&mpath, manifest) {
+        Err(e) => {
+            if matches!(e, postal::PostalError::File(_)) {
+                run.unreadable("V-MARKED-ROLL", &mpath, e.to_string());
+            } else {
+                run.failed("V-MARKED-ROLL", 0, "marked-roll.csv", e.to_string());
+            }
+        }
+        Ok(published) => {
+            let mut ok = true;
+            let mut total = 0;
+            for (r, voters) in manifest.referendums().iter().zip(&count.marked) {
+                total += voters.len() as u64;
+                if let Some(v) = voters.iter().find(|v| !published.contains(&r.id, v)) {
+                    run.failed(
+                        "V-MARKED-ROLL",
+                        total,
+                        format!("voter {v} in {}", r.id),
+                        "has a counted e-vote but is not in the published marked roll",
+                    );
+                    ok = false;
+                    break;
+                }
+                if published.count(&r.id) != voters.len() as u64 {
+                    run.failed(
+                        "V-MARKED-ROLL",
+                        total,
+                        format!("referendum {}", r.id),
+                        format!(
+                            "the marked roll has {} voters, but {} have a counted e-vote",
+                            published.count(&r.id),
+                            voters.len()
+                        ),
+                    );
+                    ok = false;
+                    break;
+                }
+            }
+            if ok {
+                run.held("V-MARKED-ROLL", total);
+            }
+        }
+    }
+    // V-SUMS.
+    let mut sums_ok = true;
+    let mut n = 0;
+    'outer: for (r, sums) in manifest.referendums().iter().zip(&count.aggregates) {
+        let Some(t) = tally.referendums.iter().find(|x| x.id == r.id) else {
+            continue;
+        };
+        for (j, ct) in sums.iter().enumerate() {
+            n += 1;
+            let Some(res) = t.results.get(j) else {
+                run.failed(
+                    "V-SUMS",
+                    n,
+                    format!("referendum {}, option {}", r.id, j + 1),
+                    "missing in the tally",
+                );
+                sums_ok = false;
+                break 'outer;
+            };
+            if res.a != Elem::from_point(&ct.a) || res.b != Elem::from_point(&ct.b) {
+                run.failed(
+                    "V-SUMS",
+                    n,
+                    format!("referendum {}, option {}", r.id, res.option),
+                    "the tally's encrypted sum is not the sum of the counted ballots",
+                );
+                sums_ok = false;
+                break 'outer;
+            }
+        }
+    }
+    if sums_ok {
+        run.held("V-SUMS", n);
+    }
+}
+
+/// The first field where two serializable values differ, as (path, a, b).
+fn first_difference<A: Serialize, B: Serialize>(a: &A, b: &B) -> Option<(String, String, String)> {
+    let a = serde_json::to_value(a).ok()?;
+    let b = serde_json::to_value(b).ok()?;
+    diff_values(&a, &b, String::new())
+}
+
+fn diff_values(
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+    path: String,
+) -> Option<(String, String, String)> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                match (x.get(k), y.get(k)) {
+                    (Some(u), Some(v)) => {
+                        if let Some(d) = diff_values(u, v, p) {
+                            return Some(d);
+                        }
+                    }
+                    (u, v) => {
+                        return Some((
+                            p,
+                            u.map_or("nothing".into(), Value::to_string),
+                            v.map_or("nothing".into(), Value::to_string),
+                        ))
+                    }
+                }
+            }
+            None
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (u, v))| diff_values(u, v, format!("{path}[{i}]"))),
+        (x, y) if x == y => None,
+        (x, y) => Some((path, x.to_string(), y.to_string())),
+    }
+}
+
+fn check_decryption(
+    manifest: &Manifest,
+    key: &ElectionKey,
+    tally: &TallyFile,
+    count: &BoxCount,
+    run: &mut Run,
+) -> bool {
+    // V-PARTIALS.
+    let mut all_ok = true;
+    for p in &tally.partial_decryptions {
+        if let Err(why) = tally::check_partial(key, manifest, count, p) {
+            run.failed(
+                "V-PARTIALS",
+                tally.partial_decryptions.len() as u64,
+                format!("keyholder {} ({})", p.keyholder, p.name),
+                why,
+            );
+            all_ok = false;
+            break;
+        }
+    }
+    if all_ok {
+        run.held("V-PARTIALS", tally.partial_decryptions.len() as u64);
+    }
+    // V-LAGRANGE.
+    let used: Vec<u32> = tally
+        .partial_decryptions
+        .iter()
+        .map(|p| p.keyholder)
+        .collect();
+    let mut lag_ok = true;
+    if used != tally.keyholders_used || used.len() < key.threshold() {
+        run.failed(
+            "V-LAGRANGE",
+            used.len() as u64,
+            "keyholders_used",
+            format!(
+                "the tally names keyholders {:?} but has valid-looking partials from {:?} (threshold {})",
+                tally.keyholders_used,
+                used,
+                key.threshold()
+            ),
+        );
+        lag_ok = false;
+    } else {
+        let expected: Vec<(u32, PubScalar)> = used
+            .iter()
+            .map(|&i| (i, PubScalar(lagrange_at_zero(&used, i))))
+            .collect();
+        let published: Vec<(u32, PubScalar)> = tally
+            .lagrange
+            .iter()
+            .map(|l| (l.keyholder, l.coefficient))
+            .collect();
+        if expected != published {
+            run.failed(
+                "V-LAGRANGE",
+                used.len() as u64,
+                "lagrange",
+                "the published coefficients are not λ_i = Π j/(j−i) for the keyholders who took part",
+            );
+            lag_ok = false;
+        } else {
+            run.held("V-LAGRANGE", used.len() as u64);
+        }
+    }
+    // V-COUNTS.
+    if !all_ok || !lag_ok {
+        run.skipped("V-COUNTS", "the partial decryptions do not hold");
+        return false;
+    }
+    let sources = tally
+        .partial_decryptions
+        .iter()
+        .map(|p| (format!("keyholder {}", p.keyholder), p.clone()))
+        .collect();
+    match tally::combine(key, manifest, count, sources) {
+        Err(e) => {
+            run.failed("V-COUNTS", 0, "tally.json", e.to_string());
+            false
+        }
+        Ok(c) => {
+            let mut n = 0;
+            for (r, results) in manifest.referendums().iter().zip(&c.results) {
+                let t = tally.referendums.iter().find(|x| x.id == r.id);
+                for (j, res) in results.iter().enumerate() {
+                    n += 1;
+                    let published = t.and_then(|t| t.results.get(j)).map(|x| x.votes);
+                    if published != Some(res.votes) {
+                        run.failed(
+                            "V-COUNTS",
+                            n,
+                            format!("referendum {}, option {}", r.id, res.option),
+                            format!(
+                                "the decryption gives {} votes, the tally says {}",
+                                res.votes,
+                                published.map_or("nothing".into(), |v| v.to_string())
+                            ),
+                        );
+                        return false;
+                    }
+                }
+            }
+            run.held("V-COUNTS", n);
+            true
+        }
+    }
+}
+
+fn check_postal_trial(
+    dir: &Path,
+    manifest: &Manifest,
+    roll: &Roll,
+    count: &BoxCount,
+    run: &mut Run,
+) -> Option<TrialFile> {
+    let path = dir.join("postal-trial.json");
+    let trial: TrialFile = match json(&path) {
+        Ok(t) => t,
+        Err(why) => {
+            run.unreadable("V-POSTAL-TRIAL", &path, why);
+            return None;
+        }
+    };
+    // The marked roll as recomputed from the box, not as published.
+    let marked = postal::MarkedRoll::from_entries(
+        manifest
+            .referendums()
+            .iter()
+            .zip(&count.marked)
+            .flat_map(|(r, vs)| vs.iter().map(|v| (v.clone(), r.id.clone()))),
+    );
+    let mut envelopes = Vec::with_capacity(trial.decisions.len());
+    for d in &trial.decisions {
+        let Ok(at) = OffsetDateTime::parse(&d.received_at, &Rfc3339) else {
+            run.failed(
+                "V-POSTAL-TRIAL",
+                trial.decisions.len() as u64,
+                format!("envelope {}", d.envelope),
+                format!("received_at {:?} is not an RFC 3339 time", d.received_at),
+            );
+            return None;
+        };
+        envelopes.push(Envelope {
+            id: d.envelope.clone(),
+            voter: (!d.voter.is_empty()).then(|| d.voter.clone()),
+            received_at: at,
+            received_text: d.received_at.clone(),
+            referendum: d.referendum.clone(),
+            line: d.order,
+        });
+    }
+    let n = envelopes.len() as u64;
+    let (decisions, figures) = postal::trial(&envelopes, manifest, roll, &marked);
+    for (mine, theirs) in decisions.iter().zip(&trial.decisions) {
+        if mine != theirs {
+            let why = match (mine.reason, theirs.reason) {
+                (a, b) if a != b => format!(
+                    "the rules give {}, the published decision is {}",
+                    a.map_or("approved", |r| r.as_str()),
+                    b.map_or("approved", |r| r.as_str())
+                ),
+                _ => "its place in the order of arrival differs".to_string(),
+            };
+            run.failed(
+                "V-POSTAL-TRIAL",
+                n,
+                format!(
+                    "envelope {} (voter {})",
+                    theirs.envelope,
+                    if theirs.voter.is_empty() {
+                        "none"
+                    } else {
+                        &theirs.voter
+                    }
+                ),
+                why,
+            );
+            return None;
+        }
+    }
+    if let Some((field, mine, theirs)) = first_difference(&figures, &trial.referendums) {
+        run.failed(
+            "V-POSTAL-TRIAL",
+            n,
+            format!("postal-trial.json {field}"),
+            format!("the decisions give {mine}, the file says {theirs}"),
+        );
+        return None;
+    }
+    run.held("V-POSTAL-TRIAL", n);
+    Some(trial)
+}
+
+fn check_postal_count(
+    dir: &Path,
+    manifest: &Manifest,
+    trial: Option<&TrialFile>,
+    run: &mut Run,
+) -> Option<CountFile> {
+    let path = dir.join("postal-count.json");
+    let file: CountFile = match json(&path) {
+        Ok(c) => c,
+        Err(why) => {
+            run.unreadable("V-POSTAL-COUNT", &path, why);
+            return None;
+        }
+    };
+    let Some(trial) = trial else {
+        run.skipped("V-POSTAL-COUNT", "the postal trial does not hold");
+        return None;
+    };
+    let mut explanations = Vec::new();
+    for c in &file.referendums {
+        explanations.extend(c.explanations.iter().cloned());
+    }
+    let mut n = 0;
+    for r in manifest.referendums() {
+        let Some(published) = file.referendums.iter().find(|c| c.referendum == r.id) else {
+            run.failed(
+                "V-POSTAL-COUNT",
+                n,
+                format!("referendum {}", r.id),
+                "no postal count",
+            );
+            return None;
+        };
+        let mut entries = Vec::new();
+        for round in &published.rounds {
+            for a in &round.attempts {
+                for m in &a.members {
+                    for (c, f) in published.categories.iter().zip(&m.figures) {
+                        entries.push(CountEntry {
+                            referendum: r.id.clone(),
+                            round: round.round,
+                            attempt: a.attempt,
+                            pair: a.pair.clone(),
+                            member: m.member.clone(),
+                            option: c.clone(),
+                            figure: *f,
+                            line: 0,
+                        });
+                    }
+                }
+            }
+        }
+        n += entries.len() as u64;
+        let approved = trial
+            .referendums
+            .iter()
+            .find(|f| f.referendum == r.id)
+            .map_or(0, |f| f.approved);
+        let item = |x: &str| format!("referendum {}, {x}", r.id);
+        match postal::reconcile(r, &entries, &explanations, approved, "postal-count.json") {
+            Err(e) => {
+                run.failed("V-POSTAL-COUNT", n, item("count entries"), e.to_string());
+                return None;
+            }
+            Ok(Err(pending)) => {
+                run.failed(
+                    "V-POSTAL-COUNT",
+                    n,
+                    item("count rounds"),
+                    format!("the rounds do not settle: {pending}"),
+                );
+                return None;
+            }
+            Ok(Ok(mine)) => {
+                if let Some((field, a, b)) = first_difference(&mine, published) {
+                    run.failed(
+                        "V-POSTAL-COUNT",
+                        n,
+                        item(&field),
+                        format!("the rounds give {a}, the file says {b}"),
+                    );
+                    return None;
+                }
+            }
+        }
+    }
+    run.held("V-POSTAL-COUNT", n);
+    Some(file)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_protocols(
+    dir: &Path,
+    manifest: &Manifest,
+    tally: &TallyFile,
+    trial: Option<&TrialFile>,
+    count: Option<&CountFile>,
+    decryption_ok: bool,
+    run: &mut Run,
+) {
+    let log_path = dir.join("ceremony-log.jsonl");
+    let log = read(&log_path).and_then(|t| {
+        ceremony_log::verify_chain(&t, "ceremony-log.jsonl")
+            .map(|e| (e, t))
+            .map_err(|e| e.to_string())
+    });
+    let mut protocols = Vec::new();
+    for r in manifest.referendums() {
+        let path = dir.join(format!("protocols/{}.json", r.id));
+        match std::fs::read(&path) {
+            Ok(bytes) => match protocol::parse(&bytes, &format!("protocols/{}.json", r.id)) {
+                Ok(p) => protocols.push((p, bytes)),
+                Err(e) => {
+                    run.failed(
+                        "V-PROTOCOL-FIGURES",
+                        0,
+                        format!("protocols/{}.json", r.id),
+                        e.to_string(),
+                    );
+                    run.skip_rest("V-PROTOCOL-EVIDENCE", "a protocol does not parse");
+                    return;
+                }
+            },
+            Err(e) => {
+                run.unreadable("V-PROTOCOL-FIGURES", &path, e.to_string());
+                run.skip_rest("V-PROTOCOL-EVIDENCE", "a protocol is missing");
+                return;
+            }
+        }
+    }
+    // V-PROTOCOL-FIGURES: each protocol rebuilt from the verified evidence.
+    match (trial, count, decryption_ok) {
+        (Some(trial), Some(count), true) => {
+            let mut ok = true;
+            for (p, _) in &protocols {
+                if let Err(rule) = protocol::check_figures(p) {
+                    run.failed(
+                        "V-PROTOCOL-FIGURES",
+                        protocols.len() as u64,
+                        format!("protocols/{}.json", p.referendum),
+                        rule,
+                    );
+                    ok = false;
+                    break;
+                }
+                let rebuilt = protocol::build(&protocol::Inputs {
+                    manifest,
+                    tally,
+                    trial,
+                    count,
+                    log: &p.ceremony_log,
+                    log_head: p.evidence.ceremony_log_head,
+                    files: p.evidence.files.clone(),
+                    leadership: p.leadership.clone(),
+                    created_at: p.created_at.clone(),
+                });
+                let mine = match rebuilt {
+                    Ok(v) => v.into_iter().find(|x| x.referendum == p.referendum),
+                    Err(e) => {
+                        run.failed(
+                            "V-PROTOCOL-FIGURES",
+                            protocols.len() as u64,
+                            format!("protocols/{}.json", p.referendum),
+                            e.to_string(),
+                        );
+                        ok = false;
+                        break;
+                    }
+                };
+                if let Some((field, a, b)) = mine.as_ref().and_then(|m| first_difference(m, p)) {
+                    run.failed(
+                        "V-PROTOCOL-FIGURES",
+                        protocols.len() as u64,
+                        format!("protocols/{}.json {field}", p.referendum),
+                        format!("the evidence gives {a}, the protocol says {b}"),
+                    );
+                    ok = false;
+                    break;
+                }
+            }
+            if ok {
+                run.held("V-PROTOCOL-FIGURES", protocols.len() as u64);
+            }
+        }
+        _ => run.skipped(
+            "V-PROTOCOL-FIGURES",
+            "the tally or the postal files do not hold",
+        ),
+    }
+    // V-PROTOCOL-EVIDENCE: the files each protocol rests on are the published ones.
+    let mut ev_ok = true;
+    let mut n = 0;
+    'ev: for (p, _) in &protocols {
+        for f in &p.evidence.files {
+            n += 1;
+            let path = if f.name.starts_with("keyholder-") {
+                dir.join("partials").join(&f.name)
+            } else {
+                dir.join(&f.name)
+            };
+            match crate::fsio::sha256_file(&path) {
+                Ok(h) if h == f.sha256 => {}
+                Ok(h) => {
+                    run.failed(
+                        "V-PROTOCOL-EVIDENCE",
+                        n,
+                        format!("{} in protocols/{}.json", f.name, p.referendum),
+                        format!(
+                            "the protocol rests on SHA-256 {}, the published file has {h}",
+                            f.sha256
+                        ),
+                    );
+                    ev_ok = false;
+                    break 'ev;
+                }
+                Err(e) => {
+                    run.unreadable("V-PROTOCOL-EVIDENCE", &path, e.to_string());
+                    ev_ok = false;
+                    break 'ev;
+                }
+            }
+        }
+        if p.evidence.box_head != tally.box_head
+            || p.evidence.election_fingerprint != tally.fingerprint
+        {
+            run.failed(
+                "V-PROTOCOL-EVIDENCE",
+                n,
+                format!("protocols/{}.json evidence", p.referendum),
+                "the box head or fingerprint is not the tally's",
+            );
+            ev_ok = false;
+            break;
+        }
+    }
+    if ev_ok {
+        run.held("V-PROTOCOL-EVIDENCE", n);
+    }
+    // V-SIGNATURES.
+    check_signatures(dir, manifest, &protocols, run);
+    // V-CEREMONY-LOG.
+    match log {
+        Err(why) => {
+            if why.contains("missing") || why.contains("cannot be read") {
+                run.unreadable("V-CEREMONY-LOG", &log_path, why);
+            } else {
+                run.failed("V-CEREMONY-LOG", 0, "ceremony-log.jsonl", why);
+            }
+        }
+        Ok((entries, text)) => {
+            let lines: Vec<&str> = text.lines().collect();
+            for (p, _) in &protocols {
+                let k = p.ceremony_log.len();
+                let prefix_ok = entries.len() >= k && entries[..k] == p.ceremony_log[..];
+                let head = if k == 0 {
+                    Digest32::default()
+                } else {
+                    lines.get(k - 1).map(|l| entry_hash(l)).unwrap_or_default()
+                };
+                if !prefix_ok || head != p.evidence.ceremony_log_head {
+                    run.failed(
+                        "V-CEREMONY-LOG",
+                        entries.len() as u64,
+                        format!("protocols/{}.json ceremony_log", p.referendum),
+                        "the log the protocol carries is not the start of the published ceremony log",
+                    );
+                    return;
+                }
+            }
+            run.held("V-CEREMONY-LOG", entries.len() as u64);
+        }
+    }
+}
+
+fn check_signatures(
+    dir: &Path,
+    manifest: &Manifest,
+    protocols: &[(protocol::Protocol, Vec<u8>)],
+    run: &mut Run,
+) {
+    let mut n = 0;
+    let mut signed: BTreeMap<String, usize> = BTreeMap::new();
+    for (p, bytes) in protocols {
+        // The listed keys are the registered ones, where those are published.
+        for l in &p.leadership {
+            if !manifest.leadership.contains(&l.name) {
+                run.failed(
+                    "V-SIGNATURES",
+                    n,
+                    format!("protocols/{}.json leadership", p.referendum),
+                    format!("{} is not in the manifest's leadership group", l.name),
+                );
+                return;
+            }
+            let slug: String = l
+                .name
+                .to_lowercase()
+                .chars()
+                .map(|c| if c.is_alphanumeric() { c } else { '-' })
+                .collect::<String>()
+                .split('-')
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("-");
+            let pub_path = dir.join(format!("signers/{slug}.pub.json"));
+            if let Ok(s) = json::<SignerPublic>(&pub_path) {
+                if s.public_key != l.public_key {
+                    run.failed(
+                        "V-SIGNATURES",
+                        n,
+                        format!("{} in protocols/{}.json", l.name, p.referendum),
+                        format!("the protocol lists a key that is not the one registered in signers/{slug}.pub.json"),
+                    );
+                    return;
+                }
+            }
+        }
+        let sig_path = dir.join(format!("protocols/{}.signatures.json", p.referendum));
+        if !sig_path.exists() {
+            continue;
+        }
+        let sigs: SignatureFile = match json(&sig_path) {
+            Ok(s) => s,
+            Err(why) => {
+                run.unreadable("V-SIGNATURES", &sig_path, why);
+                return;
+            }
+        };
+        for (name, outcome) in protocol::check_signatures(p, bytes, &sigs) {
+            n += 1;
+            if let Err(e) = outcome {
+                run.failed(
+                    "V-SIGNATURES",
+                    n,
+                    format!("{name} on protocols/{}.json", p.referendum),
+                    format!("[{}] {e}", e.code()),
+                );
+                return;
+            }
+            *signed.entry(p.referendum.clone()).or_default() += 1;
+        }
+    }
+    if n == 0 {
+        run.skipped("V-SIGNATURES", "no protocol has been signed yet");
+    } else {
+        run.held("V-SIGNATURES", n);
+    }
+}
+
+/// The report as text: one line per check, then warnings and the verdict.
+pub fn render_text(r: &Report) -> String {
+    let mut s = String::new();
+    for c in &r.checks {
+        let (mark, tail) = match &c.outcome {
+            Outcome::Held => ("held   ", String::new()),
+            Outcome::Failed { item, why } => ("FAILED ", format!("\n         {item}: {why}")),
+            Outcome::Unreadable { file, why } => ("MISSING", format!("\n         {file}: {why}")),
+            Outcome::Skipped { why } => ("skipped", format!(" ({why})")),
+        };
+        s.push_str(&format!(
+            "{mark} {:<20} {:>9} items  {}{tail}\n",
+            c.code, c.items, c.what
+        ));
+    }
+    for w in &r.warnings {
+        s.push_str(&format!(
+            "warning: secret material in the published directory: {w}\n"
+        ));
+    }
+    s.push_str(match r.verdict {
+        Verdict::Held => {
+            "Verdict: every check held; the published result follows from the published evidence.\n"
+        }
+        Verdict::Contradicted => {
+            "Verdict: the evidence CONTRADICTS the published result (see FAILED above).\n"
+        }
+        Verdict::Incomplete => {
+            "Verdict: INCOMPLETE — files are missing or unreadable; nothing can be concluded.\n"
+        }
+    });
+    s
+}
