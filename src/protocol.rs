@@ -741,7 +741,7 @@ fn reason_label(r: &str) -> &str {
 pub fn render_html(p: &Protocol, protocol_sha256: &str, sigs: Option<&SignatureFile>) -> String {
     let n = |x: u64| x.to_string();
     let mut h = String::new();
-    h.push_str("<!doctype html>\n<html lang=\"nb\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    h.push_str("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     h.push_str(&format!(
         "<title>Protocol — {} — {}</title>\n",
         esc(&p.area),

@@ -1,0 +1,359 @@
+//! The tamper matrix: one honest published event, then one change per test,
+//! each of which `urne verify` must catch in the right check, naming the item.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_urne");
+
+/// The demo event, published with `urne audit-pack` (made once, read-only).
+fn published() -> &'static Path {
+    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, p) = DIR.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let demo = tmp.path().join("demo");
+        let o = Command::new(BIN)
+            .args(["demo", "--out", demo.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = tmp.path().join("published");
+        let o = Command::new(BIN)
+            .args(["-d", demo.to_str().unwrap(), "audit-pack", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (tmp, out)
+    });
+    p
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+fn copy() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(published(), t.path());
+    t
+}
+
+/// Runs verify --json; returns the exit code and the report.
+fn verify(dir: &Path) -> (i32, Value) {
+    let o = Command::new(BIN)
+        .args(["verify", "--json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON report ({e}): {}",
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    (o.status.code().unwrap(), report)
+}
+
+/// Asserts the report is a contradiction whose first failed check is `code`,
+/// with an item that mentions `item`. Returns the failure's `why`.
+fn assert_caught(dir: &Path, code: &str, item: &str) -> String {
+    let (exit, r) = verify(dir);
+    assert_eq!(exit, 1, "report: {r:#}");
+    assert_eq!(r["verdict"], "contradicted");
+    let failed = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["outcome"] == "failed")
+        .unwrap_or_else(|| panic!("no failed check: {r:#}"));
+    assert_eq!(failed["code"], code, "first failure: {failed:#}");
+    let it = failed["item"].as_str().unwrap();
+    assert!(it.contains(item), "item {it:?} should mention {item:?}");
+    failed["why"].as_str().unwrap().to_string()
+}
+
+fn lines(dir: &Path) -> Vec<String> {
+    fs::read_to_string(dir.join("box.jsonl"))
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+fn write_lines(dir: &Path, l: &[String]) {
+    fs::write(dir.join("box.jsonl"), l.join("\n") + "\n").unwrap();
+}
+
+/// Changes one base64 character of the value after `"field":"` in `s`.
+fn flip_after(s: &str, field: &str) -> String {
+    let key = format!("\"{field}\":\"");
+    let at = s.find(&key).unwrap_or_else(|| panic!("{field} in {s}")) + key.len() + 3;
+    let c = s.as_bytes()[at];
+    let new = if c == b'A' { 'B' } else { 'A' };
+    format!("{}{}{}", &s[..at], new, &s[at + 1..])
+}
+
+fn edit_json(path: &Path, f: impl FnOnce(&mut Value)) {
+    let mut v: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    f(&mut v);
+    fs::write(path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn the_honest_event_passes_every_check() {
+    let (exit, r) = verify(published());
+    assert_eq!(exit, 0, "{r:#}");
+    assert_eq!(r["verdict"], "held");
+    let checks = r["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 18);
+    for c in checks {
+        assert_eq!(c["outcome"], "held", "{c:#}");
+    }
+    assert_eq!(r["warnings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_flipped_byte_in_a_ciphertext() {
+    let d = copy();
+    let mut l = lines(d.path());
+    l[10] = flip_after(&l[10], "b");
+    write_lines(d.path(), &l);
+    let why = assert_caught(d.path(), "V-BOX", "box.jsonl");
+    assert!(
+        why.contains("line 12") && why.contains("E-BOX-CHAIN"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_flipped_byte_in_a_proof() {
+    let d = copy();
+    let mut l = lines(d.path());
+    l[20] = flip_after(&l[20], "s0");
+    write_lines(d.path(), &l);
+    assert_caught(d.path(), "V-BOX", "box.jsonl");
+}
+
+#[test]
+fn a_flipped_byte_in_the_seal() {
+    let d = copy();
+    let mut l = lines(d.path());
+    let last = l.len() - 1;
+    l[last] = flip_after(&l[last], "signature");
+    write_lines(d.path(), &l);
+    let why = assert_caught(d.path(), "V-BOX", "box.jsonl");
+    assert!(why.contains("SEAL"), "{why}");
+}
+
+#[test]
+fn a_dropped_record() {
+    let d = copy();
+    let mut l = lines(d.path());
+    l.remove(100);
+    write_lines(d.path(), &l);
+    let why = assert_caught(d.path(), "V-BOX", "box.jsonl");
+    assert!(why.contains("line 101"), "{why}");
+}
+
+#[test]
+fn a_duplicated_record() {
+    let d = copy();
+    let mut l = lines(d.path());
+    let dup = l[50].clone();
+    l.insert(51, dup);
+    write_lines(d.path(), &l);
+    assert_caught(d.path(), "V-BOX", "box.jsonl");
+}
+
+#[test]
+fn a_reordered_record() {
+    let d = copy();
+    let mut l = lines(d.path());
+    l.swap(30, 31);
+    write_lines(d.path(), &l);
+    let why = assert_caught(d.path(), "V-BOX", "box.jsonl");
+    assert!(why.contains("E-BOX-SEQUENCE"), "{why}");
+}
+
+#[test]
+fn a_ballot_moved_to_another_voter() {
+    let d = copy();
+    let mut l = lines(d.path());
+    l[5] = l[5].replacen("\"voter\":\"sogne-0", "\"voter\":\"sogne-9", 1);
+    write_lines(d.path(), &l);
+    let why = assert_caught(d.path(), "V-BOX", "box.jsonl");
+    assert!(why.contains("line 7"), "{why}");
+}
+
+#[test]
+fn a_flipped_byte_in_a_partial_decryption() {
+    let d = copy();
+    edit_json(&d.path().join("tally.json"), |t| {
+        let s = t["partial_decryptions"][1]["referendums"][0]["shares"][1]["d"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let flipped = flip_after(&format!("\"d\":\"{s}\""), "d");
+        t["partial_decryptions"][1]["referendums"][0]["shares"][1]["d"] =
+            Value::String(flipped[5..flipped.len() - 1].to_string());
+    });
+    let why = assert_caught(d.path(), "V-PARTIALS", "keyholder 2 (Ola Hansen)");
+    assert!(!why.is_empty());
+}
+
+#[test]
+fn a_count_changed_in_the_tally() {
+    let d = copy();
+    edit_json(&d.path().join("tally.json"), |t| {
+        let v = t["referendums"][1]["results"][2]["votes"].as_u64().unwrap();
+        t["referendums"][1]["results"][2]["votes"] = Value::from(v + 1);
+    });
+    let why = assert_caught(d.path(), "V-COUNTS", "referendum songdalen, option Blank");
+    assert!(why.contains("the tally says"), "{why}");
+}
+
+#[test]
+fn an_e_vote_figure_changed_in_the_tally() {
+    let d = copy();
+    edit_json(&d.path().join("tally.json"), |t| {
+        let v = t["referendums"][0]["evotes"]["superseded"]
+            .as_u64()
+            .unwrap();
+        t["referendums"][0]["evotes"]["superseded"] = Value::from(v + 3);
+    });
+    assert_caught(
+        d.path(),
+        "V-EVOTE-RULES",
+        "referendum sogne, e-votes superseded",
+    );
+}
+
+#[test]
+fn a_count_changed_in_the_protocol() {
+    let d = copy();
+    let path = d.path().join("protocols/sogne.json");
+    let text = fs::read_to_string(&path).unwrap();
+    // The top-level results follow the key figures' copy; change the first
+    // option's electronic votes and its total alike, keeping the bytes canonical.
+    let at = text.rfind("\"results\":[{\"option\":").unwrap();
+    let rest = &text[at..];
+    let e0 = rest.find("\"electronic\":").unwrap() + "\"electronic\":".len();
+    let e1 = e0 + rest[e0..].find(',').unwrap();
+    let e: u64 = rest[e0..e1].parse().unwrap();
+    let changed = format!("{}{}{}", &text[..at + e0], e + 5, &text[at + e1..]);
+    fs::write(&path, changed).unwrap();
+    let why = assert_caught(d.path(), "V-PROTOCOL-FIGURES", "protocols/sogne.json");
+    assert!(!why.is_empty());
+}
+
+#[test]
+fn a_count_changed_in_a_postal_round() {
+    let d = copy();
+    edit_json(&d.path().join("postal-count.json"), |c| {
+        let f = &mut c["referendums"][0]["rounds"][1]["attempts"][0]["members"][1]["figures"][1];
+        *f = Value::from(f.as_u64().unwrap() + 1);
+    });
+    let why = assert_caught(d.path(), "V-POSTAL-COUNT", "referendum sogne");
+    assert!(why.contains("Pair 2") || why.contains("round"), "{why}");
+}
+
+#[test]
+fn a_rejected_envelope_turned_into_an_approved_one() {
+    let d = copy();
+    let mut env = String::new();
+    edit_json(&d.path().join("postal-trial.json"), |t| {
+        let decisions = t["decisions"].as_array_mut().unwrap();
+        let late = decisions
+            .iter_mut()
+            .find(|x| x["reason"] == "late")
+            .unwrap();
+        env = late["envelope"].as_str().unwrap().to_string();
+        late["decision"] = Value::from("approved");
+        late.as_object_mut().unwrap().remove("reason");
+    });
+    let why = assert_caught(d.path(), "V-POSTAL-TRIAL", &format!("envelope {env}"));
+    assert!(why.contains("late"), "{why}");
+}
+
+#[test]
+fn a_voter_dropped_from_the_marked_roll() {
+    let d = copy();
+    let path = d.path().join("marked-roll.csv");
+    let text = fs::read_to_string(&path).unwrap();
+    let mut l: Vec<&str> = text.lines().collect();
+    let gone = l.remove(7).split(',').next().unwrap().to_string();
+    fs::write(&path, l.join("\n") + "\n").unwrap();
+    assert_caught(d.path(), "V-MARKED-ROLL", &gone);
+}
+
+#[test]
+fn a_keyholders_verification_key_swapped() {
+    let d = copy();
+    edit_json(&d.path().join("election-key.json"), |k| {
+        let a = k["keyholders"][0]["verification_key"].clone();
+        k["keyholders"][0]["verification_key"] = k["keyholders"][1]["verification_key"].clone();
+        k["keyholders"][1]["verification_key"] = a;
+    });
+    assert_caught(d.path(), "V-KEY", "election-key.json");
+}
+
+#[test]
+fn a_signature_from_the_wrong_key() {
+    let d = copy();
+    edit_json(&d.path().join("protocols/songdalen.signatures.json"), |s| {
+        // Ingrid Berg's entry now carries a signature made with Per Olsen's key.
+        s["signatures"][0]["signature"] = s["signatures"][1]["signature"].clone();
+    });
+    let why = assert_caught(
+        d.path(),
+        "V-SIGNATURES",
+        "Ingrid Berg on protocols/songdalen.json",
+    );
+    assert!(why.contains("V-SIGNATURE"), "{why}");
+}
+
+#[test]
+fn a_missing_file_is_incomplete_not_contradicted() {
+    let d = copy();
+    fs::remove_file(d.path().join("postal-count.json")).unwrap();
+    let (exit, r) = verify(d.path());
+    assert_eq!(exit, 3, "{r:#}");
+    assert_eq!(r["verdict"], "incomplete");
+    let missing = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["outcome"] == "unreadable")
+        .unwrap();
+    assert_eq!(missing["code"], "V-POSTAL-COUNT");
+    assert_eq!(missing["file"], "postal-count.json");
+}
+
+#[test]
+fn secret_material_in_the_published_directory_is_named() {
+    let d = copy();
+    let share = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("keys-example/keyholder-1.share"),
+    )
+    .unwrap();
+    fs::write(d.path().join("oops.share"), share).unwrap();
+    let (exit, r) = verify(d.path());
+    assert_eq!(exit, 0, "secrets are a warning, the evidence still holds");
+    let w = r["warnings"].as_array().unwrap();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].as_str().unwrap().starts_with("oops.share"), "{w:?}");
+}
