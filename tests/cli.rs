@@ -558,3 +558,100 @@ fn the_demo_runs_end_to_end_and_counts_what_was_cast() {
         assert_counts_equal(t, s);
     }
 }
+
+#[test]
+fn the_roll_and_postal_decisions_carry_pseudonyms_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::copy(
+        root().join("examples/event/manifest.toml"),
+        dir.join("manifest.toml"),
+    )
+    .unwrap();
+    let ids = ["01017012345", "02028054321", "03039098765"];
+    let mut register = String::from("national_id,referendum\n");
+    for id in ids {
+        register.push_str(&format!("{id},sogne\n"));
+    }
+    register.push_str("04040411111,songdalen\n");
+    fs::write(dir.join("register.csv"), register).unwrap();
+    let pass = dir.join("pass.txt");
+    fs::write(&pass, "the authority's pseudonym key passphrase\n").unwrap();
+    let p = pass.to_str().unwrap();
+    let reg = dir.join("register.csv");
+    assert_ok(&urne(
+        dir,
+        &[
+            "roll",
+            "pseudonymize",
+            "--register",
+            reg.to_str().unwrap(),
+            "--new-key",
+            "--insecure-fast-kdf",
+            "--passphrase-file",
+            p,
+        ],
+    ));
+    let roll = fs::read_to_string(dir.join("roll.csv")).unwrap();
+    assert_eq!(roll.lines().count(), 5, "{roll}");
+    for id in ids {
+        assert!(!roll.contains(id), "national id {id} leaked into the roll");
+    }
+    // The marked roll after e-voting: nobody voted electronically.
+    fs::write(dir.join("marked-roll.csv"), "voter_id,referendum\n").unwrap();
+    let env = dir.join("envelopes.csv");
+    fs::write(
+        &env,
+        format!(
+            "envelope_id,voter_id,received_at,referendum\n\
+             E1,{},2027-02-01T10:00:00+01:00,sogne\n\
+             E2,99999999999,2027-02-01T10:00:00+01:00,sogne\n\
+             E3,{},2027-02-01T11:00:00+01:00,sogne\n",
+            ids[0], ids[0]
+        ),
+    )
+    .unwrap();
+    let key = dir.join("pseudonym-key.sealed");
+    assert_ok(&urne(
+        dir,
+        &[
+            "postal",
+            "trial",
+            "--envelopes",
+            env.to_str().unwrap(),
+            "--pseudonym-key",
+            key.to_str().unwrap(),
+            "--passphrase-file",
+            p,
+        ],
+    ));
+    let trial = fs::read_to_string(dir.join("postal-trial.json")).unwrap();
+    for id in ids.iter().chain(["99999999999"].iter()) {
+        assert!(
+            !trial.contains(id),
+            "national id {id} in the published decisions"
+        );
+    }
+    let t: serde_json::Value = serde_json::from_str(&trial).unwrap();
+    let d = t["decisions"].as_array().unwrap();
+    assert_eq!(d[0]["decision"], "approved");
+    assert!(roll.contains(d[0]["voter"].as_str().unwrap()));
+    assert_eq!(d[1]["reason"], "not_in_roll");
+    assert_eq!(d[2]["reason"], "already_voted");
+    assert_eq!(d[2]["voter"], d[0]["voter"]);
+    // The same register and key give the same roll again.
+    let again = urne(
+        dir,
+        &[
+            "roll",
+            "pseudonymize",
+            "--register",
+            reg.to_str().unwrap(),
+            "--force",
+            "--passphrase-file",
+            p,
+        ],
+    );
+    assert_ok(&again);
+    assert_eq!(fs::read_to_string(dir.join("roll.csv")).unwrap(), roll);
+}

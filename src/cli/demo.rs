@@ -370,6 +370,8 @@ pub fn demo(a: DemoArgs) -> CliResult {
         &dir,
         super::postal::PostalCommand::Trial(super::postal::TrialArgs {
             envelopes: envelopes.clone(),
+            pseudonym_key: None,
+            passphrases: PassphraseArgs::default(),
             force: false,
         }),
     )?;

@@ -11,6 +11,7 @@ mod postal;
 mod prompt;
 mod protocol;
 mod rehearse;
+mod roll;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -67,6 +68,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// The roll under pseudonyms: `urne roll pseudonymize`.
+    #[command(subcommand)]
+    Roll(roll::RollCommand),
     /// Key ceremony: split the election key into keyholder shares.
     Keygen(ceremony::KeygenArgs),
     /// Key management: `urne key test` proves a share file and passphrase work.
@@ -225,6 +229,7 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Verify(a) => return verify::verify(a),
         Command::AuditPack(a) => verify::audit_pack(&dir, a),
+        Command::Roll(c) => roll::run(&dir, c),
         Command::Keygen(a) => ceremony::keygen(&dir, a),
         Command::Key(ceremony::KeyCommand::Test(a)) => ceremony::key_test(&dir, a),
         Command::Encrypt(a) => rehearse::encrypt(&dir, a),

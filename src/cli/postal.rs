@@ -23,6 +23,13 @@ pub struct TrialArgs {
     /// The received envelopes (CSV: envelope_id,voter_id,received_at,referendum).
     #[arg(long, value_name = "FILE")]
     pub envelopes: PathBuf,
+    /// The authority's sealed pseudonym key: the envelopes carry national ids,
+    /// which are turned into the roll's pseudonyms before the trial (so the
+    /// published decisions name pseudonyms only).
+    #[arg(long, value_name = "FILE")]
+    pub pseudonym_key: Option<PathBuf>,
+    #[command(flatten)]
+    pub passphrases: super::PassphraseArgs,
     /// Replace an earlier trial.
     #[arg(long)]
     pub force: bool,
@@ -81,7 +88,15 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
         ));
     }
     let marked = postal::load_marked_roll(&marked_path, &manifest)?;
-    let envelopes = postal::load_envelopes(&a.envelopes, &manifest)?;
+    let mut envelopes = postal::load_envelopes(&a.envelopes, &manifest)?;
+    if let Some(k) = &a.pseudonym_key {
+        let pz = super::roll::open_pseudonymizer(k, &manifest.event, &a.passphrases)?;
+        for e in &mut envelopes {
+            if let Some(v) = &e.voter {
+                e.voter = Some(pz.pseudonym(v));
+            }
+        }
+    }
     let out = dir.postal_trial();
     let csv_out = dir.postal_decisions();
     super::refuse_existing(&[&out, &csv_out], a.force)?;

@@ -16,6 +16,7 @@
 //! People compare its first 8 bytes aloud ([`short_fingerprint`]).
 
 pub mod passphrase;
+pub mod pseudonym;
 pub mod seal;
 
 use curve25519_dalek::ristretto::RistrettoPoint;
