@@ -168,6 +168,21 @@ impl RuleEngine {
     pub fn finish(self) -> (Vec<Status>, Vec<Option<usize>>) {
         (self.statuses, self.referendum_of)
     }
+
+    /// The voters whose e-vote counts, per referendum index (the marked roll),
+    /// sorted.
+    pub fn counted_voters(&self, referendums: usize) -> Vec<Vec<String>> {
+        let mut out = vec![Vec::new(); referendums];
+        for (r, v) in self.counted_by_voter.keys() {
+            if let Some(list) = out.get_mut(*r) {
+                list.push(v.clone());
+            }
+        }
+        for l in &mut out {
+            l.sort_unstable();
+        }
+        out
+    }
 }
 
 /// E-vote figures of one referendum.
@@ -292,6 +307,12 @@ fn parse_time(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).ok()
 }
 
+/// Ballots whose proofs are checked together in one multiscalar
+/// multiplication (a random linear combination of all their equations). If the
+/// combination fails, each ballot of the group is checked alone, so the bad one
+/// is still named.
+const PROOF_GROUP: usize = 64;
+
 /// Per-line work done in parallel in the first pass.
 enum Checked {
     Ballot {
@@ -299,6 +320,8 @@ enum Checked {
         prev: Digest32,
         hash: Digest32,
         facts: RecordFacts,
+        /// The decoded ciphertexts, when the proofs hold.
+        cts: Option<Vec<Ciphertext>>,
     },
     Seal {
         seal: ballot_box::SealRecord,
@@ -306,15 +329,34 @@ enum Checked {
     },
 }
 
-fn check_line(
+/// A ballot line parsed, with its proofs' equations gathered but not checked.
+struct Parsed {
+    seq: u64,
+    prev: Digest32,
+    hash: Digest32,
+    facts: RecordFacts,
+    /// The ballot's equations and ciphertexts, if it is eligible and its
+    /// encodings decode; `None` means its proofs fail outright.
+    pending: Option<(BatchVerifier, Vec<Ciphertext>)>,
+}
+
+enum ParsedLine {
+    Ballot(Box<Parsed>),
+    Seal {
+        seal: ballot_box::SealRecord,
+        hash: Digest32,
+    },
+}
+
+fn parse_checked_line(
     inputs: &CountInputs<'_>,
     file: &str,
     line_no: u64,
     bytes: &[u8],
-) -> Result<Checked, TallyError> {
+) -> Result<ParsedLine, TallyError> {
     let hash = ballot_box::line_hash(bytes);
     let rec = match ballot_box::parse_line(bytes, file, line_no)? {
-        Line::Seal(seal) => return Ok(Checked::Seal { seal, hash }),
+        Line::Seal(seal) => return Ok(ParsedLine::Seal { seal, hash }),
         Line::Ballot(r) => r,
     };
     let cast_at = parse_time(&rec.cast_at).ok_or_else(|| TallyError::BadTime {
@@ -325,7 +367,7 @@ fn check_line(
     let referendum = inputs.manifest.referendum_index(&rec.referendum);
     let in_roll = referendum.is_some() && inputs.roll.contains(&rec.referendum, &rec.voter);
     let in_window = inputs.manifest.in_voting_window(cast_at);
-    let mut proof_ok = false;
+    let mut pending = None;
     let mut digest = [0u8; 16];
     if let (Some(r), true, true) = (referendum, in_roll, in_window) {
         let n_options = inputs.manifest.referendums()[r].options.len();
@@ -335,18 +377,19 @@ fn check_line(
             voter: &rec.voter,
         };
         let mut batch = BatchVerifier::new();
-        proof_ok = rec
+        if let Ok(cts) = rec
             .ballot
             .verify_into(&inputs.key.key.elem, &ctx, n_options, &mut batch)
-            .is_ok()
-            && batch.verify(&inputs.key.key.point);
+        {
+            pending = Some((batch, cts));
+        }
         let mut t = Transcript::sha256("urne/v1/ballot-ciphertexts");
         for o in &rec.ballot.options {
             t.point(&o.a.0).point(&o.b.0);
         }
         digest.copy_from_slice(&t.finish32()[..16]);
     }
-    Ok(Checked::Ballot {
+    Ok(ParsedLine::Ballot(Box::new(Parsed {
         seq: rec.seq,
         prev: rec.prev,
         hash,
@@ -355,10 +398,65 @@ fn check_line(
             voter: rec.voter,
             in_roll,
             in_window,
-            proof_ok,
+            proof_ok: false,
             ciphertexts: digest,
         },
-    })
+        pending,
+    })))
+}
+
+/// Checks a group of lines: parses each, then verifies all their proofs in one
+/// batch, falling back to one batch per ballot if the group's fails.
+fn check_group(
+    inputs: &CountInputs<'_>,
+    file: &str,
+    lines: &[ballot_box::RawLine],
+) -> Vec<Result<Checked, TallyError>> {
+    let parsed: Vec<Result<ParsedLine, TallyError>> = lines
+        .iter()
+        .map(|l| parse_checked_line(inputs, file, l.line_no, &l.bytes))
+        .collect();
+    let mut group = BatchVerifier::new();
+    for p in parsed.iter().flatten() {
+        if let ParsedLine::Ballot(b) = p {
+            if let Some((batch, _)) = &b.pending {
+                group.append(batch.clone());
+            }
+        }
+    }
+    let group_ok = group.is_empty() || group.verify(&inputs.key.key.point);
+    parsed
+        .into_iter()
+        .map(|p| {
+            Ok(match p? {
+                ParsedLine::Seal { seal, hash } => Checked::Seal { seal, hash },
+                ParsedLine::Ballot(b) => {
+                    let Parsed {
+                        seq,
+                        prev,
+                        hash,
+                        mut facts,
+                        pending,
+                    } = *b;
+                    let cts = match pending {
+                        None => None,
+                        Some((batch, cts)) => {
+                            let ok = group_ok || batch.verify(&inputs.key.key.point);
+                            ok.then_some(cts)
+                        }
+                    };
+                    facts.proof_ok = cts.is_some();
+                    Checked::Ballot {
+                        seq,
+                        prev,
+                        hash,
+                        facts,
+                        cts,
+                    }
+                }
+            })
+        })
+        .collect()
 }
 
 /// Reads a closed box, checks its chain, seal and every ballot, applies the
@@ -381,14 +479,20 @@ pub fn count_box(
     let mut seal = None;
     let mut ballots = 0u64;
     let mut invalid_examples = Vec::new();
+    let mut sums: Vec<Vec<Ciphertext>> = inputs
+        .manifest
+        .referendums()
+        .iter()
+        .map(|r| vec![Ciphertext::zero(); r.options.len()])
+        .collect();
     loop {
         let chunk = reader.next_chunk(CHUNK)?;
         if chunk.is_empty() {
             break;
         }
         let checked: Vec<Result<Checked, TallyError>> = chunk
-            .par_iter()
-            .map(|l| check_line(inputs, &file, l.line_no, &l.bytes))
+            .par_chunks(PROOF_GROUP)
+            .flat_map_iter(|g| check_group(inputs, &file, g))
             .collect();
         for (raw, c) in chunk.iter().zip(checked) {
             if seal.is_some() {
@@ -404,14 +508,28 @@ pub fn count_box(
                     prev,
                     hash,
                     facts,
+                    cts,
                 } => {
                     chain.step(raw.line_no, seq, &prev, hash)?;
                     ballots += 1;
+                    let r = facts.referendum;
                     let st = engine.apply(facts);
-                    if let Status::Rejected(r @ Rejection::InvalidProof) = st {
-                        if invalid_examples.len() < 100 {
-                            invalid_examples.push((raw.line_no, r));
+                    match st {
+                        Status::Rejected(why @ Rejection::InvalidProof) => {
+                            if invalid_examples.len() < 100 {
+                                invalid_examples.push((raw.line_no, why));
+                            }
                         }
+                        // Counted now: add it. If a later ballot supersedes
+                        // it, pass 2 takes it out again.
+                        Status::Counted => {
+                            if let (Some(r), Some(cts)) = (r, cts) {
+                                for (sum, ct) in sums[r].iter_mut().zip(&cts) {
+                                    *sum += ct;
+                                }
+                            }
+                        }
+                        _ => {}
                     }
                 }
                 Checked::Seal { seal: s, hash } => {
@@ -428,6 +546,7 @@ pub fn count_box(
     if seal.is_none() {
         return Err(BoxError::NotSealed { file }.into());
     }
+    let marked = engine.counted_voters(inputs.manifest.referendums().len());
     let (statuses, referendum_of) = engine.finish();
     let n_refs = inputs.manifest.referendums().len();
     let mut figures = vec![EvoteFigures::new(); n_refs];
@@ -444,8 +563,9 @@ pub fn count_box(
             Status::Rejected(why) => *f.rejected.entry(why.as_str().into()).or_default() += 1,
         }
     }
-    // Pass 2: sum the counted ballots and collect the marked roll.
-    let (aggregates, marked) = sum_counted(path, inputs, &statuses, &referendum_of)?;
+    // Pass 2: take out the ballots that were counted when read but were
+    // superseded by a later one (only these lines are parsed again).
+    let aggregates = subtract_superseded(path, sums, &statuses, &referendum_of)?;
     Ok(BoxCount {
         header,
         head: chain.head,
@@ -457,27 +577,19 @@ pub fn count_box(
     })
 }
 
-type Sums = (Vec<Vec<Ciphertext>>, Vec<Vec<String>>);
-
-fn sum_counted(
+/// Subtracts the ciphertexts of every superseded ballot from `sums`.
+fn subtract_superseded(
     path: &Path,
-    inputs: &CountInputs<'_>,
+    mut sums: Vec<Vec<Ciphertext>>,
     statuses: &[Status],
     referendum_of: &[Option<usize>],
-) -> Result<Sums, TallyError> {
-    let refs = inputs.manifest.referendums();
-    let empty = || -> Sums {
-        (
-            refs.iter()
-                .map(|r| vec![Ciphertext::zero(); r.options.len()])
-                .collect(),
-            vec![Vec::new(); refs.len()],
-        )
-    };
+) -> Result<Vec<Vec<Ciphertext>>, TallyError> {
+    if !statuses.contains(&Status::Superseded) {
+        return Ok(sums);
+    }
     let mut reader = LineReader::open(path)?;
     let file = reader.file().to_string();
     ballot_box::read_header(&mut reader)?;
-    let mut total = empty();
     let mut index = 0usize;
     loop {
         let chunk = reader.next_chunk(CHUNK)?;
@@ -486,52 +598,38 @@ fn sum_counted(
         }
         let start = index;
         index += chunk.len();
-        let part = chunk
+        let parts: Vec<(usize, Vec<Ciphertext>)> = chunk
             .par_iter()
             .enumerate()
-            .try_fold(empty, |mut acc, (k, l)| -> Result<Sums, TallyError> {
-                let i = start + k;
-                if statuses.get(i) != Some(&Status::Counted) {
-                    return Ok(acc);
-                }
-                let Some(r) = referendum_of.get(i).copied().flatten() else {
-                    return Ok(acc);
-                };
-                if let Line::Ballot(rec) = ballot_box::parse_line(&l.bytes, &file, l.line_no)? {
-                    // Proofs were checked in pass 1, so the encodings decode.
+            .filter(|(k, _)| statuses.get(start + k) == Some(&Status::Superseded))
+            .map(
+                |(k, l)| -> Result<Option<(usize, Vec<Ciphertext>)>, TallyError> {
+                    let Some(r) = referendum_of.get(start + k).copied().flatten() else {
+                        return Ok(None);
+                    };
+                    let Line::Ballot(rec) = ballot_box::parse_line(&l.bytes, &file, l.line_no)?
+                    else {
+                        return Ok(None);
+                    };
+                    // Its proofs held in pass 1, so its encodings decode.
                     let cts = rec.ballot.ciphertexts().map_err(|_| BoxError::Malformed {
                         file: file.clone(),
                         line: l.line_no,
                         detail: "the box changed while it was being counted".into(),
                     })?;
-                    for (sum, ct) in acc.0[r].iter_mut().zip(&cts) {
-                        *sum += ct;
-                    }
-                    acc.1[r].push(rec.voter);
-                }
-                Ok(acc)
-            })
-            .try_reduce(empty, |mut a, b| {
-                merge(&mut a, b);
-                Ok(a)
-            })?;
-        merge(&mut total, part);
-    }
-    for m in &mut total.1 {
-        m.sort_unstable();
-    }
-    Ok(total)
-}
-
-fn merge(a: &mut Sums, b: Sums) {
-    for (x, y) in a.0.iter_mut().zip(b.0) {
-        for (s, t) in x.iter_mut().zip(y) {
-            *s += &t;
+                    Ok(Some((r, cts)))
+                },
+            )
+            .filter_map(Result::transpose)
+            .collect::<Result<_, _>>()?;
+        for (r, cts) in parts {
+            for (sum, ct) in sums[r].iter_mut().zip(&cts) {
+                sum.a -= ct.a;
+                sum.b -= ct.b;
+            }
         }
     }
-    for (x, y) in a.1.iter_mut().zip(b.1) {
-        x.extend(y);
-    }
+    Ok(sums)
 }
 
 /// The format tag of a partial decryption file.

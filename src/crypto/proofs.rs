@@ -38,7 +38,7 @@ pub mod tag {
 
 /// Accumulates weighted linear equations `Σ xᵢ·Pᵢ = 0` and checks them with one
 /// variable-time multiscalar multiplication. Public data only.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct BatchVerifier {
     g: Scalar,
     k: Scalar,
@@ -71,6 +71,19 @@ impl BatchVerifier {
     pub fn add(&mut self, x: Scalar, p: RistrettoPoint) {
         self.scalars.push(x);
         self.points.push(p);
+    }
+
+    /// Moves every equation of `other` into this batch.
+    pub fn append(&mut self, other: BatchVerifier) {
+        self.g += other.g;
+        self.k += other.k;
+        self.scalars.extend(other.scalars);
+        self.points.extend(other.points);
+    }
+
+    /// True if the batch holds no equation.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty() && self.g == Scalar::ZERO && self.k == Scalar::ZERO
     }
 
     /// True if every equation added holds (with overwhelming probability).
