@@ -515,10 +515,10 @@ pub fn count_box(
                     let r = facts.referendum;
                     let st = engine.apply(facts);
                     match st {
-                        Status::Rejected(why @ Rejection::InvalidProof) => {
-                            if invalid_examples.len() < 100 {
-                                invalid_examples.push((raw.line_no, why));
-                            }
+                        Status::Rejected(why @ Rejection::InvalidProof)
+                            if invalid_examples.len() < 100 =>
+                        {
+                            invalid_examples.push((raw.line_no, why));
                         }
                         // Counted now: add it. If a later ballot supersedes
                         // it, pass 2 takes it out again.
