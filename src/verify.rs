@@ -473,7 +473,7 @@ fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
     check_evotes(&manifest, &roll, &tally, &count, dir, run);
 
     // V-PARTIALS, V-LAGRANGE, V-COUNTS.
-    let combined_ok = check_decryption(&manifest, &key, &tally, &count, run);
+    let combined_ok = check_decryption(dir, &manifest, &key, &tally, &count, run);
 
     // Postal.
     let trial = check_postal_trial(dir, &manifest, &roll, &count, run);
@@ -732,6 +732,7 @@ fn diff_values(
 }
 
 fn check_decryption(
+    dir: &Path,
     manifest: &Manifest,
     key: &ElectionKey,
     tally: &TallyFile,
@@ -750,6 +751,29 @@ fn check_decryption(
             );
             all_ok = false;
             break;
+        }
+    }
+    if all_ok {
+        // Published partial files, where there are any, are the ones combined.
+        for p in &tally.partial_decryptions {
+            let path = dir.join(format!("partials/keyholder-{}.json", p.keyholder));
+            if !path.exists() {
+                continue;
+            }
+            let same = read(&path)
+                .ok()
+                .and_then(|t| tally::parse_partial(&t, "partial").ok())
+                .is_some_and(|f| f == *p);
+            if !same {
+                run.failed(
+                    "V-PARTIALS",
+                    tally.partial_decryptions.len() as u64,
+                    format!("partials/keyholder-{}.json", p.keyholder),
+                    "it is not the partial decryption the tally combined",
+                );
+                all_ok = false;
+                break;
+            }
         }
     }
     if all_ok {
@@ -1036,6 +1060,16 @@ fn check_protocols(
         let path = dir.join(format!("protocols/{}.json", r.id));
         match std::fs::read(&path) {
             Ok(bytes) => match protocol::parse(&bytes, &format!("protocols/{}.json", r.id)) {
+                Ok(p) if p.referendum != r.id => {
+                    run.failed(
+                        "V-PROTOCOL-FIGURES",
+                        0,
+                        format!("protocols/{}.json", r.id),
+                        format!("it is the protocol of referendum {:?}", p.referendum),
+                    );
+                    run.skip_rest("V-PROTOCOL-EVIDENCE", "a protocol is in the wrong file");
+                    return;
+                }
                 Ok(p) => protocols.push((p, bytes)),
                 Err(e) => {
                     run.failed(
@@ -1060,6 +1094,39 @@ fn check_protocols(
         (Some(trial), Some(count), true) => {
             let mut ok = true;
             for (p, _) in &protocols {
+                let names: Vec<&String> = p.leadership.iter().map(|l| &l.name).collect();
+                let required = [
+                    "manifest.toml",
+                    "election-key.json",
+                    "box.jsonl",
+                    "tally.json",
+                    "marked-roll.csv",
+                    "postal-trial.json",
+                    "postal-count.json",
+                ];
+                let missing = required
+                    .iter()
+                    .find(|n| !p.evidence.files.iter().any(|f| f.name == **n));
+                if names != manifest.leadership.iter().collect::<Vec<_>>() {
+                    run.failed(
+                        "V-PROTOCOL-FIGURES",
+                        protocols.len() as u64,
+                        format!("protocols/{}.json leadership", p.referendum),
+                        "the leadership group is not the manifest's",
+                    );
+                    ok = false;
+                    break;
+                }
+                if let Some(m) = missing {
+                    run.failed(
+                        "V-PROTOCOL-FIGURES",
+                        protocols.len() as u64,
+                        format!("protocols/{}.json evidence.files", p.referendum),
+                        format!("the protocol does not rest on {m}"),
+                    );
+                    ok = false;
+                    break;
+                }
                 if let Err(rule) = protocol::check_figures(p) {
                     run.failed(
                         "V-PROTOCOL-FIGURES",

@@ -357,3 +357,32 @@ fn secret_material_in_the_published_directory_is_named() {
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].as_str().unwrap().starts_with("oops.share"), "{w:?}");
 }
+
+#[test]
+fn a_protocol_published_under_another_referendums_name() {
+    let d = copy();
+    let p = d.path().join("protocols");
+    fs::copy(p.join("songdalen.json"), p.join("sogne.json")).unwrap();
+    fs::copy(
+        p.join("songdalen.signatures.json"),
+        p.join("sogne.signatures.json"),
+    )
+    .unwrap();
+    let why = assert_caught(d.path(), "V-PROTOCOL-FIGURES", "protocols/sogne.json");
+    assert!(why.contains("songdalen"), "{why}");
+}
+
+#[test]
+fn a_published_partial_that_is_not_the_one_combined() {
+    let d = copy();
+    let t: Value =
+        serde_json::from_str(&fs::read_to_string(d.path().join("tally.json")).unwrap()).unwrap();
+    fs::create_dir_all(d.path().join("partials")).unwrap();
+    // Keyholder 2's partial published as keyholder 1's.
+    fs::write(
+        d.path().join("partials/keyholder-1.json"),
+        serde_json::to_string_pretty(&t["partial_decryptions"][1]).unwrap(),
+    )
+    .unwrap();
+    assert_caught(d.path(), "V-PARTIALS", "partials/keyholder-1.json");
+}
