@@ -11,6 +11,8 @@
 //! - [`tally`]: the e-vote counting rules, the homomorphic sum, partial decryption
 //!   and combination.
 //! - [`ceremony_log`]: the chained log of every ceremony step.
+//! - [`publish`]: the result files for media and the public (NIST SP 1500-100
+//!   JSON and XML, CSV, a static HTML page).
 //! - [`simulate`]: test events of any size.
 //! - [`crypto`]: group encoding, hashing, ElGamal, proofs, Shamir, discrete log.
 //!
@@ -28,6 +30,7 @@ pub mod fsio;
 pub mod keys;
 pub mod postal;
 pub mod protocol;
+pub mod publish;
 pub mod simulate;
 pub mod tally;
 pub mod verify;

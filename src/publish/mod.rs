@@ -1,0 +1,2 @@
+//! Publishing: the result files for media and the public ([`results`]).
+pub mod results;

@@ -1,0 +1,1410 @@
+//! The result files for media and the public, made from what is known of the
+//! count: NIST SP 1500-100 v2 Election Results Reporting as JSON ([`nist_json`])
+//! and XML ([`nist_xml`]), CSV ([`results_csv`]) and a static HTML page
+//! ([`results_html`]).
+//!
+//! Pure: a [`ResultSet`] is built from values (the manifest, the tally, the
+//! protocols) and each format is a function of it; nothing here reads or writes
+//! files, and nothing reads the clock (the caller passes the time of the update).
+//!
+//! # What is known: the stage
+//!
+//! Per referendum, the e-votes are known once the tally exists, and the postal
+//! votes once the referendum's protocol exists (the protocol is where the postal
+//! count is reconciled with the envelope trial). The [`Stage`] of the whole set:
+//!
+//! | stage | when | NIST `Status` |
+//! |---|---|---|
+//! | [`Stage::Partial`] | some referendum has no protocol yet (e.g. e-votes decrypted, postal votes not yet counted) | `unofficial-partial` |
+//! | [`Stage::Complete`] | every referendum has a protocol, not every one is fully signed | `unofficial-complete` |
+//! | [`Stage::Certified`] | every referendum's protocol is signed by the whole leadership group | `certified` |
+//!
+//! # urne's figures in NIST SP 1500-100 v2
+//!
+//! One `ElectionReport` per event (`Format` `summary-contest`, `SequenceStart` =
+//! `SequenceEnd` = 1, `Issuer` and `IssuerAbbreviation` = the manifest's
+//! authority, `IsTest` = the manifest's `is_test`, with `TestType` `rehearsal`
+//! when true). Object ids are stable, derived from the event id `E`, the
+//! referendum id `R` and the option's position `k` (1-based, ballot order):
+//!
+//! | urne | NIST | `@id` / `ObjectId` |
+//! |---|---|---|
+//! | the event's areas together | `ReportingUnit`, `Type` `other`, `OtherType` `event`, composed of the referendum units; `ElectionAdministration.Name` = authority | `ru-E` |
+//! | a referendum's area (its roll) | `ReportingUnit`, `Type` `municipality`, `Name` = area, `VotersRegistered` = entitled, `VotersParticipated` = voters marked in the roll | `ru-E-R` |
+//! | the event | `Election`, `Type` `other`, `OtherType` `referendum`, `Name` = title, `StartDate`/`EndDate` = the e-voting window's dates, `ExternalIdentifier` (`other`, `urne-event`) = event id | — |
+//! | a referendum | `BallotMeasureContest`, `Type` `referendum`, `Name` = area, `BallotTitle` = question, `Abbreviation` = R, `ElectionDistrictId` = `ru-E-R` | `bmc-E-R` |
+//! | an option | `BallotMeasureSelection`, `Selection` = option, `SequenceOrder` = k | `bms-E-R-k` |
+//! | votes for an option | `VoteCounts` per known channel: `Type` `other` + `OtherType` `electronic` (counted e-votes), `absentee-mail` (postal), `total` (the sum of the channels counted so far) | — |
+//! | whether a channel is counted | the contest's `CountStatus`: `completed` or `not-processed`, for `other`/`electronic` and `absentee-mail` | — |
+//! | ballots per channel | `Election.BallotCounts` per referendum unit and channel: electronic `BallotsCast` = counted e-votes, `BallotsRejected` = e-votes rejected by a counting rule (superseded e-votes are in neither); absentee-mail `BallotsCast` = postal ballots counted (blank and invalid included), `BallotsRejected` = envelopes rejected unopened; total = the sums | — |
+//! | blank postal ballots (when no option is called blank) | the contest's `OtherCounts.Undervotes` | — |
+//!
+//! Invalid postal ballots have no NIST field of their own (they are not
+//! overvotes): they are `BallotsCast` (absentee-mail) minus the postal
+//! `VoteCounts` minus `Undervotes`, and the protocol names them.
+//!
+//! In partial results `total` is the sum of the channels counted so far, and
+//! the contest's `CountStatus` says which are missing.
+
+use std::borrow::Cow;
+
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::Writer;
+use serde_json::{Map, Value};
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::error::Explain;
+use crate::event::{Manifest, Referendum};
+use crate::protocol::{percent, Protocol};
+use crate::tally::TallyFile;
+
+/// `VendorApplicationId`: the program that made the files.
+pub const VENDOR_APPLICATION_ID: &str = concat!("urne ", env!("CARGO_PKG_VERSION"));
+/// The NIST SP 1500-100 v2 XML namespace.
+pub const NIST_NAMESPACE: &str = "http://itl.nist.gov/ns/voting/1500-100/v2";
+const XSI_NAMESPACE: &str = "http://www.w3.org/2001/XMLSchema-instance";
+/// The language of the manifest's texts unless the caller says otherwise.
+pub const DEFAULT_LANGUAGE: &str = "nb";
+
+/// How far the count has come (see the module documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    /// Some counts are missing.
+    Partial,
+    /// Every referendum has a protocol.
+    Complete,
+    /// Every protocol is signed by the whole leadership group.
+    Certified,
+}
+
+impl Stage {
+    /// The name used in the CSV and the HTML page.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Partial => "partial",
+            Stage::Complete => "complete",
+            Stage::Certified => "certified",
+        }
+    }
+
+    /// NIST SP 1500-100 v2 `ResultsStatus`.
+    pub fn nist_status(self) -> &'static str {
+        match self {
+            Stage::Partial => "unofficial-partial",
+            Stage::Complete => "unofficial-complete",
+            Stage::Certified => "certified",
+        }
+    }
+
+    /// One sentence for readers of the results page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Stage::Partial => "Preliminary, partial result: not all votes are counted yet.",
+            Stage::Complete => {
+                "Preliminary result: all votes are counted; the counting protocols are not yet signed by the whole leadership group."
+            }
+            Stage::Certified => {
+                "Final result: the counting protocols are signed by the leadership group."
+            }
+        }
+    }
+}
+
+/// A channel of votes, as the files name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VoteType {
+    Electronic,
+    Postal,
+    /// The channels counted so far, together.
+    Total,
+}
+
+impl VoteType {
+    /// Every type, in file order.
+    pub const ALL: [VoteType; 3] = [VoteType::Electronic, VoteType::Postal, VoteType::Total];
+
+    /// The name used in the CSV and the HTML `data-type` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VoteType::Electronic => "electronic",
+            VoteType::Postal => "postal",
+            VoteType::Total => "total",
+        }
+    }
+
+    /// NIST `CountItemType` and `OtherType`.
+    fn nist(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            VoteType::Electronic => ("other", Some("electronic")),
+            VoteType::Postal => ("absentee-mail", None),
+            VoteType::Total => ("total", None),
+        }
+    }
+}
+
+/// One channel's figures of one referendum. Built only by [`ResultSet`], so its
+/// sums hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Channel {
+    /// Votes per option, in ballot order.
+    pub votes: Vec<u64>,
+    /// The sum of `votes`: the votes for an option.
+    pub counted: u64,
+    /// Ballots counted in this channel: counted e-votes; postal ballots of
+    /// every category (blank and invalid included).
+    pub ballots_cast: u64,
+    /// E-votes rejected by a counting rule; postal envelopes rejected unopened.
+    pub rejected: u64,
+}
+
+impl Channel {
+    /// An option's share of this channel's votes for an option, in percent with
+    /// one decimal (as in the protocol).
+    pub fn percent(&self, option: usize) -> Option<String> {
+        self.votes.get(option).map(|v| percent(*v, self.counted))
+    }
+}
+
+/// What is known of one referendum. Built only by [`ResultSet`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReferendumResult {
+    pub id: String,
+    pub area: String,
+    pub question: String,
+    /// In ballot order.
+    pub options: Vec<String>,
+    /// Voters in the roll, once the tally or protocol gives it.
+    pub entitled: Option<u64>,
+    /// Voters marked in the roll as having voted, as far as counted: counted
+    /// e-votes, plus approved postal votes once the protocol exists.
+    pub voters: Option<u64>,
+    pub electronic: Option<Channel>,
+    pub postal: Option<Channel>,
+    /// The channels counted so far, together; `None` when none is.
+    pub total: Option<Channel>,
+    /// Blank postal ballots, when no option is called blank (otherwise they
+    /// are votes for that option).
+    pub postal_blank: Option<u64>,
+    /// Invalid postal ballots.
+    pub postal_invalid: Option<u64>,
+    /// `Some(fully signed)` once the referendum's protocol exists.
+    pub protocol: Option<bool>,
+}
+
+impl ReferendumResult {
+    /// A channel's figures, if counted.
+    pub fn channel(&self, t: VoteType) -> Option<&Channel> {
+        match t {
+            VoteType::Electronic => self.electronic.as_ref(),
+            VoteType::Postal => self.postal.as_ref(),
+            VoteType::Total => self.total.as_ref(),
+        }
+    }
+
+    /// Turnout (voters over entitled) in percent with one decimal.
+    pub fn turnout_percent(&self) -> Option<String> {
+        match (self.voters, self.entitled) {
+            (Some(v), Some(e)) => Some(percent(v, e)),
+            _ => None,
+        }
+    }
+}
+
+/// Everything the result files say, at one moment of the count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResultSet {
+    event: String,
+    title: String,
+    authority: String,
+    is_test: bool,
+    language: String,
+    /// `YYYY-MM-DD` of the e-voting window's opening and closing.
+    start_date: String,
+    end_date: String,
+    generated_at: OffsetDateTime,
+    stage: Stage,
+    referendums: Vec<ReferendumResult>,
+}
+
+/// Why a result set cannot be made from what was given.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    #[error("{what} is for event {found:?}, but the manifest is for {expected:?}")]
+    OtherEvent {
+        what: String,
+        found: String,
+        expected: String,
+    },
+    #[error("{what} names referendum {referendum:?}, which is not in the manifest")]
+    UnknownReferendum { what: String, referendum: String },
+    #[error("the protocol of referendum {referendum} was given twice")]
+    DuplicateProtocol { referendum: String },
+    #[error("{what}, referendum {referendum}: {rule}")]
+    Inconsistent {
+        what: String,
+        referendum: String,
+        rule: String,
+    },
+    #[error("the protocol of referendum {referendum} has is_test = {found}, but the manifest has is_test = {expected}")]
+    TestMismatch {
+        referendum: String,
+        found: bool,
+        expected: bool,
+    },
+    #[error("{tag:?} is not a language tag such as \"nb\" or \"en-GB\"")]
+    BadLanguage { tag: String },
+    #[error("the time {time} cannot be written in the result files (years 1 to 9999)")]
+    BadTime { time: String },
+}
+
+impl Explain for ResultsError {
+    fn code(&self) -> &'static str {
+        match self {
+            ResultsError::OtherEvent { .. } => "E-RESULTS-OTHER-EVENT",
+            ResultsError::UnknownReferendum { .. } => "E-RESULTS-REFERENDUM",
+            ResultsError::DuplicateProtocol { .. } => "E-RESULTS-DUPLICATE",
+            ResultsError::Inconsistent { .. } => "E-RESULTS-FIGURES",
+            ResultsError::TestMismatch { .. } => "E-RESULTS-TEST-MISMATCH",
+            ResultsError::BadLanguage { .. } => "E-RESULTS-LANGUAGE",
+            ResultsError::BadTime { .. } => "E-RESULTS-TIME",
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            ResultsError::OtherEvent { .. } | ResultsError::UnknownReferendum { .. } => {
+                Some("publish from the event directory the tally and protocols were made in".into())
+            }
+            ResultsError::TestMismatch { .. } => Some(
+                "a rehearsal's protocols must not be published as a real result, nor the reverse"
+                    .into(),
+            ),
+            ResultsError::Inconsistent { .. } => {
+                Some("check the file with `urne protocol check` or make it again".into())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Collects what is known, then builds a [`ResultSet`].
+///
+/// For each referendum the figures come from its protocol if one is given
+/// (e-votes, postal votes, roll marks), otherwise from the tally if one is
+/// given (e-votes only), otherwise the referendum is listed with no figures.
+/// When both a protocol and the tally are given, their e-votes must agree.
+pub struct ResultSetBuilder<'a> {
+    manifest: &'a Manifest,
+    generated_at: OffsetDateTime,
+    tally: Option<&'a TallyFile>,
+    protocols: Vec<(&'a Protocol, bool)>,
+    language: String,
+}
+
+impl<'a> ResultSetBuilder<'a> {
+    /// Adds the tally (the decrypted e-votes).
+    pub fn tally(mut self, tally: &'a TallyFile) -> Self {
+        self.tally = Some(tally);
+        self
+    }
+
+    /// Adds a referendum's protocol and whether every member of the
+    /// leadership group has signed it (see [`crate::protocol::fully_signed`]).
+    pub fn protocol(mut self, protocol: &'a Protocol, fully_signed: bool) -> Self {
+        self.protocols.push((protocol, fully_signed));
+        self
+    }
+
+    /// The language of the manifest's texts (a BCP 47 tag; default
+    /// [`DEFAULT_LANGUAGE`]).
+    pub fn language(mut self, tag: &str) -> Self {
+        self.language = tag.into();
+        self
+    }
+
+    /// Checks what was given against the manifest and builds the set.
+    pub fn build(self) -> Result<ResultSet, ResultsError> {
+        let m = self.manifest;
+        if !valid_language(&self.language) {
+            return Err(ResultsError::BadLanguage {
+                tag: self.language.clone(),
+            });
+        }
+        let generated_at = nist_time_zone(self.generated_at);
+        if !(1..=9999).contains(&generated_at.year()) {
+            return Err(ResultsError::BadTime {
+                time: self.generated_at.to_string(),
+            });
+        }
+        if let Some(t) = self.tally {
+            if t.event != m.event {
+                return Err(ResultsError::OtherEvent {
+                    what: "the tally".into(),
+                    found: t.event.clone(),
+                    expected: m.event.clone(),
+                });
+            }
+            if let Some(r) = t.referendums.iter().find(|r| m.referendum(&r.id).is_none()) {
+                return Err(ResultsError::UnknownReferendum {
+                    what: "the tally".into(),
+                    referendum: r.id.clone(),
+                });
+            }
+        }
+        for (i, (p, _)) in self.protocols.iter().enumerate() {
+            let what = format!("the protocol of {}", p.referendum);
+            if p.event != m.event {
+                return Err(ResultsError::OtherEvent {
+                    what,
+                    found: p.event.clone(),
+                    expected: m.event.clone(),
+                });
+            }
+            if m.referendum(&p.referendum).is_none() {
+                return Err(ResultsError::UnknownReferendum {
+                    what,
+                    referendum: p.referendum.clone(),
+                });
+            }
+            if self.protocols[..i]
+                .iter()
+                .any(|(q, _)| q.referendum == p.referendum)
+            {
+                return Err(ResultsError::DuplicateProtocol {
+                    referendum: p.referendum.clone(),
+                });
+            }
+            if p.is_test != m.is_test {
+                return Err(ResultsError::TestMismatch {
+                    referendum: p.referendum.clone(),
+                    found: p.is_test,
+                    expected: m.is_test,
+                });
+            }
+        }
+        let mut referendums = Vec::new();
+        for r in m.referendums() {
+            let protocol = self
+                .protocols
+                .iter()
+                .find(|(p, _)| p.referendum == r.id)
+                .copied();
+            let tally = self
+                .tally
+                .and_then(|t| t.referendums.iter().find(|x| x.id == r.id));
+            let mut res = ReferendumResult {
+                id: r.id.clone(),
+                area: r.area.clone(),
+                question: r.question.clone(),
+                options: r.options.clone(),
+                entitled: None,
+                voters: None,
+                electronic: None,
+                postal: None,
+                total: None,
+                postal_blank: None,
+                postal_invalid: None,
+                protocol: None,
+            };
+            if let Some(t) = tally {
+                let bad = |rule: String| ResultsError::Inconsistent {
+                    what: "the tally".into(),
+                    referendum: r.id.clone(),
+                    rule,
+                };
+                let names: Vec<&str> = t.results.iter().map(|x| x.option.as_str()).collect();
+                same_options(r, &names).map_err(bad)?;
+                let votes: Vec<u64> = t.results.iter().map(|x| x.votes).collect();
+                let counted = sum(&votes).ok_or_else(|| bad(overflow()))?;
+                if counted != t.evotes.counted {
+                    return Err(bad(format!(
+                        "the options' e-votes sum to {counted}, but {} e-votes were counted",
+                        t.evotes.counted
+                    )));
+                }
+                res.entitled = Some(t.entitled);
+                res.voters = Some(t.evotes.counted);
+                res.electronic = Some(Channel {
+                    votes,
+                    counted,
+                    ballots_cast: t.evotes.counted,
+                    rejected: sum_values(&t.evotes.rejected).ok_or_else(|| bad(overflow()))?,
+                });
+            }
+            if let Some((p, fully_signed)) = protocol {
+                let fig = protocol_figures(r, p).map_err(|rule| ResultsError::Inconsistent {
+                    what: "the protocol".into(),
+                    referendum: r.id.clone(),
+                    rule,
+                })?;
+                if let Some(e) = &res.electronic {
+                    if e.votes != fig.electronic.votes {
+                        return Err(ResultsError::Inconsistent {
+                            what: "the protocol".into(),
+                            referendum: r.id.clone(),
+                            rule: "its e-votes differ from the tally's; was it made from another tally?"
+                                .into(),
+                        });
+                    }
+                }
+                res.entitled = Some(p.key_figures.entitled);
+                res.voters = Some(p.roll_marks.total);
+                res.electronic = Some(fig.electronic);
+                res.postal = Some(fig.postal);
+                res.postal_blank = fig.blank;
+                res.postal_invalid = Some(fig.invalid);
+                res.protocol = Some(fully_signed);
+            }
+            let known: Vec<&Channel> = [&res.electronic, &res.postal]
+                .into_iter()
+                .flatten()
+                .collect();
+            res.total = total(&known).map_err(|rule| ResultsError::Inconsistent {
+                what: "the figures".into(),
+                referendum: r.id.clone(),
+                rule,
+            })?;
+            referendums.push(res);
+        }
+        let stage = if referendums.iter().all(|r| r.protocol == Some(true)) {
+            Stage::Certified
+        } else if referendums.iter().all(|r| r.protocol.is_some()) {
+            Stage::Complete
+        } else {
+            Stage::Partial
+        };
+        Ok(ResultSet {
+            event: m.event.clone(),
+            title: m.title.clone(),
+            authority: m.authority.clone(),
+            is_test: m.is_test,
+            language: self.language,
+            start_date: date(m.voting_opens),
+            end_date: date(m.voting_closes),
+            generated_at,
+            stage,
+            referendums,
+        })
+    }
+}
+
+fn overflow() -> String {
+    "its figures are too large to add up".into()
+}
+
+fn sum(xs: &[u64]) -> Option<u64> {
+    xs.iter().try_fold(0u64, |a, x| a.checked_add(*x))
+}
+
+fn sum_values(m: &std::collections::BTreeMap<String, u64>) -> Option<u64> {
+    m.values().try_fold(0u64, |a, x| a.checked_add(*x))
+}
+
+fn same_options(r: &Referendum, names: &[&str]) -> Result<(), String> {
+    if names.len() != r.options.len() || names.iter().zip(&r.options).any(|(a, b)| a != b) {
+        return Err(format!(
+            "its options {names:?} are not the manifest's {:?}",
+            r.options
+        ));
+    }
+    Ok(())
+}
+
+struct ProtocolFigures {
+    electronic: Channel,
+    postal: Channel,
+    blank: Option<u64>,
+    invalid: u64,
+}
+
+/// The figures the result files take from a protocol, with the sums they rest
+/// on checked (with checked arithmetic: figures come from a file).
+fn protocol_figures(r: &Referendum, p: &Protocol) -> Result<ProtocolFigures, String> {
+    let names: Vec<&str> = p.results.iter().map(|x| x.option.as_str()).collect();
+    same_options(r, &names)?;
+    if p.options != r.options {
+        return Err("its option list is not the manifest's".into());
+    }
+    for x in &p.results {
+        if x.electronic.checked_add(x.postal) != Some(x.total) {
+            return Err(format!(
+                "{}: electronic {} + postal {} ≠ total {}",
+                x.option, x.electronic, x.postal, x.total
+            ));
+        }
+    }
+    let electronic: Vec<u64> = p.results.iter().map(|x| x.electronic).collect();
+    let postal: Vec<u64> = p.results.iter().map(|x| x.postal).collect();
+    let e_counted = sum(&electronic).ok_or_else(overflow)?;
+    let p_counted = sum(&postal).ok_or_else(overflow)?;
+    if e_counted != p.evotes.counted {
+        return Err(format!(
+            "its e-votes per option sum to {e_counted}, but {} e-votes were counted",
+            p.evotes.counted
+        ));
+    }
+    let pc = &p.postal_count;
+    if pc.categories.len() != pc.figures.len() {
+        return Err("its postal count has not one figure per category".into());
+    }
+    if sum(&pc.figures) != Some(pc.ballots) {
+        return Err("its postal ballots are not the sum of their categories".into());
+    }
+    for x in &p.results {
+        if pc.figure(&x.option) != x.postal {
+            return Err(format!(
+                "{}: postal {} is not the count's figure {}",
+                x.option,
+                x.postal,
+                pc.figure(&x.option)
+            ));
+        }
+    }
+    let blank = if r.options.iter().any(|o| o.eq_ignore_ascii_case("blank")) {
+        None
+    } else {
+        Some(pc.figure("blank"))
+    };
+    Ok(ProtocolFigures {
+        electronic: Channel {
+            votes: electronic,
+            counted: e_counted,
+            ballots_cast: p.evotes.counted,
+            rejected: sum_values(&p.evotes.rejected).ok_or_else(overflow)?,
+        },
+        postal: Channel {
+            votes: postal,
+            counted: p_counted,
+            ballots_cast: pc.ballots,
+            rejected: p.envelopes.rejected_total,
+        },
+        blank,
+        invalid: pc.figure("invalid"),
+    })
+}
+
+/// The channels together, or `None` when none is counted.
+fn total(known: &[&Channel]) -> Result<Option<Channel>, String> {
+    let Some(first) = known.first() else {
+        return Ok(None);
+    };
+    let mut t = (*first).clone();
+    for c in &known[1..] {
+        if c.votes.len() != t.votes.len() {
+            return Err("the channels have different options".into());
+        }
+        for (a, b) in t.votes.iter_mut().zip(&c.votes) {
+            *a = a.checked_add(*b).ok_or_else(overflow)?;
+        }
+        t.counted = t.counted.checked_add(c.counted).ok_or_else(overflow)?;
+        t.ballots_cast = t
+            .ballots_cast
+            .checked_add(c.ballots_cast)
+            .ok_or_else(overflow)?;
+        t.rejected = t.rejected.checked_add(c.rejected).ok_or_else(overflow)?;
+    }
+    Ok(Some(t))
+}
+
+/// A BCP 47-shaped tag, as `xsd:language` requires.
+fn valid_language(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    first_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// The NIST `DateTimeWithZone` pattern allows offsets of whole minutes up to
+/// ±14:00; any other offset is written in UTC.
+fn nist_time_zone(t: OffsetDateTime) -> OffsetDateTime {
+    let o = t.offset();
+    if o.seconds_past_minute() != 0 || o.whole_minutes().unsigned_abs() > 14 * 60 {
+        t.to_offset(UtcOffset::UTC)
+    } else {
+        t
+    }
+}
+
+const DATE: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
+const TIME: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+const OFFSET: &[BorrowedFormatItem<'static>] =
+    format_description!("[offset_hour sign:mandatory]:[offset_minute]");
+
+fn date(t: OffsetDateTime) -> String {
+    t.format(DATE).unwrap_or_default()
+}
+
+impl ResultSet {
+    /// Starts a result set for the manifest's event; `generated_at` is the
+    /// time of this update (written without fractional seconds).
+    pub fn builder(manifest: &Manifest, generated_at: OffsetDateTime) -> ResultSetBuilder<'_> {
+        ResultSetBuilder {
+            manifest,
+            generated_at,
+            tally: None,
+            protocols: Vec::new(),
+            language: DEFAULT_LANGUAGE.into(),
+        }
+    }
+
+    /// The result from the protocols made so far, each with whether it is
+    /// signed by the whole leadership group. Partial unless every referendum
+    /// has a protocol; certified when every one is fully signed.
+    pub fn from_protocols(
+        manifest: &Manifest,
+        protocols: &[(Protocol, bool)],
+        generated_at: OffsetDateTime,
+    ) -> Result<ResultSet, ResultsError> {
+        protocols
+            .iter()
+            .fold(ResultSet::builder(manifest, generated_at), |b, (p, s)| {
+                b.protocol(p, *s)
+            })
+            .build()
+    }
+
+    /// The e-votes only, from the tally: always partial.
+    pub fn from_tally(
+        manifest: &Manifest,
+        tally: &TallyFile,
+        generated_at: OffsetDateTime,
+    ) -> Result<ResultSet, ResultsError> {
+        ResultSet::builder(manifest, generated_at)
+            .tally(tally)
+            .build()
+    }
+
+    pub fn event(&self) -> &str {
+        &self.event
+    }
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+    /// The source named on every file.
+    pub fn authority(&self) -> &str {
+        &self.authority
+    }
+    pub fn is_test(&self) -> bool {
+        self.is_test
+    }
+    pub fn stage(&self) -> Stage {
+        self.stage
+    }
+    pub fn generated_at(&self) -> OffsetDateTime {
+        self.generated_at
+    }
+    /// In manifest order.
+    pub fn referendums(&self) -> &[ReferendumResult] {
+        &self.referendums
+    }
+
+    /// `generated_at` as NIST `DateTimeWithZone` (RFC 3339, no fraction).
+    pub fn generated_at_string(&self) -> String {
+        let t = self.generated_at;
+        let offset = if t.offset().is_utc() {
+            "Z".to_string()
+        } else {
+            t.offset().format(OFFSET).unwrap_or_default()
+        };
+        format!("{}{offset}", t.format(TIME).unwrap_or_default())
+    }
+
+    fn event_unit_id(&self) -> String {
+        format!("ru-{}", self.event)
+    }
+    fn unit_id(&self, r: &ReferendumResult) -> String {
+        format!("ru-{}-{}", self.event, r.id)
+    }
+    fn contest_id(&self, r: &ReferendumResult) -> String {
+        format!("bmc-{}-{}", self.event, r.id)
+    }
+    fn selection_id(&self, r: &ReferendumResult, k: usize) -> String {
+        format!("bms-{}-{}-{k}", self.event, r.id)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// NIST SP 1500-100 v2: one tree, written as JSON and as XML.
+
+/// A value in the report tree.
+enum V {
+    Str(String),
+    Int(u64),
+    Bool(bool),
+    /// An object of a NIST class.
+    Obj(Obj),
+    /// `InternationalizedText` with one `LanguageString`.
+    Text(String, String),
+    /// A repeated element (XML) / an array (JSON).
+    Many(Vec<V>),
+    /// `xsd:IDREFS` (XML: space-separated) / an array of ids (JSON).
+    IdRefs(Vec<String>),
+}
+
+/// An object of a NIST class, its fields in the XSD's sequence order.
+struct Obj {
+    class: &'static str,
+    id: Option<String>,
+    /// Written with `xsi:type` in XML (the element's declared type is abstract).
+    xsi_type: bool,
+    fields: Vec<(&'static str, V)>,
+}
+
+impl Obj {
+    fn new(class: &'static str) -> Obj {
+        Obj {
+            class,
+            id: None,
+            xsi_type: false,
+            fields: Vec::new(),
+        }
+    }
+    fn with_id(mut self, id: String) -> Obj {
+        self.id = Some(id);
+        self.xsi_type = true;
+        self
+    }
+    fn f(mut self, name: &'static str, v: V) -> Obj {
+        self.fields.push((name, v));
+        self
+    }
+    fn opt(self, name: &'static str, v: Option<V>) -> Obj {
+        match v {
+            Some(v) => self.f(name, v),
+            None => self,
+        }
+    }
+    fn many(self, name: &'static str, vs: Vec<V>) -> Obj {
+        if vs.is_empty() {
+            self
+        } else {
+            self.f(name, V::Many(vs))
+        }
+    }
+}
+
+fn s(x: &str) -> V {
+    V::Str(x.to_string())
+}
+
+fn counts(class: &'static str, unit: &str, t: VoteType) -> Obj {
+    let (ty, other) = t.nist();
+    Obj::new(class)
+        .f("GpUnitId", s(unit))
+        .f("Type", s(ty))
+        .opt("OtherType", other.map(s))
+}
+
+fn count_status(t: VoteType, done: bool) -> V {
+    let (ty, other) = t.nist();
+    V::Obj(
+        Obj::new("CountStatus")
+            .f(
+                "Status",
+                s(if done { "completed" } else { "not-processed" }),
+            )
+            .f("Type", s(ty))
+            .opt("OtherType", other.map(s)),
+    )
+}
+
+fn report(rs: &ResultSet) -> Obj {
+    let lang = &rs.language;
+    let text = |x: &str| V::Text(x.to_string(), lang.clone());
+    let event_unit = rs.event_unit_id();
+    let mut areas: Vec<&str> = Vec::new();
+    for r in &rs.referendums {
+        if !areas.contains(&r.area.as_str()) {
+            areas.push(&r.area);
+        }
+    }
+    let mut units = vec![V::Obj(
+        Obj::new("ReportingUnit")
+            .with_id(event_unit.clone())
+            .f(
+                "ComposingGpUnitIds",
+                V::IdRefs(rs.referendums.iter().map(|r| rs.unit_id(r)).collect()),
+            )
+            .f("Name", text(&areas.join(", ")))
+            .f(
+                "ElectionAdministration",
+                V::Obj(Obj::new("ElectionAdministration").f("Name", s(&rs.authority))),
+            )
+            .f("Type", s("other"))
+            .f("OtherType", s("event")),
+    )];
+    let mut ballot_counts = Vec::new();
+    let mut contests = Vec::new();
+    for (i, r) in rs.referendums.iter().enumerate() {
+        let unit = rs.unit_id(r);
+        units.push(V::Obj(
+            Obj::new("ReportingUnit")
+                .with_id(unit.clone())
+                .f("Name", text(&r.area))
+                .f("Type", s("municipality"))
+                .opt("VotersParticipated", r.voters.map(V::Int))
+                .opt("VotersRegistered", r.entitled.map(V::Int)),
+        ));
+        for t in VoteType::ALL {
+            if let Some(c) = r.channel(t) {
+                ballot_counts.push(V::Obj(
+                    counts("BallotCounts", &unit, t)
+                        .f("BallotsCast", V::Int(c.ballots_cast))
+                        .f("BallotsRejected", V::Int(c.rejected)),
+                ));
+            }
+        }
+        let selections = r
+            .options
+            .iter()
+            .enumerate()
+            .map(|(k, o)| {
+                let vote_counts = VoteType::ALL
+                    .iter()
+                    .filter_map(|t| {
+                        let c = r.channel(*t)?;
+                        let v = *c.votes.get(k)?;
+                        Some(V::Obj(
+                            counts("VoteCounts", &unit, *t).f("Count", V::Int(v)),
+                        ))
+                    })
+                    .collect();
+                V::Obj(
+                    Obj::new("BallotMeasureSelection")
+                        .with_id(rs.selection_id(r, k + 1))
+                        .f("SequenceOrder", V::Int(k as u64 + 1))
+                        .many("VoteCounts", vote_counts)
+                        .f("Selection", text(o)),
+                )
+            })
+            .collect();
+        let other_counts = match r.postal_blank {
+            Some(b) if r.postal.is_some() => vec![V::Obj(
+                Obj::new("OtherCounts")
+                    .f("GpUnitId", s(&unit))
+                    .f("Undervotes", V::Int(b)),
+            )],
+            _ => Vec::new(),
+        };
+        contests.push(V::Obj(
+            Obj::new("BallotMeasureContest")
+                .with_id(rs.contest_id(r))
+                .f("Abbreviation", s(&r.id))
+                .f("BallotTitle", text(&r.question))
+                .many("ContestSelection", selections)
+                .f(
+                    "CountStatus",
+                    V::Many(vec![
+                        count_status(VoteType::Electronic, r.electronic.is_some()),
+                        count_status(VoteType::Postal, r.postal.is_some()),
+                    ]),
+                )
+                .f("ElectionDistrictId", s(&unit))
+                .f("Name", s(&r.area))
+                .many("OtherCounts", other_counts)
+                .f("SequenceOrder", V::Int(i as u64 + 1))
+                .f("Type", s("referendum")),
+        ));
+    }
+    let election = Obj::new("Election")
+        .many("BallotCounts", ballot_counts)
+        .many("Contest", contests)
+        .f("ElectionScopeId", s(&event_unit))
+        .f(
+            "ExternalIdentifier",
+            V::Many(vec![V::Obj(
+                Obj::new("ExternalIdentifier")
+                    .f("Type", s("other"))
+                    .f("OtherType", s("urne-event"))
+                    .f("Value", s(&rs.event)),
+            )]),
+        )
+        .f("Name", text(&rs.title))
+        .f("StartDate", s(&rs.start_date))
+        .f("EndDate", s(&rs.end_date))
+        .f("Type", s("other"))
+        .f("OtherType", s("referendum"));
+    Obj::new("ElectionReport")
+        .f("Election", V::Many(vec![V::Obj(election)]))
+        .f("Format", s("summary-contest"))
+        .f("GeneratedDate", s(&rs.generated_at_string()))
+        .f("GpUnit", V::Many(units))
+        .f("Issuer", s(&rs.authority))
+        .f("IssuerAbbreviation", s(&rs.authority))
+        .f("IsTest", V::Bool(rs.is_test))
+        .f("SequenceStart", V::Int(1))
+        .f("SequenceEnd", V::Int(1))
+        .f("Status", s(rs.stage.nist_status()))
+        .opt("TestType", rs.is_test.then(|| s("rehearsal")))
+        .f("VendorApplicationId", s(VENDOR_APPLICATION_ID))
+}
+
+fn to_json(v: &V) -> Value {
+    match v {
+        V::Str(x) => Value::String(x.clone()),
+        V::Int(n) => Value::from(*n),
+        V::Bool(b) => Value::Bool(*b),
+        V::Many(xs) => Value::Array(xs.iter().map(to_json).collect()),
+        V::IdRefs(ids) => Value::Array(ids.iter().cloned().map(Value::String).collect()),
+        V::Text(t, lang) => {
+            let mut ls = Map::new();
+            ls.insert("@type".into(), "ElectionResults.LanguageString".into());
+            ls.insert("Content".into(), Value::String(t.clone()));
+            ls.insert("Language".into(), Value::String(lang.clone()));
+            let mut it = Map::new();
+            it.insert(
+                "@type".into(),
+                "ElectionResults.InternationalizedText".into(),
+            );
+            it.insert("Text".into(), Value::Array(vec![Value::Object(ls)]));
+            Value::Object(it)
+        }
+        V::Obj(o) => {
+            let mut m = Map::new();
+            m.insert(
+                "@type".into(),
+                Value::String(format!("ElectionResults.{}", o.class)),
+            );
+            if let Some(id) = &o.id {
+                m.insert("@id".into(), Value::String(id.clone()));
+            }
+            for (k, v) in &o.fields {
+                m.insert((*k).into(), to_json(v));
+            }
+            Value::Object(m)
+        }
+    }
+}
+
+/// The report as NIST SP 1500-100 v2 JSON (pretty, newline-terminated), valid
+/// against `NIST_V2_election_results_reporting.json`.
+pub fn nist_json(rs: &ResultSet) -> String {
+    let v = to_json(&V::Obj(report(rs)));
+    // Serializing a `Value` cannot fail.
+    let mut out = serde_json::to_string_pretty(&v).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+/// Characters XML 1.0 cannot carry, even escaped, become U+FFFD.
+fn xml_chars(x: &str) -> Cow<'_, str> {
+    let ok = |c: char| {
+        matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+    };
+    if x.chars().all(ok) {
+        Cow::Borrowed(x)
+    } else {
+        Cow::Owned(
+            x.chars()
+                .map(|c| if ok(c) { c } else { '\u{FFFD}' })
+                .collect(),
+        )
+    }
+}
+
+type XmlWriter = Writer<Vec<u8>>;
+
+fn xml_simple(w: &mut XmlWriter, name: &str, text: &str) -> std::io::Result<()> {
+    w.write_event(Event::Start(BytesStart::new(name)))?;
+    w.write_event(Event::Text(BytesText::new(&xml_chars(text))))?;
+    w.write_event(Event::End(BytesEnd::new(name)))
+}
+
+fn xml_value(w: &mut XmlWriter, name: &str, v: &V) -> std::io::Result<()> {
+    match v {
+        V::Str(x) => xml_simple(w, name, x),
+        V::Int(n) => xml_simple(w, name, &n.to_string()),
+        V::Bool(b) => xml_simple(w, name, if *b { "true" } else { "false" }),
+        V::IdRefs(ids) => xml_simple(w, name, &ids.join(" ")),
+        V::Many(xs) => {
+            for x in xs {
+                xml_value(w, name, x)?;
+            }
+            Ok(())
+        }
+        V::Text(t, lang) => {
+            w.write_event(Event::Start(BytesStart::new(name)))?;
+            let mut e = BytesStart::new("Text");
+            e.push_attribute(("Language", lang.as_str()));
+            w.write_event(Event::Start(e))?;
+            w.write_event(Event::Text(BytesText::new(&xml_chars(t))))?;
+            w.write_event(Event::End(BytesEnd::new("Text")))?;
+            w.write_event(Event::End(BytesEnd::new(name)))
+        }
+        V::Obj(o) => {
+            let mut e = BytesStart::new(name);
+            if o.class == "ElectionReport" {
+                e.push_attribute(("xmlns", NIST_NAMESPACE));
+                e.push_attribute(("xmlns:xsi", XSI_NAMESPACE));
+            }
+            if o.xsi_type {
+                e.push_attribute(("xsi:type", o.class));
+            }
+            if let Some(id) = &o.id {
+                e.push_attribute(("ObjectId", id.as_str()));
+            }
+            w.write_event(Event::Start(e))?;
+            for (k, v) in &o.fields {
+                xml_value(w, k, v)?;
+            }
+            w.write_event(Event::End(BytesEnd::new(name)))
+        }
+    }
+}
+
+/// The report as NIST SP 1500-100 v2 XML, valid against
+/// `NIST_V2_election_results_reporting.xsd` (elements in the order of its
+/// sequences; abstract types given with `xsi:type`).
+pub fn nist_xml(rs: &ResultSet) -> String {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let written = w
+        .write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))
+        .and_then(|()| xml_value(&mut w, "ElectionReport", &V::Obj(report(rs))));
+    // Writing to a Vec cannot fail.
+    if written.is_err() {
+        return String::new();
+    }
+    let mut out = String::from_utf8_lossy(&w.into_inner()).into_owned();
+    out.push('\n');
+    out
+}
+
+// ---------------------------------------------------------------------------
+// CSV
+
+/// The CSV header: one row per referendum × option × vote type.
+///
+/// - `event`, `referendum`, `area`, `option` (as on the ballot), `option_order`
+///   (1-based ballot position);
+/// - `vote_type`: `electronic`, `postal` or `total` (the channels counted so far);
+/// - `votes`, and `percent` (the option's share of this vote type's votes for an
+///   option, one decimal); both empty while that vote type is not counted;
+/// - `entitled`, `voters` (marked in the roll as having voted, so far),
+///   `turnout_percent`: the referendum's, repeated on each of its rows, empty
+///   while unknown;
+/// - `stage` (`partial`, `complete`, `certified`), `is_test` (`true`/`false`),
+///   `generated_at` (RFC 3339), `source` (the authority).
+pub const CSV_HEADER: [&str; 15] = [
+    "event",
+    "referendum",
+    "area",
+    "option",
+    "option_order",
+    "vote_type",
+    "votes",
+    "percent",
+    "entitled",
+    "voters",
+    "turnout_percent",
+    "stage",
+    "is_test",
+    "generated_at",
+    "source",
+];
+
+/// The results as CSV (UTF-8, header [`CSV_HEADER`], `\n` line ends).
+pub fn results_csv(rs: &ResultSet) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let generated = rs.generated_at_string();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for r in &rs.referendums {
+        let opt = |x: Option<u64>| x.map(|n| n.to_string()).unwrap_or_default();
+        for (k, o) in r.options.iter().enumerate() {
+            for t in VoteType::ALL {
+                let c = r.channel(t);
+                rows.push(vec![
+                    rs.event.clone(),
+                    r.id.clone(),
+                    r.area.clone(),
+                    o.clone(),
+                    (k + 1).to_string(),
+                    t.as_str().into(),
+                    opt(c.and_then(|c| c.votes.get(k).copied())),
+                    c.and_then(|c| c.percent(k)).unwrap_or_default(),
+                    opt(r.entitled),
+                    opt(r.voters),
+                    r.turnout_percent().unwrap_or_default(),
+                    rs.stage.as_str().into(),
+                    rs.is_test.to_string(),
+                    generated.clone(),
+                    rs.authority.clone(),
+                ]);
+            }
+        }
+    }
+    let written = w
+        .write_record(CSV_HEADER)
+        .and_then(|()| rows.iter().try_for_each(|row| w.write_record(row)));
+    // Writing to a Vec cannot fail.
+    if written.is_err() {
+        return String::new();
+    }
+    match w.into_inner() {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(_) => String::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// HTML
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn html_escape(x: &str) -> String {
+    let mut o = String::with_capacity(x.len());
+    for c in x.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+const CSS: &str = "\
+*{box-sizing:border-box}
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0 auto;max-width:48rem;padding:0 1rem 2rem;color:#111;background:#fff;line-height:1.45}
+h1{font-size:1.4rem;margin:1rem 0 .25rem}
+h2{font-size:1.2rem;margin:0 0 .25rem}
+.test{position:sticky;top:0;z-index:1;margin:0 -1rem;padding:.6rem 1rem;background:#ffd400;color:#000;font-weight:700;text-align:center;border-bottom:3px solid #000}
+.stage{display:inline-block;padding:.2rem .5rem;border-radius:.25rem;font-weight:600}
+.stage-partial{background:#fde2e1;color:#7a1c14}
+.stage-complete{background:#fff1c2;color:#5c4400}
+.stage-certified{background:#d9f2dd;color:#174d22}
+.updated,.source,.status{color:#333;font-size:.9rem}
+section{border-top:2px solid #222;margin-top:1.5rem;padding-top:.75rem}
+.question{margin:.25rem 0 .75rem}
+svg{display:block;width:100%;height:auto;max-width:40rem}
+svg text{font-size:14px;fill:#111}
+.bar-bg{fill:#eee}
+.table-wrap{overflow-x:auto}
+table{border-collapse:collapse;width:100%;margin:.75rem 0;font-size:.95rem}
+th,td{padding:.3rem .45rem;border-bottom:1px solid #ccc;text-align:right;white-space:nowrap}
+th:first-child,td:first-child{text-align:left;white-space:normal}
+.na{color:#777}
+footer{margin-top:2rem;border-top:1px solid #999;padding-top:.5rem}
+@media (max-width:30rem){body{padding:0 .6rem 1.5rem}.test{margin:0 -.6rem}table{font-size:.85rem}th,td{padding:.25rem .3rem}}
+";
+
+const BAR_COLORS: [&str; 6] = [
+    "#1f5fa8", "#b3401f", "#4d6b2f", "#6b3fa0", "#0f7c7c", "#8a6d00",
+];
+
+fn fig_attrs(r: &ReferendumResult, option: &str, t: VoteType, figure: &str) -> String {
+    format!(
+        "data-referendum=\"{}\" data-option=\"{}\" data-type=\"{}\" data-figure=\"{figure}\"",
+        html_escape(&r.id),
+        html_escape(option),
+        t.as_str()
+    )
+}
+
+fn chart(r: &ReferendumResult, total: &Channel) -> String {
+    const ROW: u64 = 46;
+    const BAR_MAX: u64 = 250;
+    let n = r.options.len() as u64;
+    let height = n * ROW + 4;
+    let mut h = format!(
+        "<svg viewBox=\"0 0 400 {height}\" role=\"img\" aria-label=\"Votes per option in {}\">\n",
+        html_escape(&r.area)
+    );
+    for (k, (o, v)) in r.options.iter().zip(&total.votes).enumerate() {
+        let y = k as u64 * ROW;
+        let width = if total.counted == 0 {
+            0
+        } else {
+            u64::try_from(u128::from(*v) * u128::from(BAR_MAX) / u128::from(total.counted))
+                .unwrap_or(BAR_MAX)
+        };
+        let color = BAR_COLORS[k % BAR_COLORS.len()];
+        let pct = total.percent(k).unwrap_or_default();
+        h.push_str(&format!(
+            "<text x=\"0\" y=\"{}\">{}</text>\n<rect class=\"bar-bg\" x=\"0\" y=\"{}\" width=\"{BAR_MAX}\" height=\"18\"/>\n<rect x=\"0\" y=\"{}\" width=\"{width}\" height=\"18\" fill=\"{color}\"/>\n<text x=\"{}\" y=\"{}\"><tspan {}>{v}</tspan> · <tspan {}>{pct}</tspan> %</text>\n",
+            y + 14,
+            html_escape(o),
+            y + 20,
+            y + 20,
+            BAR_MAX + 8,
+            y + 34,
+            fig_attrs(r, o, VoteType::Total, "votes"),
+            fig_attrs(r, o, VoteType::Total, "percent"),
+        ));
+    }
+    h.push_str("</svg>\n");
+    h
+}
+
+fn referendum_html(rs: &ResultSet, r: &ReferendumResult) -> String {
+    let lang = html_escape(&rs.language);
+    let id = html_escape(&r.id);
+    let mut h = format!(
+        "<section class=\"referendum\" id=\"referendum-{id}\" data-referendum=\"{id}\">\n<h2 lang=\"{lang}\">{}</h2>\n<p class=\"question\" lang=\"{lang}\">{}</p>\n",
+        html_escape(&r.area),
+        html_escape(&r.question)
+    );
+    let counted = |c: &Option<Channel>| {
+        if c.is_some() {
+            "counted"
+        } else {
+            "not yet counted"
+        }
+    };
+    let protocol = match r.protocol {
+        None => "not yet made",
+        Some(false) => "made, awaiting signatures",
+        Some(true) => "signed",
+    };
+    h.push_str(&format!(
+        "<p class=\"status\">E-votes: {}. Postal votes: {}. Protocol: {protocol}.</p>\n",
+        counted(&r.electronic),
+        counted(&r.postal)
+    ));
+    match &r.total {
+        Some(total) => h.push_str(&chart(r, total)),
+        None => h.push_str("<p>No votes are counted yet.</p>\n"),
+    }
+    h.push_str("<div class=\"table-wrap\"><table>\n<thead><tr><th scope=\"col\">Option</th><th scope=\"col\">E-votes</th><th scope=\"col\">Postal</th><th scope=\"col\">Total</th><th scope=\"col\">Share</th></tr></thead>\n<tbody>\n");
+    for (k, o) in r.options.iter().enumerate() {
+        h.push_str(&format!(
+            "<tr><th scope=\"row\" lang=\"{lang}\">{}</th>",
+            html_escape(o)
+        ));
+        for t in VoteType::ALL {
+            match r.channel(t).and_then(|c| c.votes.get(k)) {
+                Some(v) => h.push_str(&format!("<td {}>{v}</td>", fig_attrs(r, o, t, "votes"))),
+                None => h.push_str("<td class=\"na\">—</td>"),
+            }
+        }
+        match r.total.as_ref().and_then(|c| c.percent(k)) {
+            Some(p) => h.push_str(&format!(
+                "<td><span {}>{p}</span> %</td>",
+                fig_attrs(r, o, VoteType::Total, "percent")
+            )),
+            None => h.push_str("<td class=\"na\">—</td>"),
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table></div>\n");
+    let mut extra = Vec::new();
+    if r.postal.is_some() {
+        if let Some(b) = r.postal_blank {
+            extra.push(format!(
+                "blank <span data-referendum=\"{id}\" data-type=\"postal\" data-figure=\"blank\">{b}</span>"
+            ));
+        }
+        if let Some(i) = r.postal_invalid {
+            extra.push(format!(
+                "invalid <span data-referendum=\"{id}\" data-type=\"postal\" data-figure=\"invalid\">{i}</span>"
+            ));
+        }
+    }
+    if !extra.is_empty() {
+        h.push_str(&format!(
+            "<p class=\"status\">Postal ballots not counted for an option: {}.</p>\n",
+            extra.join(", ")
+        ));
+    }
+    match (r.voters, r.entitled, r.turnout_percent()) {
+        (Some(v), Some(e), Some(t)) => h.push_str(&format!(
+            "<p>Turnout{}: <strong><span data-referendum=\"{id}\" data-type=\"total\" data-figure=\"turnout\">{t}</span> %</strong> (<span data-referendum=\"{id}\" data-type=\"total\" data-figure=\"voters\">{v}</span> of <span data-referendum=\"{id}\" data-type=\"total\" data-figure=\"entitled\">{e}</span> entitled voters)</p>\n",
+            if r.postal.is_some() { "" } else { " so far (e-votes only)" }
+        )),
+        _ => h.push_str("<p>Turnout: not yet known.</p>\n"),
+    }
+    h.push_str("</section>\n");
+    h
+}
+
+/// The static results page: self-contained (no scripts, fonts, images or
+/// styles from elsewhere), readable on a phone, every text from input escaped.
+///
+/// Every figure is in an element with `data-referendum`, `data-type`
+/// (`electronic`, `postal`, `total`) and `data-figure`: `votes` and `percent`
+/// (the share of all votes for an option) also carry `data-option`; the
+/// referendum's `turnout`, `voters` and `entitled` (type `total`) and the
+/// postal `blank` and `invalid` ballots do not.
+pub fn results_html(rs: &ResultSet) -> String {
+    let mut h = String::from("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    h.push_str(&format!(
+        "<title>{}Results — {}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n",
+        if rs.is_test { "TEST — " } else { "" },
+        html_escape(&rs.title)
+    ));
+    if rs.is_test {
+        h.push_str("<p class=\"test\" role=\"note\">TEST — these are not real results: they come from a rehearsal.</p>\n");
+    }
+    let generated = rs.generated_at_string();
+    h.push_str(&format!(
+        "<header>\n<h1 lang=\"{}\">{}</h1>\n<p><span class=\"stage stage-{}\" data-stage=\"{}\">{}</span></p>\n<p class=\"updated\">Last updated: <time datetime=\"{generated}\">{}</time></p>\n</header>\n<main>\n",
+        html_escape(&rs.language),
+        html_escape(&rs.title),
+        rs.stage.as_str(),
+        rs.stage.as_str(),
+        rs.stage.label(),
+        generated.replacen('T', " ", 1),
+    ));
+    for r in &rs.referendums {
+        h.push_str(&referendum_html(rs, r));
+    }
+    h.push_str(&format!(
+        "</main>\n<footer>\n<p class=\"source\">Source: {}</p>\n<p class=\"source\">Also as NIST SP 1500-100 JSON and XML and as CSV. Made by {VENDOR_APPLICATION_ID}.</p>\n</footer>\n</body>\n</html>\n",
+        html_escape(&rs.authority)
+    ));
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escape_covers_markup_and_quotes() {
+        assert_eq!(html_escape("<b>\"&'"), "&lt;b&gt;&quot;&amp;&#39;");
+        assert_eq!(html_escape("Søgne"), "Søgne");
+    }
+
+    #[test]
+    fn stages_map_to_the_nist_enumeration() {
+        assert_eq!(Stage::Partial.nist_status(), "unofficial-partial");
+        assert_eq!(Stage::Complete.nist_status(), "unofficial-complete");
+        assert_eq!(Stage::Certified.nist_status(), "certified");
+    }
+
+    #[test]
+    fn language_tags_are_checked() {
+        for ok in ["nb", "en-GB", "se", "zh-Hant-TW"] {
+            assert!(valid_language(ok), "{ok}");
+        }
+        for bad in ["", "n b", "nb-", "-nb", "abcdefghi", "1a"] {
+            assert!(!valid_language(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn odd_offsets_are_written_in_utc() {
+        let t = time::macros::datetime!(2027-02-03 21:15:07.123 +01:00);
+        assert_eq!(nist_time_zone(t).offset(), t.offset());
+        let t = time::macros::datetime!(2027-02-03 21:15:07 +15:00);
+        assert!(nist_time_zone(t).offset().is_utc());
+        let t = time::macros::datetime!(2027-02-03 21:15:07 +01:00:30);
+        assert!(nist_time_zone(t).offset().is_utc());
+    }
+
+    #[test]
+    fn xml_drops_characters_xml_cannot_carry() {
+        assert_eq!(xml_chars("a\u{7}b\tc"), "a\u{FFFD}b\tc");
+        assert!(matches!(xml_chars("Søgne & co"), Cow::Borrowed(_)));
+    }
+}
