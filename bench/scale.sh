@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Scale benchmark (issue 6): unlock and verify of large three-option boxes
+# under last_counts with 5% re-votes, ballot encryption, and the Belenios peer
+# on the same machine in the same run. Prints a Markdown table.
+#
+#   bench/scale.sh                    # 100k and 1M ballots, Belenios with 200
+#   SIZES="100000 1000000 4000000" BELENIOS=300 bench/scale.sh
+#
+# Each size N is simulated as round(N / 1.05) voters who all vote once, 5% of
+# whom vote again, so the box holds about N ballots.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZES=${SIZES:-"100000 1000000"}
+BELENIOS=${BELENIOS:-200}
+cargo build --release --locked --quiet
+BIN=$PWD/target/release/urne
+WORK=${WORK:-$(mktemp -d)}
+trap 'rm -rf "$WORK"' EXIT
+printf 'bench pass phrase 1\n' >"$WORK/p1"
+printf 'bench pass phrase 2\n' >"$WORK/p2"
+timed() { # timed OUT cmd... → "seconds peakKiB" in OUT; the command's exit code is ignored
+  /usr/bin/time -f '%e %M' -o "$1" "${@:2}" >/dev/null 2>&1 || true
+}
+row() { awk -v job="$1" -v n="$2" -v s="$3" -v k="$4" \
+  'BEGIN { printf "| %s | %d | %.1f | %.0f | %.0f |\n", job, n, s, n / s, k / 1024 }'; }
+echo "| job | ballots | seconds | ballots/s | peak RSS MiB |"
+echo "|---|---:|---:|---:|---:|"
+for n in $SIZES; do
+  d="$WORK/ev-$n"; rm -rf "$d"; mkdir -p "$d"
+  voters=$(awk -v n="$n" 'BEGIN { printf "%d", n / 1.05 + 0.5 }')
+  timed "$WORK/t-sim" "$BIN" -d "$d" simulate --voters "$voters" --turnout 1.0 --revote 0.05 \
+    --bad 2 --policy last_counts --insecure-fast-kdf \
+    --passphrase-file "$WORK/p1" --passphrase-file "$WORK/p2"
+  ballots=$(($(wc -l <"$d/box.jsonl") - 2))
+  read -r s k <"$WORK/t-sim"; row "simulate (encrypt + prove + write), 2 cores" "$ballots" "$s" "$k"
+  timed "$WORK/t-unlock" "$BIN" -d "$d" unlock \
+    --share "$d/shares/keyholder-1.share" --share "$d/shares/keyholder-2.share" \
+    --passphrase-file "$WORK/p1" --passphrase-file "$WORK/p2"
+  read -r s k <"$WORK/t-unlock"; row "urne unlock" "$ballots" "$s" "$k"
+  test -s "$d/tally.json" || { echo "unlock failed for $n" >&2; exit 1; }
+  # The simulated event has no postal votes, so verify ends "incomplete"
+  # after every e-vote check; the time is the whole e-vote verification.
+  timed "$WORK/t-verify" "$BIN" verify "$d"
+  read -r s k <"$WORK/t-verify"; row "urne verify" "$ballots" "$s" "$k"
+  rm -rf "$d"
+done
+if [ "$BELENIOS" -gt 0 ]; then
+  out=$(bash ../shared/bench/peer-belenios.sh "$BELENIOS" "$WORK/belenios" 2>/dev/null || true)
+  v=$(echo "$out" | awk '$1 == "verify_s" { print $2 }')
+  c=$(echo "$out" | awk '$1 == "cast_s" { print $2 }')
+  if [ -n "$v" ]; then
+    row "Belenios 2.0 election verify (peer)" "$BELENIOS" "$v" 0
+    row "Belenios 2.0 ballot generation (peer)" "$BELENIOS" "$c" 0
+  else
+    echo "| Belenios peer | $BELENIOS | could not run | | |"
+  fi
+fi
