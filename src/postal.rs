@@ -47,6 +47,10 @@ use crate::event::{voter_id_problem, Manifest, Referendum, Roll};
 use crate::fsio::FsError;
 use crate::tally::InputHash;
 
+/// The largest figure urne accepts anywhere (about 10^12): far above any
+/// electorate, and small enough that no sum of figures can overflow.
+pub const MAX_FIGURE: u64 = 1 << 40;
+
 /// The postal trial file format.
 pub const TRIAL_FORMAT: &str = "urne-postal-trial/1";
 /// The postal count file format.
@@ -589,7 +593,7 @@ fn parse_number(
 ) -> Result<u64, PostalError> {
     s.parse::<u64>()
         .ok()
-        .filter(|n| *n >= min)
+        .filter(|n| *n >= min && *n <= MAX_FIGURE)
         .ok_or_else(|| PostalError::BadNumber {
             file: file.into(),
             line,
@@ -971,6 +975,15 @@ pub fn reconcile(
     // round → attempt → (pair, member → figures)
     let mut rounds: BTreeMap<u32, BTreeMap<u32, RawAttempt>> = BTreeMap::new();
     for e in entries {
+        if e.figure > MAX_FIGURE {
+            return Err(PostalError::BadNumber {
+                file: file.into(),
+                line: e.line,
+                what: "figure",
+                value: e.figure.to_string(),
+                min: 0,
+            });
+        }
         let att = rounds
             .entry(e.round)
             .or_default()

@@ -265,6 +265,24 @@ pub fn build(inp: &Inputs) -> Result<Vec<Protocol>, ProtocolError> {
             referendum: r.id.clone(),
             rule,
         };
+        let max = crate::postal::MAX_FIGURE;
+        let too_big = t.results.iter().any(|x| x.votes > max)
+            || [
+                t.entitled,
+                t.evotes.received,
+                t.evotes.counted,
+                t.evotes.superseded,
+            ]
+            .iter()
+            .chain(t.evotes.rejected.values())
+            .chain([tr.received, tr.approved].iter())
+            .chain(tr.rejected.values())
+            .chain(pc.figures.iter())
+            .chain([pc.ballots, pc.envelopes_approved].iter())
+            .any(|x| *x > max);
+        if too_big {
+            return Err(bad("a figure is larger than any count can be".into()));
+        }
         if pc.envelopes_approved != tr.approved {
             return Err(bad(format!(
                 "the postal count was reconciled against {} approved envelopes, but the trial approved {}",
@@ -378,8 +396,42 @@ pub fn build(inp: &Inputs) -> Result<Vec<Protocol>, ProtocolError> {
     Ok(out)
 }
 
+/// Every figure of a protocol, for the range check.
+fn all_figures(p: &Protocol) -> Vec<u64> {
+    let mut v = vec![
+        p.key_figures.entitled,
+        p.key_figures.votes_cast,
+        p.key_figures.votes_counted,
+        p.roll_marks.electronic,
+        p.roll_marks.postal,
+        p.roll_marks.total,
+        p.envelopes.received,
+        p.envelopes.approved,
+        p.envelopes.rejected_total,
+        p.evotes.received,
+        p.evotes.counted,
+        p.evotes.superseded,
+        p.postal_count.ballots,
+        p.postal_count.envelopes_approved,
+        p.evidence.box_ballots,
+    ];
+    v.extend(p.envelopes.rejected.values());
+    v.extend(p.evotes.rejected.values());
+    v.extend(&p.postal_count.figures);
+    for x in p.results.iter().chain(&p.key_figures.results) {
+        v.extend([x.electronic, x.postal, x.total]);
+    }
+    v
+}
+
 /// The arithmetic every protocol must satisfy; returns the first rule broken.
 pub fn check_figures(p: &Protocol) -> Result<(), String> {
+    if let Some(f) = all_figures(p)
+        .into_iter()
+        .find(|f| *f > crate::postal::MAX_FIGURE)
+    {
+        return Err(format!("the figure {f} is larger than any count can be"));
+    }
     let env = &p.envelopes;
     if env.approved + env.rejected_total != env.received {
         return Err(format!(

@@ -386,3 +386,20 @@ fn a_published_partial_that_is_not_the_one_combined() {
     .unwrap();
     assert_caught(d.path(), "V-PARTIALS", "partials/keyholder-1.json");
 }
+
+#[test]
+fn an_absurd_figure_is_a_failed_check_not_a_crash() {
+    let d = copy();
+    let path = d.path().join("protocols/sogne.json");
+    let text = fs::read_to_string(&path).unwrap();
+    let at =
+        text.find("\"envelopes\":{\"received\":").unwrap() + "\"envelopes\":{\"received\":".len();
+    let end = at + text[at..].find(',').unwrap();
+    fs::write(
+        &path,
+        format!("{}{}{}", &text[..at], u64::MAX, &text[end..]),
+    )
+    .unwrap();
+    let why = assert_caught(d.path(), "V-PROTOCOL-FIGURES", "protocols/sogne.json");
+    assert!(why.contains("larger than any count"), "{why}");
+}
