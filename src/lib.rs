@@ -10,6 +10,7 @@
 //! - [`ballot_box`]: the append-only, hash-chained, sealed ballot box.
 //! - [`tally`]: the e-vote counting rules, the homomorphic sum, partial decryption
 //!   and combination.
+//! - [`publish`]: the signed, content-addressed publication store.
 //! - [`ceremony_log`]: the chained log of every ceremony step.
 //! - [`simulate`]: test events of any size.
 //! - [`crypto`]: group encoding, hashing, ElGamal, proofs, Shamir, discrete log.
@@ -26,5 +27,6 @@ pub mod error;
 pub mod event;
 pub mod fsio;
 pub mod keys;
+pub mod publish;
 pub mod simulate;
 pub mod tally;
