@@ -11,6 +11,8 @@
 //! - [`tally`]: the e-vote counting rules, the homomorphic sum, partial decryption
 //!   and combination.
 //! - [`publish`]: the signed, content-addressed publication store.
+//! - [`serve`]: the result server (`urne serve`) and the newsroom client
+//!   (`urne fetch`) over a publication directory.
 //! - [`ceremony_log`]: the chained log of every ceremony step.
 //! - [`simulate`]: test events of any size.
 //! - [`crypto`]: group encoding, hashing, ElGamal, proofs, Shamir, discrete log.
@@ -28,5 +30,6 @@ pub mod event;
 pub mod fsio;
 pub mod keys;
 pub mod publish;
+pub mod serve;
 pub mod simulate;
 pub mod tally;

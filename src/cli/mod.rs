@@ -9,6 +9,7 @@ mod count;
 mod demo;
 mod prompt;
 mod rehearse;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -85,6 +86,8 @@ pub enum Command {
     Simulate(demo::SimulateArgs),
     /// Run the whole cycle on the example event, without prompts.
     Demo(demo::DemoArgs),
+    /// Serve a publication directory to media and the public over HTTP.
+    Serve(serve::ServeArgs),
 }
 
 /// Non-interactive passphrases, for rehearsals and tests only.
@@ -160,6 +163,7 @@ pub fn main() -> ExitCode {
         Command::Combine(a) => count::combine(&dir, a),
         Command::Simulate(a) => demo::simulate(&dir, a),
         Command::Demo(a) => demo::demo(a),
+        Command::Serve(a) => serve::serve(a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
