@@ -1,7 +1,7 @@
 //! The result server and the newsroom client over real sockets on 127.0.0.1:
 //! conditional requests, caching headers, the embargo before the first
-//! publication, path traversal, tiers and rate limits, and the no-mix property of
-//! the store.
+//! publication, path traversal, tiers and rate limits, the no-mix property of
+//! the store, and `urne fetch`'s checks.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -11,10 +11,11 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use urne::crypto::encoding::{sha256, Digest32};
+use urne::crypto::encoding::{sha256, to_b64, Digest32};
 use urne::error::Explain;
 use urne::publish::store::{self, PublicationMeta, PublishedFile, PublisherKey, Status};
 use urne::serve::config::{MediaOutlet, ServeConfig};
+use urne::serve::fetch::{FetchError, Fetcher, Outcome};
 use urne::serve::{Server, NOT_PUBLISHED};
 
 // ---------------------------------------------------------------- helpers
@@ -468,6 +469,135 @@ fn a_reader_never_sees_a_mix_of_two_publications() {
     let (reads, last) = reader.join().unwrap();
     assert!(reads >= 1);
     assert_eq!(last, 51);
+}
+
+// ---------------------------------------------------------------- fetch
+
+fn url(srv: &Running) -> String {
+    format!("http://{}/", srv.addr)
+}
+
+#[test]
+fn fetch_once_downloads_verifies_and_writes_the_publication() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    let srv = start(dir.path(), config());
+
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_urne"))
+            .args([
+                "fetch",
+                &url(&srv),
+                "--publisher-key",
+                &key.public_b64(),
+                "--once",
+                "--out",
+            ])
+            .arg(out.path())
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("sequence 1 (partial, test): results.json, results.xml, index.html"),
+        "{stdout}"
+    );
+    for f in files(1) {
+        assert_eq!(std::fs::read(out.path().join(&f.name)).unwrap(), f.bytes);
+    }
+    let served = get(srv.addr, "/manifest.json").body;
+    assert_eq!(
+        std::fs::read(out.path().join("manifest.json")).unwrap(),
+        served
+    );
+
+    // Nothing new: answered by 304.
+    let o = run();
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("no change"));
+
+    publish(dir.path(), &key, 2);
+    let o = run();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("sequence 2"));
+    assert_eq!(
+        std::fs::read(out.path().join("results.json")).unwrap(),
+        files(2)[0].bytes
+    );
+}
+
+#[test]
+fn fetch_with_another_pinned_key_refuses_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    let (other, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    let srv = start(dir.path(), config());
+    let e = Fetcher::new(&url(&srv), &other.public_b64(), out.path())
+        .unwrap()
+        .poll()
+        .unwrap_err();
+    assert_eq!(e.code(), "E-PUBLISH-WRONG-KEY", "{e}");
+    assert!(e.to_string().contains(&other.public_b64()), "{e}");
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+
+    // The binary: one line with the code, exit 1.
+    let o = Command::new(env!("CARGO_BIN_EXE_urne"))
+        .args([
+            "fetch",
+            &url(&srv),
+            "--publisher-key",
+            &other.public_b64(),
+            "--once",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.starts_with("urne: error[E-PUBLISH-WRONG-KEY]"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn fetch_refuses_a_rollback_and_keeps_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    let first_head = std::fs::read(dir.path().join("HEAD")).unwrap();
+    publish(dir.path(), &key, 2);
+    let srv = start(dir.path(), config());
+    let fetcher = Fetcher::new(&url(&srv), &to_b64(&key.public_key()), out.path()).unwrap();
+    assert!(matches!(fetcher.poll().unwrap(), Outcome::New(m) if m.sequence == 2));
+    assert_eq!(fetcher.poll().unwrap(), Outcome::Unchanged { sequence: 2 });
+
+    // The server (or a cache) now offers the older, validly signed publication.
+    std::fs::write(dir.path().join("HEAD"), first_head).unwrap();
+    let e = fetcher.poll().unwrap_err();
+    assert!(
+        matches!(
+            e,
+            FetchError::Rollback {
+                last: 2,
+                found: 1,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(e.code(), "E-FETCH-ROLLBACK");
+    assert_eq!(
+        std::fs::read(out.path().join("results.json")).unwrap(),
+        files(2)[0].bytes
+    );
 }
 
 // ---------------------------------------------------------------- configuration and CLI

@@ -88,6 +88,9 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Serve a publication directory to media and the public over HTTP.
     Serve(serve::ServeArgs),
+    /// Mirror a result server's current publication into a directory,
+    /// checking the publisher's signature.
+    Fetch(serve::FetchArgs),
 }
 
 /// Non-interactive passphrases, for rehearsals and tests only.
@@ -164,6 +167,7 @@ pub fn main() -> ExitCode {
         Command::Simulate(a) => demo::simulate(&dir, a),
         Command::Demo(a) => demo::demo(a),
         Command::Serve(a) => serve::serve(a),
+        Command::Fetch(a) => serve::fetch(a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -23,6 +23,7 @@
 //! A publication that fails those checks is not served; the one before it stays.
 
 pub mod config;
+pub mod fetch;
 pub mod limits;
 
 use std::collections::HashMap;
