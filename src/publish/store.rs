@@ -770,6 +770,15 @@ mod tests {
     }
 
     #[test]
+    fn signing_message_matches_the_documented_vector() {
+        // docs/publication.md, section 3.
+        assert_eq!(
+            hex::encode(signing_message(b"{}\n")),
+            "83faee98d56cc51391265d1d95ba4d67460d5fda84586ee20a857d2d0536d947"
+        );
+    }
+
+    #[test]
     fn pkcs8_round_trips_to_the_same_key() {
         let (key, pkcs8) = PublisherKey::generate().unwrap();
         let again = PublisherKey::from_pkcs8(&pkcs8).unwrap();

@@ -211,15 +211,6 @@ struct App {
     failed: Mutex<Option<(Digest32, Instant)>>,
 }
 
-impl App {
-    fn log(&self, line: std::fmt::Arguments<'_>) {
-        if self.log {
-            // A closed stderr must not take the server down.
-            let _ = writeln!(std::io::stderr().lock(), "{line}");
-        }
-    }
-}
-
 fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
@@ -232,6 +223,13 @@ fn now_rfc3339() -> String {
 }
 
 impl App {
+    fn log(&self, line: std::fmt::Arguments<'_>) {
+        if self.log {
+            // A closed stderr must not take the server down.
+            let _ = writeln!(std::io::stderr().lock(), "{line}");
+        }
+    }
+
     fn loaded(&self) -> (Option<Arc<Snapshot>>, Option<Arc<Snapshot>>) {
         match self.loaded.read() {
             Ok(l) => (l.current.clone(), l.previous.clone()),
@@ -255,7 +253,11 @@ impl App {
             Ok(Some(sha)) => sha,
             Ok(None) => return View::NotPublished,
             Err(e) => {
-                self.log(format_args!("urne serve: error[{}]: {e}", e.code()));
+                self.log(format_args!(
+                    "{} urne serve: error[{}]: {e}",
+                    now_rfc3339(),
+                    e.code()
+                ));
                 return self.stale();
             }
         };
@@ -300,7 +302,8 @@ impl App {
             }
             Ok(Err(e)) => {
                 self.log(format_args!(
-                    "urne serve: error[{}]: {e} (the previous publication stays served)",
+                    "{} urne serve: error[{}]: {e} (the previous publication stays served)",
+                    now_rfc3339(),
                     e.code()
                 ));
                 if let Ok(mut failed) = self.failed.lock() {
@@ -310,7 +313,8 @@ impl App {
             }
             Err(e) => {
                 self.log(format_args!(
-                    "urne serve: error[E-SERVE-IO]: loading the publication failed: {e}"
+                    "{} urne serve: error[E-SERVE-IO]: loading the publication failed: {e}",
+                    now_rfc3339()
                 ));
                 self.stale()
             }
