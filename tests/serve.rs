@@ -16,7 +16,7 @@ use urne::error::Explain;
 use urne::publish::store::{self, PublicationMeta, PublishedFile, PublisherKey, Status};
 use urne::serve::config::{MediaOutlet, ServeConfig};
 use urne::serve::fetch::{FetchError, Fetcher, Outcome};
-use urne::serve::{Server, NOT_PUBLISHED};
+use urne::serve::{ConnectionLimits, Server, NOT_PUBLISHED};
 
 // ---------------------------------------------------------------- helpers
 
@@ -80,6 +80,10 @@ struct Running {
 }
 
 fn start(dir: &Path, config: ServeConfig) -> Running {
+    start_with(dir, config, ConnectionLimits::default())
+}
+
+fn start_with(dir: &Path, config: ServeConfig, limits: ConnectionLimits) -> Running {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -88,7 +92,8 @@ fn start(dir: &Path, config: ServeConfig) -> Running {
     let server = rt
         .block_on(Server::bind(dir, &config))
         .unwrap()
-        .logging(false);
+        .logging(false)
+        .connection_limits(limits);
     let addr = server.local_addr().unwrap();
     rt.spawn(server.run(std::future::pending()));
     Running { addr, _rt: rt }
@@ -411,6 +416,77 @@ fn test_addresses_get_the_media_rate_only_while_enabled() {
             assert_eq!(got, [200, 200, 200, 429, 429]);
         }
     }
+}
+
+/// Reads until the server closes the connection; what it sent before.
+fn read_until_closed(s: &mut TcpStream) -> Vec<u8> {
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut got = Vec::new();
+    match s.read_to_end(&mut got) {
+        Ok(_) => got,
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => got,
+        Err(e) => panic!("the server did not close the connection: {e}"),
+    }
+}
+
+#[test]
+fn idle_and_excess_connections_are_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    let srv = start_with(
+        dir.path(),
+        config(),
+        ConnectionLimits {
+            max_connections: 100,
+            max_per_client: 2,
+            header_timeout: std::time::Duration::from_millis(500),
+        },
+    );
+    // Half a request, then nothing: closed after the header timeout, unserved.
+    let mut slow = TcpStream::connect(srv.addr).unwrap();
+    slow.write_all(b"GET /manifest.json HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    let got = read_until_closed(&mut slow);
+    eprintln!(
+        "slow closed after {:?}: {:?}",
+        t0.elapsed(),
+        String::from_utf8_lossy(&got)
+    );
+    assert!(!String::from_utf8_lossy(&got).contains("200 OK"));
+
+    // A kept-alive connection that asks nothing more is closed too, after
+    // its answer.
+    let mut kept = TcpStream::connect(srv.addr).unwrap();
+    kept.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    assert!(read_until_closed(&mut kept).starts_with(b"HTTP/1.1 200"));
+
+    // Two idle connections from 127.0.0.1 fill its share; a third is closed
+    // at once, before any request.
+    let idle: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(srv.addr).unwrap())
+        .collect();
+    let mut third = TcpStream::connect(srv.addr).unwrap();
+    assert!(read_until_closed(&mut third).is_empty());
+    drop(idle);
+    // Once they are gone, requests are served again (the server notices the
+    // closes asynchronously).
+    let served = (0..100).any(|_| {
+        // A connection refused for the cap may be reset under the write.
+        let mut s = TcpStream::connect(srv.addr).unwrap();
+        let ok = s
+            .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .is_ok()
+            && read_until_closed(&mut s).starts_with(b"HTTP/1.1 200");
+        if !ok {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        ok
+    });
+    assert!(served);
 }
 
 // ---------------------------------------------------------------- the store

@@ -29,7 +29,7 @@ pub mod limits;
 use std::collections::HashMap;
 use std::future::Future;
 use std::io::Write as _;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -38,6 +38,7 @@ use axum::body::{Body, Bytes, HttpBody as _};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
+use axum::Extension;
 use axum::Router;
 
 use crate::crypto::encoding::{sha256, Digest32};
@@ -56,6 +57,8 @@ pub const SHORT_CACHE: &str = "public, max-age=5";
 pub const IMMUTABLE_CACHE: &str = "public, max-age=31536000, immutable";
 /// How often idle clients are forgotten by the rate limiter.
 const EVICT_EVERY: Duration = Duration::from_secs(30);
+/// How long to wait for the in-flight requests when shutting down.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// How long a publication that failed to load is not tried again.
 const RETRY_FAILED_AFTER: Duration = Duration::from_secs(5);
 
@@ -515,10 +518,80 @@ async fn handle(
     response
 }
 
+/// Limits on connections, against clients that hold connections open
+/// without asking for anything (the per-request rate limits never see them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Open connections in all; further clients wait to be accepted. Keep it
+    /// below the process's open-file limit (`ulimit -n`).
+    pub max_connections: usize,
+    /// Open connections from one address; more are closed at once.
+    pub max_per_client: usize,
+    /// Time for a request's headers to arrive, and for an idle kept-alive
+    /// connection to send its next request.
+    pub header_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            max_connections: 4096,
+            max_per_client: 64,
+            header_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Open connections per client address; an entry leaves with its last connection.
+#[derive(Default)]
+struct OpenConnections(Mutex<HashMap<IpAddr, usize>>);
+
+/// One open connection, counted until dropped.
+struct ConnectionSlot {
+    open: Arc<OpenConnections>,
+    ip: IpAddr,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl OpenConnections {
+    fn enter(
+        self: &Arc<Self>,
+        ip: IpAddr,
+        max: usize,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) -> Option<ConnectionSlot> {
+        let mut map = self.0.lock().ok()?;
+        let n = map.entry(ip).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(ConnectionSlot {
+            open: self.clone(),
+            ip,
+            _permit: permit,
+        })
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        if let Ok(mut map) = self.open.0.lock() {
+            if let Some(n) = map.get_mut(&self.ip) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    map.remove(&self.ip);
+                }
+            }
+        }
+    }
+}
+
 /// A result server bound to its address, not yet serving.
 pub struct Server {
     listener: tokio::net::TcpListener,
     app: App,
+    connections: ConnectionLimits,
 }
 
 impl Server {
@@ -556,6 +629,7 @@ impl Server {
                 loading: tokio::sync::Mutex::new(()),
                 failed: Mutex::new(None),
             },
+            connections: ConnectionLimits::default(),
         })
     }
 
@@ -566,6 +640,12 @@ impl Server {
         self
     }
 
+    /// Sets the connection limits (defaults: [`ConnectionLimits::default`]).
+    pub fn connection_limits(mut self, limits: ConnectionLimits) -> Server {
+        self.connections = limits;
+        self
+    }
+
     /// The address actually bound (port 0 resolved).
     pub fn local_addr(&self) -> Result<SocketAddr, ServeError> {
         self.listener
@@ -573,28 +653,76 @@ impl Server {
             .map_err(|source| ServeError::Io { source })
     }
 
-    /// Serves until `shutdown` completes; in-flight requests are finished.
+    /// Serves until `shutdown` completes; requests under way are finished
+    /// (for at most 10 s), kept-alive connections are closed.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
+        let limits = self.connections;
         let app = Arc::new(self.app);
         let router = Router::new().fallback(handle).with_state(app.clone());
-        let evictor = tokio::spawn(async move {
-            let mut every = tokio::time::interval(EVICT_EVERY);
-            loop {
-                every.tick().await;
-                app.limits.evict_idle();
-            }
-        });
-        let served = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let evictor = {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(EVICT_EVERY);
+                loop {
+                    every.tick().await;
+                    app.limits.evict_idle();
+                }
+            })
+        };
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .max_buf_size(64 * 1024);
+        let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+        let open = Arc::new(OpenConnections::default());
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let permit = tokio::select! {
+                p = slots.clone().acquire_owned() => match p {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
+                () = &mut shutdown => break,
+            };
+            let (stream, peer) = tokio::select! {
+                accepted = self.listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors, or a connection reset
+                        // before it was accepted: wait a little, go on.
+                        app.log(format_args!(
+                            "{} urne serve: error[E-SERVE-IO]: accepting a connection failed: {e}",
+                            now_rfc3339()
+                        ));
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let Some(slot) = open.enter(peer.ip().to_canonical(), limits.max_per_client, permit)
+            else {
+                continue; // dropping the stream closes it
+            };
+            let _ = stream.set_nodelay(true);
+            let service = hyper_util::service::TowerToHyperService::new(
+                router.clone().layer(Extension(ConnectInfo(peer))),
+            );
+            let conn = graceful
+                .watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+            tokio::spawn(async move {
+                let _ = conn.await;
+                drop(slot);
+            });
+        }
+        drop(self.listener);
+        let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
         evictor.abort();
-        served.map_err(|source| ServeError::Io { source })
+        Ok(())
     }
 }
 
