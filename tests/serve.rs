@@ -676,6 +676,97 @@ fn fetch_refuses_a_rollback_and_keeps_its_files() {
     );
 }
 
+/// A stand-in server answering fixed bodies by path, one request per connection.
+fn fake_server(routes: std::collections::HashMap<String, Vec<u8>>) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let text = String::from_utf8_lossy(&head);
+            let path = text.split(' ').nth(1).unwrap_or("").to_string();
+            let (status, body) = match routes.get(&path) {
+                Some(b) => ("200 OK", b.clone()),
+                None => ("404 Not Found", Vec::new()),
+            };
+            let _ = s.write_all(
+                format!(
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+            let _ = s.write_all(&body);
+        }
+    });
+    addr
+}
+
+#[test]
+fn fetch_refuses_a_file_that_does_not_match_the_signed_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    let m = publish(dir.path(), &key, 1);
+    let (manifest_bytes, _) = store::current(dir.path()).unwrap().unwrap();
+    let msha = Digest32(sha256(&manifest_bytes));
+    let mut routes = std::collections::HashMap::new();
+    routes.insert("/manifest.json".to_string(), manifest_bytes.clone());
+    routes.insert(
+        format!("/objects/{}.sig", msha.hex()),
+        store::read_signature(dir.path(), &msha).unwrap(),
+    );
+    for f in &m.files {
+        let mut bytes = store::read_object(dir.path(), &f.sha256).unwrap();
+        if f.name == "results.json" {
+            // Same size, one digit changed: the numbers a newsroom would air.
+            let at = bytes.iter().position(|b| b.is_ascii_digit()).unwrap();
+            bytes[at] = if bytes[at] == b'9' {
+                b'8'
+            } else {
+                bytes[at] + 1
+            };
+        }
+        routes.insert(format!("/objects/{}", f.sha256.hex()), bytes);
+    }
+    let addr = fake_server(routes);
+    let e = Fetcher::new(&format!("http://{addr}"), &key.public_b64(), out.path())
+        .unwrap()
+        .poll()
+        .unwrap_err();
+    assert_eq!(e.code(), "E-FETCH-OBJECT", "{e}");
+    assert!(e.to_string().contains("results.json"), "{e}");
+    // Nothing at all was written, not even the files that did match.
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_publication_altered_on_disk_is_not_served_and_the_previous_one_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    let srv = start(dir.path(), config());
+    assert!(get(srv.addr, "/health").text().contains("sequence 1"));
+    let m2 = publish(dir.path(), &key, 2);
+    let xml = m2.file("results.xml").unwrap();
+    std::fs::write(
+        store::object_path(dir.path(), &xml.sha256),
+        b"<Results sequence=\"9\"/>",
+    )
+    .unwrap();
+    let r = get(srv.addr, "/results.xml");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, files(1)[1].bytes);
+    let manifest: store::PublicationManifest =
+        serde_json::from_slice(&get(srv.addr, "/manifest.json").body).unwrap();
+    assert_eq!(manifest.sequence, 1);
+}
+
 // ---------------------------------------------------------------- configuration and CLI
 
 #[test]
