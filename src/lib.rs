@@ -10,6 +10,9 @@
 //! - [`ballot_box`]: the append-only, hash-chained, sealed ballot box.
 //! - [`tally`]: the e-vote counting rules, the homomorphic sum, partial decryption
 //!   and combination.
+//! - [`publish`]: the signed, content-addressed publication store.
+//! - [`serve`]: the result server (`urne serve`) and the newsroom client
+//!   (`urne fetch`) over a publication directory.
 //! - [`ceremony_log`]: the chained log of every ceremony step.
 //! - [`publish`]: the result files for media and the public (NIST SP 1500-100
 //!   JSON and XML, CSV, a static HTML page).
@@ -31,6 +34,7 @@ pub mod keys;
 pub mod postal;
 pub mod protocol;
 pub mod publish;
+pub mod serve;
 pub mod simulate;
 pub mod tally;
 pub mod verify;

@@ -338,3 +338,88 @@ fn an_existing_protocol_is_not_overwritten_without_force() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!ev.path().join("protocols/sogne.signatures.json").exists());
 }
+
+#[test]
+fn publish_is_partial_without_protocols_certified_with_them_and_never_goes_back() {
+    let ev = event_copy();
+    let pubdir = ev.path().join("pub");
+    let pass = ev.path().join("publisher.txt");
+    fs::write(&pass, "the publisher's passphrase\n").unwrap();
+    let p = pass.to_str().unwrap();
+    let out = pubdir.to_str().unwrap();
+    // Before the protocols: the tally alone, published as partial.
+    let protocols = ev.path().join("protocols");
+    let aside = ev.path().join("protocols-aside");
+    fs::rename(&protocols, &aside).unwrap();
+    let o = urne(
+        ev.path(),
+        &[
+            "publish",
+            "--out",
+            out,
+            "--new-publisher-key",
+            "--insecure-fast-kdf",
+            "--passphrase-file",
+            p,
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("sogne: no protocol yet — published as partial"),
+        "{said}"
+    );
+    let head = |d: &Path| -> serde_json::Value {
+        let sha = fs::read_to_string(d.join("HEAD")).unwrap();
+        json(&d.join("objects").join(sha.trim()))
+    };
+    let m1 = head(&pubdir);
+    assert_eq!(m1["status"], "partial");
+    assert_eq!(m1["sequence"], 1);
+    // With the signed protocols: certified, sequence 2, the same figures.
+    fs::rename(&aside, &protocols).unwrap();
+    let o = urne(
+        ev.path(),
+        &["publish", "--out", out, "--passphrase-file", p],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m2 = head(&pubdir);
+    assert_eq!(m2["status"], "certified");
+    assert_eq!(m2["sequence"], 2);
+    let csv_entry = m2["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "results.csv")
+        .unwrap();
+    let csv = fs::read_to_string(
+        pubdir
+            .join("objects")
+            .join(csv_entry["sha256"].as_str().unwrap()),
+    )
+    .unwrap();
+    let proto = json(&ev.path().join("protocols/sogne.json"));
+    let ja_total = u(&proto["results"][0]["total"]);
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("sogne-songdalen-2027,sogne,")
+                && l.contains(",Ja,1,total,")
+                && l.contains(&format!(",total,{ja_total},"))),
+        "{csv}"
+    );
+    // An older sequence is refused and the current publication stays.
+    let line = error_line(&urne(
+        ev.path(),
+        &[
+            "publish",
+            "--out",
+            out,
+            "--sequence",
+            "1",
+            "--passphrase-file",
+            p,
+        ],
+    ));
+    assert!(line.contains("E-PUBLISH-SEQUENCE"), "{line}");
+    assert_eq!(head(&pubdir)["sequence"], 2);
+}

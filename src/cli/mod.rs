@@ -10,8 +10,10 @@ mod demo;
 mod postal;
 mod prompt;
 mod protocol;
+mod publish;
 mod rehearse;
 mod roll;
+mod serve;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -106,6 +108,14 @@ pub enum Command {
     Simulate(demo::SimulateArgs),
     /// Run the whole cycle on the example event, without prompts.
     Demo(demo::DemoArgs),
+    /// Publish the result files (NIST JSON and XML, CSV, HTML) as one signed,
+    /// atomic publication for `urne serve`.
+    Publish(publish::PublishArgs),
+    /// Serve a publication directory to media and the public over HTTP.
+    Serve(serve::ServeArgs),
+    /// Mirror a result server's current publication into a directory,
+    /// checking the publisher's signature.
+    Fetch(serve::FetchArgs),
 }
 
 /// Non-interactive passphrases, for rehearsals and tests only.
@@ -242,6 +252,9 @@ pub fn main() -> ExitCode {
         Command::Protocol(a) => protocol::run(&dir, a),
         Command::Simulate(a) => demo::simulate(&dir, a),
         Command::Demo(a) => demo::demo(a),
+        Command::Publish(a) => publish::publish(&dir, a),
+        Command::Serve(a) => serve::serve(a),
+        Command::Fetch(a) => serve::fetch(a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

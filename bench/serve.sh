@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Result-server throughput: `urne serve` (release) on loopback over a
+# publication of realistic size (~20 kB JSON, ~40 kB XML, ~10 kB HTML), loaded
+# by `oha` from a second process. Requests/s and p99 latency for 304 answers
+# (a newsroom polling an unchanged manifest) and for full 200 answers.
+#
+#   bench/serve.sh                    10 s per case, 50 connections
+#   DURATION=30s CONNS=100 bench/serve.sh
+#
+# The server is pinned to CPU 0 and oha to CPU 1 when `taskset` is there (so
+# the two do not steal each other's core), and restarted for each case, with
+# the public rate at its maximum: one client (127.0.0.1) gets 1,000,000
+# requests at once, more than a case sends, so no request is rate-limited
+# (the "other" column counts any answer that is neither 200 nor 304).
+# The access log is written, to /dev/null. Prints a Markdown table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}
+CONNS=${CONNS:-50}
+
+if ! command -v oha >/dev/null; then
+  # oha 1.16 does not build without its default (TLS) features.
+  echo "installing oha (cargo install oha --locked)" >&2
+  cargo install oha --locked --quiet
+fi
+for tool in jq curl; do
+  command -v "$tool" >/dev/null || { echo "bench/serve.sh needs $tool" >&2; exit 1; }
+done
+cargo build --release --locked --quiet --bin urne --example serve_fixture
+BIN=$PWD/target/release/urne
+WORK=$(mktemp -d)
+SERVER=
+cleanup() {
+  if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+target/release/examples/serve_fixture "$WORK/pub" >"$WORK/files"
+printf '[public]\nrequests_per_minute = 1000000\n' >"$WORK/serve.toml"
+MANIFEST_ETAG="\"$(tr -d '\n' <"$WORK/pub/HEAD")\""
+
+PIN_SERVER=()
+PIN_LOAD=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  PIN_SERVER=(taskset -c 0)
+  PIN_LOAD=(taskset -c 1)
+fi
+
+start_server() {
+  "${PIN_SERVER[@]}" "$BIN" serve --config "$WORK/serve.toml" --listen 127.0.0.1:0 "$WORK/pub" \
+    >"$WORK/serve.out" 2>/dev/null &
+  SERVER=$!
+  for _ in $(seq 100); do
+    ADDR=$(sed -n 's|.*http://\([^/]*\)/.*|\1|p' "$WORK/serve.out")
+    [ -n "$ADDR" ] && return 0
+    sleep 0.05
+  done
+  echo "urne serve did not start" >&2
+  exit 1
+}
+
+stop_server() {
+  kill "$SERVER"
+  wait "$SERVER" 2>/dev/null || true
+  SERVER=
+}
+
+# run LABEL PATH [ETAG]
+run() {
+  local label=$1 path=$2 etag=${3:-}
+  start_server
+  local url="http://$ADDR$path"
+  local size
+  size=$(curl -s -o /dev/null -w '%{size_download}' "$url")
+  local args=(-z "$DURATION" -c "$CONNS" --no-tui --output-format json)
+  if [ -n "$etag" ]; then args+=(-H "If-None-Match: $etag"); size=0; fi
+  "${PIN_LOAD[@]}" oha "${args[@]}" "$url" >"$WORK/oha.json"
+  stop_server
+  jq -r --arg name "$label" --arg size "$size" '
+    (.statusCodeDistribution // {}) as $s
+    | ($s["200"] // 0) as $ok | ($s["304"] // 0) as $nm
+    | ([$s | to_entries[] | select(.key != "200" and .key != "304") | .value] | add // 0) as $other
+    | "| \($name) | \($size) | \(.summary.requestsPerSec | floor) | \((.latencyPercentiles.p50 * 1000000 | floor) / 1000) | \((.latencyPercentiles.p99 * 1000000 | floor) / 1000) | \($ok + $nm) | \($other) |"
+  ' "$WORK/oha.json"
+}
+
+echo "| request | body bytes | requests/s | p50 ms | p99 ms | 200/304 answers | other |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+run "GET /manifest.json, If-None-Match → 304" /manifest.json "$MANIFEST_ETAG"
+run "GET /results.json (~20 kB) → 200" /results.json
+run "GET /results.xml (~40 kB) → 200" /results.xml
+run "GET / (index.html, ~10 kB) → 200" /
+run "GET /manifest.json → 200" /manifest.json
+echo
+echo "$CONNS connections, $DURATION per case, $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)); server ${PIN_SERVER[*]:-unpinned}, oha ${PIN_LOAD[*]:-unpinned}"

@@ -1,0 +1,209 @@
+//! `urne publish`: the result files for media and the public, as one signed,
+//! atomic publication.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use urne::keys::seal::{self, SealHeader};
+use urne::protocol::{self, SignatureFile};
+use urne::publish::results::{self, ResultSet, Stage};
+use urne::publish::store::{self, PublicationMeta, PublishedFile, PublisherKey, Status};
+use urne::tally::TallyFile;
+
+use super::ceremony::{kdf_params, passphrase_for, read_sealed};
+use super::{read_json, CliResult, EventDir, Failure, PassphraseArgs};
+use crate::cli::prompt;
+
+#[derive(Args, Debug)]
+pub struct PublishArgs {
+    /// The publication directory the result server serves.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// The publisher's sealed signing key (default DIR/publisher-key.sealed).
+    #[arg(long, value_name = "FILE")]
+    pub publisher_key: Option<PathBuf>,
+    /// Make the publisher key first (once per event); its public key is
+    /// printed for the media to pin.
+    #[arg(long)]
+    pub new_publisher_key: bool,
+    /// The publication's sequence number (default: one more than the current).
+    #[arg(long)]
+    pub sequence: Option<u64>,
+    #[command(flatten)]
+    pub passphrases: PassphraseArgs,
+    /// Test only: fast, weak passphrase hashing for a new publisher key.
+    #[arg(long, hide = true)]
+    pub insecure_fast_kdf: bool,
+}
+
+fn publisher_key(dir: &EventDir, a: &PublishArgs, event: &str) -> CliResult<PublisherKey> {
+    let path = a
+        .publisher_key
+        .clone()
+        .unwrap_or_else(|| dir.path("publisher-key.sealed"));
+    if a.new_publisher_key {
+        super::refuse_existing(&[&path], false)?;
+        let passphrase = match a.passphrases.passphrase_files.first() {
+            Some(f) => prompt::read_passphrase_file(f)?,
+            None => prompt::read_new_passphrase("the publisher key")?,
+        };
+        let (key, pkcs8) = PublisherKey::generate()?;
+        let sealed = seal::seal(
+            &pkcs8,
+            &passphrase,
+            SealHeader {
+                kind: store::PUBLISHER_KEY_KIND.into(),
+                owner: format!("publisher of {event}"),
+                fingerprint: String::new(),
+                index: 0,
+            },
+            kdf_params(a.insecure_fast_kdf),
+        )?;
+        urne::fsio::write_atomic(&path, sealed.to_json().as_bytes(), false)?;
+        println!(
+            "Publisher key made: {}. Its public key, for the media to pin: {}",
+            path.display(),
+            key.public_b64()
+        );
+        return Ok(key);
+    }
+    let sealed = read_sealed(&path)?;
+    if sealed.kind != store::PUBLISHER_KEY_KIND {
+        return Err(Failure::new(
+            "E-PUBLISHER-KEY",
+            format!(
+                "{} is a {} file, not a publisher key",
+                path.display(),
+                sealed.kind
+            ),
+            Some("make one with `urne publish --new-publisher-key`"),
+        ));
+    }
+    let p = passphrase_for(
+        &a.passphrases,
+        0,
+        &format!("Passphrase for the publisher key {}: ", path.display()),
+    )?;
+    let pkcs8 = seal::open(&sealed, &p).map_err(|e| {
+        let f: Failure = e.into();
+        Failure {
+            message: format!("{}: {}", path.display(), f.message),
+            ..f
+        }
+    })?;
+    Ok(PublisherKey::from_pkcs8(&pkcs8)?)
+}
+
+pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
+    let (manifest, _) = super::load_manifest(dir)?;
+    let tally: TallyFile = read_json(
+        &dir.tally(),
+        "E-TALLY-MALFORMED",
+        Some("nothing to publish before `urne unlock` has made the tally"),
+    )?;
+    // The protocols made so far, with whether the whole leadership signed.
+    let mut protocols = Vec::new();
+    for r in manifest.referendums() {
+        let path = dir.protocol(&r.id, "json");
+        if !path.exists() {
+            continue;
+        }
+        let bytes = std::fs::read(&path)
+            .map_err(|e| Failure::new("E-FILE-READ", format!("{}: {e}", path.display()), None))?;
+        let p = protocol::parse(&bytes, &path.display().to_string())?;
+        let sig_path = dir.protocol(&r.id, "signatures.json");
+        let signed = if sig_path.exists() {
+            let s: SignatureFile = read_json(&sig_path, "E-SIGNATURES-MALFORMED", None)?;
+            protocol::fully_signed(&p, &bytes, &s)
+        } else {
+            false
+        };
+        protocols.push((p, signed));
+    }
+    let now = time::OffsetDateTime::now_utc();
+    let mut b = ResultSet::builder(&manifest, now).tally(&tally);
+    for (p, signed) in &protocols {
+        b = b.protocol(p, *signed);
+    }
+    let rs = b.build()?;
+    let status = match rs.stage() {
+        Stage::Partial => Status::Partial,
+        Stage::Complete => Status::Complete,
+        Stage::Certified => Status::Certified,
+    };
+    for r in manifest.referendums() {
+        match protocols.iter().find(|(p, _)| p.referendum == r.id) {
+            None => println!(
+                "{}: no protocol yet — published as partial (e-votes only).",
+                r.id
+            ),
+            Some((_, false)) => println!(
+                "{}: protocol not yet signed by the whole leadership group.",
+                r.id
+            ),
+            Some((_, true)) => println!("{}: signed protocol — certified.", r.id),
+        }
+    }
+    let key = publisher_key(dir, &a, &manifest.event)?;
+    let sequence = match a.sequence {
+        Some(s) => s,
+        None => store::current(&a.out)?.map_or(1, |(_, m)| m.sequence + 1),
+    };
+    let files = vec![
+        PublishedFile {
+            name: "results.json".into(),
+            bytes: results::nist_json(&rs).into_bytes(),
+            content_type: "application/json".into(),
+        },
+        PublishedFile {
+            name: "results.xml".into(),
+            bytes: results::nist_xml(&rs).into_bytes(),
+            content_type: "application/xml".into(),
+        },
+        PublishedFile {
+            name: "results.csv".into(),
+            bytes: results::results_csv(&rs).into_bytes(),
+            content_type: "text/csv; charset=utf-8".into(),
+        },
+        PublishedFile {
+            name: "index.html".into(),
+            bytes: results::results_html(&rs).into_bytes(),
+            content_type: "text/html; charset=utf-8".into(),
+        },
+    ];
+    let published_at = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let m = store::publish(
+        &a.out,
+        PublicationMeta {
+            event: manifest.event.clone(),
+            authority: manifest.authority.clone(),
+            source: format!("Source: {}", manifest.authority),
+            sequence,
+            published_at,
+            status,
+            is_test: manifest.is_test,
+        },
+        &files,
+        &key,
+    )?;
+    super::log_step(
+        dir,
+        "publish",
+        &["election authority".to_string()],
+        &[dir.tally()],
+        &[],
+        &format!("publication {} ({})", m.sequence, m.status),
+    )?;
+    println!(
+        "Publication {} ({}) in {}: {} files, signed by {}.",
+        m.sequence,
+        m.status,
+        a.out.display(),
+        m.files.len(),
+        m.publisher_key
+    );
+    Ok(())
+}

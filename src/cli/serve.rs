@@ -1,0 +1,146 @@
+//! `urne serve` and `urne fetch`: thin shells over [`urne::serve`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use urne::serve::config::ServeConfig;
+use urne::serve::fetch::{Fetcher, Outcome};
+use urne::serve::Server;
+
+use super::{CliResult, Failure};
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The server's configuration (TOML): listen address, public rate, media
+    /// outlets and their addresses. Without it: 127.0.0.1:8080, 60 requests a
+    /// minute for everyone.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Listen on this address and port (overrides the configuration).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Treat the media outlets' test addresses as public clients (overrides
+    /// `test_addresses_enabled` in the configuration).
+    #[arg(long)]
+    pub no_test_addresses: bool,
+    /// The publication directory `urne publish` writes (with HEAD and objects/).
+    #[arg(value_name = "PUBDIR")]
+    pub pubdir: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct FetchArgs {
+    /// The result server's address, e.g. https://valg.example.no/
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// The publisher's Ed25519 public key (base64), as the authority announced
+    /// it; every publication must be signed with it.
+    #[arg(long, value_name = "B64")]
+    pub publisher_key: String,
+    /// Where to keep the current files and manifest.json.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seconds between polls.
+    #[arg(long, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub interval: u64,
+    /// Poll once and exit (exit 1 on any failure).
+    #[arg(long)]
+    pub once: bool,
+}
+
+pub fn serve(a: ServeArgs) -> CliResult {
+    let mut config = match &a.config {
+        Some(path) => ServeConfig::load(path)?,
+        None => ServeConfig::default(),
+    };
+    if let Some(listen) = a.listen {
+        config.listen = listen;
+    }
+    if a.no_test_addresses {
+        config.test_addresses_enabled = false;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Failure::new(
+                "E-SERVE-IO",
+                format!("could not start the server's runtime: {e}"),
+                None,
+            )
+        })?;
+    runtime.block_on(async {
+        let server = Server::bind(&a.pubdir, &config).await?;
+        let addr = server.local_addr()?;
+        println!(
+            "urne serve: serving {} on http://{addr}/ (test addresses {})",
+            a.pubdir.display(),
+            if config.test_addresses_enabled {
+                "on"
+            } else {
+                "off"
+            }
+        );
+        server
+            .run(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}
+
+fn announce(outcome: &Outcome, url: &str, once: bool) {
+    match outcome {
+        Outcome::New(m) => {
+            let files: Vec<&str> = m.files.iter().map(|f| f.name.as_str()).collect();
+            println!(
+                "sequence {} ({}{}): {}",
+                m.sequence,
+                m.status,
+                if m.is_test { ", test" } else { "" },
+                files.join(", ")
+            );
+        }
+        Outcome::Unchanged { sequence } if once => {
+            println!("sequence {sequence}: no change");
+        }
+        Outcome::NotPublished if once => {
+            println!("{url}: no results have been published yet");
+        }
+        _ => {}
+    }
+}
+
+pub fn fetch(a: FetchArgs) -> CliResult {
+    let fetcher = Fetcher::new(&a.url, &a.publisher_key, &a.out)?;
+    if a.once {
+        let outcome = fetcher.poll()?;
+        announce(&outcome, &a.url, true);
+        return Ok(());
+    }
+    let mut said_not_published = false;
+    loop {
+        match fetcher.poll() {
+            Ok(outcome) => {
+                if outcome == Outcome::NotPublished && !said_not_published {
+                    announce(&outcome, &a.url, true);
+                    said_not_published = true;
+                }
+                announce(&outcome, &a.url, false);
+            }
+            // A refused publication is reported and polling goes on: the local
+            // files stay as they were, and a cache may catch up. Only local
+            // failures (the output directory) stop the client.
+            Err(e) if !e.is_local() => {
+                let f = Failure::from(e);
+                eprintln!("urne fetch: error[{}]: {}", f.code, f.message);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        std::thread::sleep(Duration::from_secs(a.interval));
+    }
+}

@@ -1,0 +1,882 @@
+//! The result server and the newsroom client over real sockets on 127.0.0.1:
+//! conditional requests, caching headers, the embargo before the first
+//! publication, path traversal, tiers and rate limits, the no-mix property of
+//! the store, and `urne fetch`'s checks.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::num::NonZeroU32;
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use urne::crypto::encoding::{sha256, to_b64, Digest32};
+use urne::error::Explain;
+use urne::publish::store::{self, PublicationMeta, PublishedFile, PublisherKey, Status};
+use urne::serve::config::{MediaOutlet, ServeConfig};
+use urne::serve::fetch::{FetchError, Fetcher, Outcome};
+use urne::serve::{ConnectionLimits, Server, NOT_PUBLISHED};
+
+// ---------------------------------------------------------------- helpers
+
+fn meta(sequence: u64) -> PublicationMeta {
+    PublicationMeta {
+        event: "sogne-songdalen-2025".into(),
+        authority: "Valgstyret i Søgne og Songdalen".into(),
+        source: "Source: Valgstyret i Søgne og Songdalen".into(),
+        sequence,
+        published_at: "2025-02-03T21:15:00+01:00".into(),
+        status: Status::Partial,
+        is_test: true,
+    }
+}
+
+fn files(seq: u64) -> Vec<PublishedFile> {
+    let f = |name: &str, ct: &str, body: String| PublishedFile {
+        name: name.into(),
+        bytes: body.into_bytes(),
+        content_type: ct.into(),
+    };
+    vec![
+        f(
+            "results.json",
+            "application/json",
+            format!("{{\"sequence\": {seq}, \"Ja\": {}}}", 100 + seq),
+        ),
+        f(
+            "results.xml",
+            "application/xml",
+            format!("<Results sequence=\"{seq}\"/>"),
+        ),
+        f(
+            "index.html",
+            "text/html; charset=utf-8",
+            format!("<h1>Publication {seq}</h1>"),
+        ),
+    ]
+}
+
+fn publish(dir: &Path, key: &PublisherKey, seq: u64) -> store::PublicationManifest {
+    store::publish(dir, meta(seq), &files(seq), key).unwrap()
+}
+
+fn config() -> ServeConfig {
+    ServeConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        public_requests_per_minute: NonZeroU32::new(100_000).unwrap(),
+        ..ServeConfig::default()
+    }
+}
+
+fn rpm(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).unwrap()
+}
+
+/// A server on its own runtime, stopped when dropped.
+struct Running {
+    addr: SocketAddr,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn start(dir: &Path, config: ServeConfig) -> Running {
+    start_with(dir, config, ConnectionLimits::default())
+}
+
+fn start_with(dir: &Path, config: ServeConfig, limits: ConnectionLimits) -> Running {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = rt
+        .block_on(Server::bind(dir, &config))
+        .unwrap()
+        .logging(false)
+        .connection_limits(limits);
+    let addr = server.local_addr().unwrap();
+    rt.spawn(server.run(std::future::pending()));
+    Running { addr, _rt: rt }
+}
+
+#[derive(Debug)]
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// One request over a fresh connection, the request target sent exactly as
+/// given (no client-side normalisation of `..`).
+fn raw(addr: SocketAddr, method: &str, target: &str, headers: &[(&str, &str)]) -> Resp {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (n, v) in headers {
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let split = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("no header end");
+    let head = String::from_utf8(buf[..split].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Resp {
+        status,
+        headers,
+        body: buf[split + 4..].to_vec(),
+    }
+}
+
+fn get(addr: SocketAddr, path: &str) -> Resp {
+    raw(addr, "GET", path, &[])
+}
+
+fn etag_of(bytes: &[u8]) -> String {
+    format!("\"{}\"", Digest32(sha256(bytes)).hex())
+}
+
+// ---------------------------------------------------------------- HTTP semantics
+
+#[test]
+fn strong_etags_and_if_none_match_give_304() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    let srv = start(dir.path(), config());
+
+    let m = get(srv.addr, "/manifest.json");
+    assert_eq!(m.status, 200);
+    let etag = etag_of(&m.body);
+    assert_eq!(m.header("etag"), Some(etag.as_str()));
+    assert_eq!(m.header("content-type"), Some("application/json"));
+    assert_eq!(
+        m.header("last-modified"),
+        Some("Mon, 03 Feb 2025 20:15:00 GMT")
+    );
+    let head = std::fs::read_to_string(dir.path().join("HEAD")).unwrap();
+    assert_eq!(etag, format!("\"{}\"", head.trim()));
+
+    for inm in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"0000\", {etag}"),
+        "*".to_string(),
+    ] {
+        let r = raw(
+            srv.addr,
+            "GET",
+            "/manifest.json",
+            &[("If-None-Match", &inm)],
+        );
+        assert_eq!(r.status, 304, "{inm}");
+        assert!(r.body.is_empty());
+        assert_eq!(r.header("etag"), Some(etag.as_str()));
+        assert_eq!(r.header("cache-control"), Some("public, max-age=5"));
+    }
+    let r = raw(
+        srv.addr,
+        "GET",
+        "/manifest.json",
+        &[("If-None-Match", "\"0000\"")],
+    );
+    assert_eq!(r.status, 200);
+
+    let f = get(srv.addr, "/results.json");
+    assert_eq!(f.status, 200);
+    assert_eq!(f.body, files(1)[0].bytes);
+    assert_eq!(f.header("etag"), Some(etag_of(&f.body).as_str()));
+    let r = raw(
+        srv.addr,
+        "GET",
+        "/results.json",
+        &[("If-None-Match", &etag_of(&f.body))],
+    );
+    assert_eq!(r.status, 304);
+}
+
+#[test]
+fn cache_control_is_short_for_the_manifest_and_immutable_for_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    let m = publish(dir.path(), &key, 1);
+    let srv = start(dir.path(), config());
+
+    for path in ["/manifest.json", "/manifest.json.sig", "/results.xml", "/"] {
+        let r = get(srv.addr, path);
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(
+            r.header("cache-control"),
+            Some("public, max-age=5"),
+            "{path}"
+        );
+    }
+    let index = get(srv.addr, "/");
+    assert_eq!(
+        index.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(index.text(), "<h1>Publication 1</h1>");
+
+    let xml = m.file("results.xml").unwrap();
+    let r = get(srv.addr, &format!("/objects/{}", xml.sha256.hex()));
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        r.header("cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(r.header("content-type"), Some("application/xml"));
+    assert_eq!(r.body, files(1)[1].bytes);
+
+    // HEAD: the same headers, no body.
+    let h = raw(srv.addr, "HEAD", "/results.xml", &[]);
+    assert_eq!(h.status, 200);
+    assert_eq!(
+        h.header("content-length"),
+        Some(xml.size.to_string().as_str())
+    );
+    assert!(h.body.is_empty());
+    // Only GET and HEAD.
+    let p = raw(
+        srv.addr,
+        "POST",
+        "/manifest.json",
+        &[("Content-Length", "0")],
+    );
+    assert_eq!(p.status, 405);
+}
+
+#[test]
+fn before_the_first_publication_everything_is_404_and_then_served_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = start(dir.path(), config());
+    for path in ["/manifest.json", "/manifest.json.sig", "/", "/results.json"] {
+        let r = get(srv.addr, path);
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(r.text(), NOT_PUBLISHED);
+    }
+    let h = get(srv.addr, "/health");
+    assert_eq!(h.status, 200);
+    assert!(h.text().contains("no publication yet"), "{}", h.text());
+
+    let (key, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    assert_eq!(get(srv.addr, "/results.json").body, files(1)[0].bytes);
+    assert!(get(srv.addr, "/health").text().contains("sequence 1"));
+    publish(dir.path(), &key, 2);
+    assert_eq!(get(srv.addr, "/results.json").body, files(2)[0].bytes);
+}
+
+#[test]
+fn no_path_reaches_outside_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    let m = publish(dir.path(), &key, 1);
+    std::fs::write(dir.path().join("secret.txt"), "SECRET").unwrap();
+    let srv = start(dir.path(), config());
+    let sha = m.files[0].sha256.hex();
+    let targets = [
+        "/../Cargo.toml".to_string(),
+        "/%2e%2e/Cargo.toml".into(),
+        "/%2e%2e%2fCargo.toml".into(),
+        "/..%2fCargo.toml".into(),
+        "/objects/../HEAD".into(),
+        "/objects/%2e%2e/HEAD".into(),
+        format!("/objects/{sha}/../../HEAD"),
+        format!("/objects/{}", sha.to_uppercase()),
+        "/objects/".into(),
+        "/objects".into(),
+        "/HEAD".into(),
+        "/secret.txt".into(),
+        "//etc/passwd".into(),
+        "/etc/passwd".into(),
+        "/%2fetc%2fpasswd".into(),
+        "/..\\Cargo.toml".into(),
+        "/%5c..%5cCargo.toml".into(),
+        "/./results.json".into(),
+        "/results.json/".into(),
+        "http://localhost/../HEAD".into(),
+        "/index.html%00".into(),
+    ];
+    for t in &targets {
+        let r = get(srv.addr, t);
+        assert_eq!(r.status, 404, "{t}");
+        assert!(
+            !r.text().contains("SECRET") && !r.text().contains("[package]"),
+            "{t}"
+        );
+    }
+    // A directory listing is never given.
+    assert_eq!(get(srv.addr, "/objects/").status, 404);
+}
+
+// ---------------------------------------------------------------- tiers
+
+fn hits(addr: SocketAddr, n: usize) -> Vec<Resp> {
+    (0..n).map(|_| get(addr, "/manifest.json")).collect()
+}
+
+fn statuses(rs: &[Resp]) -> Vec<u16> {
+    rs.iter().map(|r| r.status).collect()
+}
+
+#[test]
+fn the_public_limit_answers_429_with_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    let srv = start(
+        dir.path(),
+        ServeConfig {
+            public_requests_per_minute: rpm(3),
+            ..config()
+        },
+    );
+    let rs = hits(srv.addr, 4);
+    assert_eq!(statuses(&rs), [200, 200, 200, 429]);
+    let secs: u64 = rs[3].header("retry-after").unwrap().parse().unwrap();
+    // 3 a minute: the next request is allowed within 20 s.
+    assert!((1..=20).contains(&secs), "{secs}");
+}
+
+fn outlet(addresses: &[&str], test_addresses: &[&str], n: u32) -> MediaOutlet {
+    MediaOutlet {
+        name: "NRK".into(),
+        addresses: addresses.iter().map(|a| a.parse().unwrap()).collect(),
+        test_addresses: test_addresses.iter().map(|a| a.parse().unwrap()).collect(),
+        requests_per_minute: rpm(n),
+    }
+}
+
+#[test]
+fn an_allowlisted_media_address_gets_its_outlets_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    let srv = start(
+        dir.path(),
+        ServeConfig {
+            public_requests_per_minute: rpm(3),
+            media: vec![outlet(&["127.0.0.1"], &[], 8)],
+            ..config()
+        },
+    );
+    let rs = hits(srv.addr, 9);
+    assert_eq!(statuses(&rs[..8]), [200; 8]);
+    // The outlet's own limit still holds.
+    assert_eq!(rs[8].status, 429);
+}
+
+#[test]
+fn test_addresses_get_the_media_rate_only_while_enabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    for enabled in [true, false] {
+        let srv = start(
+            dir.path(),
+            ServeConfig {
+                public_requests_per_minute: rpm(3),
+                media: vec![outlet(&["10.0.0.1"], &["127.0.0.1"], 8)],
+                test_addresses_enabled: enabled,
+                ..config()
+            },
+        );
+        let got = statuses(&hits(srv.addr, 5));
+        if enabled {
+            assert_eq!(got, [200; 5]);
+        } else {
+            assert_eq!(got, [200, 200, 200, 429, 429]);
+        }
+    }
+}
+
+/// Reads until the server closes the connection; what it sent before.
+fn read_until_closed(s: &mut TcpStream) -> Vec<u8> {
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut got = Vec::new();
+    match s.read_to_end(&mut got) {
+        Ok(_) => got,
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => got,
+        Err(e) => panic!("the server did not close the connection: {e}"),
+    }
+}
+
+#[test]
+fn idle_and_excess_connections_are_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    let srv = start_with(
+        dir.path(),
+        config(),
+        ConnectionLimits {
+            max_connections: 100,
+            max_per_client: 2,
+            header_timeout: std::time::Duration::from_millis(500),
+        },
+    );
+    // Half a request, then nothing: closed after the header timeout, unserved.
+    let mut slow = TcpStream::connect(srv.addr).unwrap();
+    slow.write_all(b"GET /manifest.json HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    let got = read_until_closed(&mut slow);
+    eprintln!(
+        "slow closed after {:?}: {:?}",
+        t0.elapsed(),
+        String::from_utf8_lossy(&got)
+    );
+    assert!(!String::from_utf8_lossy(&got).contains("200 OK"));
+
+    // A kept-alive connection that asks nothing more is closed too, after
+    // its answer.
+    let mut kept = TcpStream::connect(srv.addr).unwrap();
+    kept.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    assert!(read_until_closed(&mut kept).starts_with(b"HTTP/1.1 200"));
+
+    // Two idle connections from 127.0.0.1 fill its share; a third is closed
+    // at once, before any request.
+    let idle: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(srv.addr).unwrap())
+        .collect();
+    let mut third = TcpStream::connect(srv.addr).unwrap();
+    assert!(read_until_closed(&mut third).is_empty());
+    drop(idle);
+    // Once they are gone, requests are served again (the server notices the
+    // closes asynchronously).
+    let served = (0..100).any(|_| {
+        // A connection refused for the cap may be reset under the write.
+        let mut s = TcpStream::connect(srv.addr).unwrap();
+        let ok = s
+            .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .is_ok()
+            && read_until_closed(&mut s).starts_with(b"HTTP/1.1 200");
+        if !ok {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        ok
+    });
+    assert!(served);
+}
+
+// ---------------------------------------------------------------- the store
+
+/// A reader following HEAD → manifest → objects while 50 publications are
+/// made never sees a manifest whose objects do not match it.
+#[test]
+fn a_reader_never_sees_a_mix_of_two_publications() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_path_buf();
+    let (key, _) = PublisherKey::generate().unwrap();
+    publish(&root, &key, 1);
+    let done = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (root, done) = (root.clone(), done.clone());
+        std::thread::spawn(move || {
+            let (mut reads, mut last_seq) = (0u64, 0u64);
+            loop {
+                let finished = done.load(Ordering::SeqCst);
+                let head = std::fs::read_to_string(root.join("HEAD")).unwrap();
+                let msha = Digest32::from_hex(head.trim()).unwrap();
+                let mbytes = std::fs::read(store::object_path(&root, &msha)).unwrap();
+                assert_eq!(
+                    sha256(&mbytes),
+                    msha.0,
+                    "manifest object does not match HEAD"
+                );
+                let m: store::PublicationManifest = serde_json::from_slice(&mbytes).unwrap();
+                assert!(m.sequence >= last_seq, "HEAD went backwards");
+                last_seq = m.sequence;
+                for f in &m.files {
+                    let bytes = std::fs::read(store::object_path(&root, &f.sha256)).unwrap();
+                    assert_eq!(sha256(&bytes), f.sha256.0, "{} in {}", f.name, m.sequence);
+                    assert_eq!(bytes.len() as u64, f.size);
+                    // Each file names the publication it belongs to.
+                    let text = String::from_utf8(bytes).unwrap();
+                    assert!(
+                        text.contains(&m.sequence.to_string()),
+                        "{text} in {}",
+                        m.sequence
+                    );
+                }
+                let sig = store::read_signature(&root, &msha).unwrap();
+                store::verify_publication(&mbytes, &sig, None).unwrap();
+                reads += 1;
+                if finished {
+                    return (reads, last_seq);
+                }
+            }
+        })
+    };
+    for seq in 2..=51 {
+        publish(&root, &key, seq);
+    }
+    done.store(true, Ordering::SeqCst);
+    let (reads, last) = reader.join().unwrap();
+    assert!(reads >= 1);
+    assert_eq!(last, 51);
+}
+
+// ---------------------------------------------------------------- fetch
+
+fn url(srv: &Running) -> String {
+    format!("http://{}/", srv.addr)
+}
+
+#[test]
+fn fetch_once_downloads_verifies_and_writes_the_publication() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    let srv = start(dir.path(), config());
+
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_urne"))
+            .args([
+                "fetch",
+                &url(&srv),
+                "--publisher-key",
+                &key.public_b64(),
+                "--once",
+                "--out",
+            ])
+            .arg(out.path())
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("sequence 1 (partial, test): results.json, results.xml, index.html"),
+        "{stdout}"
+    );
+    for f in files(1) {
+        assert_eq!(std::fs::read(out.path().join(&f.name)).unwrap(), f.bytes);
+    }
+    let served = get(srv.addr, "/manifest.json").body;
+    assert_eq!(
+        std::fs::read(out.path().join("manifest.json")).unwrap(),
+        served
+    );
+
+    // Nothing new: answered by 304.
+    let o = run();
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("no change"));
+
+    publish(dir.path(), &key, 2);
+    let o = run();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("sequence 2"));
+    assert_eq!(
+        std::fs::read(out.path().join("results.json")).unwrap(),
+        files(2)[0].bytes
+    );
+}
+
+#[test]
+fn fetch_with_another_pinned_key_refuses_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    let (other, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    let srv = start(dir.path(), config());
+    let e = Fetcher::new(&url(&srv), &other.public_b64(), out.path())
+        .unwrap()
+        .poll()
+        .unwrap_err();
+    assert_eq!(e.code(), "E-PUBLISH-WRONG-KEY", "{e}");
+    assert!(e.to_string().contains(&other.public_b64()), "{e}");
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+
+    // The binary: one line with the code, exit 1.
+    let o = Command::new(env!("CARGO_BIN_EXE_urne"))
+        .args([
+            "fetch",
+            &url(&srv),
+            "--publisher-key",
+            &other.public_b64(),
+            "--once",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.starts_with("urne: error[E-PUBLISH-WRONG-KEY]"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn fetch_refuses_a_rollback_and_keeps_its_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    let first_head = std::fs::read(dir.path().join("HEAD")).unwrap();
+    publish(dir.path(), &key, 2);
+    let srv = start(dir.path(), config());
+    let fetcher = Fetcher::new(&url(&srv), &to_b64(&key.public_key()), out.path()).unwrap();
+    assert!(matches!(fetcher.poll().unwrap(), Outcome::New(m) if m.sequence == 2));
+    assert_eq!(fetcher.poll().unwrap(), Outcome::Unchanged { sequence: 2 });
+
+    // The server (or a cache) now offers the older, validly signed publication.
+    std::fs::write(dir.path().join("HEAD"), first_head).unwrap();
+    let e = fetcher.poll().unwrap_err();
+    assert!(
+        matches!(
+            e,
+            FetchError::Rollback {
+                last: 2,
+                found: 1,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(e.code(), "E-FETCH-ROLLBACK");
+    assert_eq!(
+        std::fs::read(out.path().join("results.json")).unwrap(),
+        files(2)[0].bytes
+    );
+}
+
+/// A stand-in server answering fixed bodies by path, one request per connection.
+fn fake_server(routes: std::collections::HashMap<String, Vec<u8>>) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let text = String::from_utf8_lossy(&head);
+            let path = text.split(' ').nth(1).unwrap_or("").to_string();
+            let (status, body) = match routes.get(&path) {
+                Some(b) => ("200 OK", b.clone()),
+                None => ("404 Not Found", Vec::new()),
+            };
+            let _ = s.write_all(
+                format!(
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+            let _ = s.write_all(&body);
+        }
+    });
+    addr
+}
+
+#[test]
+fn fetch_refuses_a_file_that_does_not_match_the_signed_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    let m = publish(dir.path(), &key, 1);
+    let (manifest_bytes, _) = store::current(dir.path()).unwrap().unwrap();
+    let msha = Digest32(sha256(&manifest_bytes));
+    let mut routes = std::collections::HashMap::new();
+    routes.insert("/manifest.json".to_string(), manifest_bytes.clone());
+    routes.insert(
+        format!("/objects/{}.sig", msha.hex()),
+        store::read_signature(dir.path(), &msha).unwrap(),
+    );
+    for f in &m.files {
+        let mut bytes = store::read_object(dir.path(), &f.sha256).unwrap();
+        if f.name == "results.json" {
+            // Same size, one digit changed: the numbers a newsroom would air.
+            let at = bytes.iter().position(|b| b.is_ascii_digit()).unwrap();
+            bytes[at] = if bytes[at] == b'9' {
+                b'8'
+            } else {
+                bytes[at] + 1
+            };
+        }
+        routes.insert(format!("/objects/{}", f.sha256.hex()), bytes);
+    }
+    let addr = fake_server(routes);
+    let e = Fetcher::new(&format!("http://{addr}"), &key.public_b64(), out.path())
+        .unwrap()
+        .poll()
+        .unwrap_err();
+    assert_eq!(e.code(), "E-FETCH-OBJECT", "{e}");
+    assert!(e.to_string().contains("results.json"), "{e}");
+    // Nothing at all was written, not even the files that did match.
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_publication_altered_on_disk_is_not_served_and_the_previous_one_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    let srv = start(dir.path(), config());
+    assert!(get(srv.addr, "/health").text().contains("sequence 1"));
+    let m2 = publish(dir.path(), &key, 2);
+    let xml = m2.file("results.xml").unwrap();
+    std::fs::write(
+        store::object_path(dir.path(), &xml.sha256),
+        b"<Results sequence=\"9\"/>",
+    )
+    .unwrap();
+    let r = get(srv.addr, "/results.xml");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, files(1)[1].bytes);
+    let manifest: store::PublicationManifest =
+        serde_json::from_slice(&get(srv.addr, "/manifest.json").body).unwrap();
+    assert_eq!(manifest.sequence, 1);
+}
+
+// ---------------------------------------------------------------- configuration and CLI
+
+#[test]
+fn a_malformed_config_names_its_line() {
+    let e = ServeConfig::parse(
+        "listen = \"127.0.0.1:8080\"\n\n[public]\nrequests_per_minute = \"fast\"\n",
+        "serve.toml",
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "E-SERVE-CONFIG");
+    assert!(e.to_string().starts_with("serve.toml, line 4: "), "{e}");
+    let six: Vec<String> = (1..=6).map(|i| format!("\"10.0.0.{i}\"")).collect();
+    let text = format!(
+        "[[media]]\nname = \"NRK\"\naddresses = [{}]\n",
+        six.join(", ")
+    );
+    let e = ServeConfig::parse(&text, "serve.toml").unwrap_err();
+    assert!(e.to_string().starts_with("serve.toml, line 3: "), "{e}");
+    assert!(e.to_string().contains("more than 5"), "{e}");
+}
+
+#[test]
+fn the_binary_refuses_a_bad_config_or_directory_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("serve.toml");
+    std::fs::write(&cfg, "listen = \"127.0.0.1:0\"\nthrottle = 5\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_urne"))
+        .arg("serve")
+        .arg("--config")
+        .arg(&cfg)
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(&format!(
+            "urne: error[E-SERVE-CONFIG]: {}, line 2: ",
+            cfg.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.lines().skip(1).all(|l| l.starts_with("  hint: ")),
+        "{stderr}"
+    );
+
+    let o = Command::new(env!("CARGO_BIN_EXE_urne"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .arg(dir.path().join("missing"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.starts_with("urne: error[E-SERVE-DIR]: "), "{stderr}");
+    assert!(stderr.contains("missing"), "{stderr}");
+}
+
+#[test]
+fn the_binary_serves_and_logs_one_line_per_request() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let (key, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &key, 1);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_urne"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr: SocketAddr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {first:?}"));
+    let r = get(addr, "/results.json?from=newsroom");
+    assert_eq!(r.status, 200);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("GET"))
+        .unwrap_or_else(|| panic!("no access log line in {stderr:?}"));
+    let fields: Vec<&str> = line.split(' ').collect();
+    // time, address, tier, method, path (no query), status, bytes.
+    assert_eq!(fields.len(), 7, "{line}");
+    assert!(fields[0].ends_with('Z'), "{line}");
+    assert_eq!(
+        &fields[1..],
+        [
+            "127.0.0.1",
+            "public",
+            "GET",
+            "/results.json",
+            "200",
+            &r.body.len().to_string()
+        ]
+    );
+}
