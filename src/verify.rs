@@ -271,13 +271,15 @@ pub fn secret_files(dir: &Path) -> Vec<String> {
                 .map(|r| r.display().to_string())
                 .unwrap_or_else(|_| name(&p));
             let lower = rel.to_lowercase();
-            let sealed = std::fs::read(&p)
+            // Only the head is read: a sealed file names its format first,
+            // and the ballot box must not be read into memory again.
+            let sealed = std::fs::File::open(&p)
                 .ok()
-                .and_then(|b| {
-                    let head = &b[..b.len().min(4096)];
-                    std::str::from_utf8(head)
-                        .ok()
-                        .map(|s| s.contains("urne-sealed/1"))
+                .and_then(|f| {
+                    use std::io::Read;
+                    let mut head = Vec::with_capacity(4096);
+                    f.take(4096).read_to_end(&mut head).ok()?;
+                    Some(String::from_utf8_lossy(&head).contains("urne-sealed/1"))
                 })
                 .unwrap_or(false);
             if sealed {
