@@ -32,16 +32,16 @@ for n in $SIZES; do
     --bad 2 --policy last_counts --insecure-fast-kdf \
     --passphrase-file "$WORK/p1" --passphrase-file "$WORK/p2"
   ballots=$(($(wc -l <"$d/box.jsonl") - 2))
-  read -r s k <"$WORK/t-sim"; row "simulate (encrypt + prove + write), 2 cores" "$ballots" "$s" "$k"
+  read -r s k < <(tail -1 "$WORK/t-sim"); row "simulate (encrypt + prove + write), 2 cores" "$ballots" "$s" "$k"
   timed "$WORK/t-unlock" "$BIN" -d "$d" unlock \
     --share "$d/shares/keyholder-1.share" --share "$d/shares/keyholder-2.share" \
     --passphrase-file "$WORK/p1" --passphrase-file "$WORK/p2"
-  read -r s k <"$WORK/t-unlock"; row "urne unlock" "$ballots" "$s" "$k"
+  read -r s k < <(tail -1 "$WORK/t-unlock"); row "urne unlock" "$ballots" "$s" "$k"
   test -s "$d/tally.json" || { echo "unlock failed for $n" >&2; exit 1; }
   # The simulated event has no postal votes, so verify ends "incomplete"
   # after every e-vote check; the time is the whole e-vote verification.
   timed "$WORK/t-verify" "$BIN" verify "$d"
-  read -r s k <"$WORK/t-verify"; row "urne verify" "$ballots" "$s" "$k"
+  read -r s k < <(tail -1 "$WORK/t-verify"); row "urne verify" "$ballots" "$s" "$k"
   rm -rf "$d"
 done
 if [ "$BELENIOS" -gt 0 ]; then
