@@ -111,7 +111,12 @@ pub struct RuleEngine {
     policy: EvotePolicy,
     statuses: Vec<Status>,
     referendum_of: Vec<Option<usize>>,
-    counted_by_voter: HashMap<(usize, String), usize>,
+    /// Each voter's counted ballot, by a keyed 128-bit hash of (referendum,
+    /// voter): 20 bytes a voter instead of the id itself, so memory stays
+    /// small for a national roll. The keys are random per count, so nobody
+    /// can make two voters collide.
+    counted_by_voter: HashMap<u128, usize>,
+    voter_keys: (std::hash::RandomState, std::hash::RandomState),
     seen: HashSet<[u8; 16]>,
 }
 
@@ -123,6 +128,7 @@ impl RuleEngine {
             statuses: Vec::new(),
             referendum_of: Vec::new(),
             counted_by_voter: HashMap::new(),
+            voter_keys: (std::hash::RandomState::new(), std::hash::RandomState::new()),
             seen: HashSet::new(),
         }
     }
@@ -139,20 +145,20 @@ impl RuleEngine {
                 if !self.seen.insert(f.ciphertexts) {
                     Status::Rejected(Rejection::CopiedBallot)
                 } else {
-                    match (
-                        self.policy,
-                        self.counted_by_voter.get(&(r, f.voter.clone())),
-                    ) {
+                    use std::hash::BuildHasher;
+                    let key = (u128::from(self.voter_keys.0.hash_one((r, &f.voter))) << 64)
+                        | u128::from(self.voter_keys.1.hash_one((r, &f.voter)));
+                    match (self.policy, self.counted_by_voter.get(&key)) {
                         (EvotePolicy::Single, Some(_)) => {
                             Status::Rejected(Rejection::AlreadyVotedElectronically)
                         }
                         (EvotePolicy::LastCounts, Some(&earlier)) => {
                             self.statuses[earlier] = Status::Superseded;
-                            self.counted_by_voter.insert((r, f.voter), idx);
+                            self.counted_by_voter.insert(key, idx);
                             Status::Counted
                         }
                         (_, None) => {
-                            self.counted_by_voter.insert((r, f.voter), idx);
+                            self.counted_by_voter.insert(key, idx);
                             Status::Counted
                         }
                     }
@@ -167,21 +173,6 @@ impl RuleEngine {
     /// The final status of every record and its referendum index.
     pub fn finish(self) -> (Vec<Status>, Vec<Option<usize>>) {
         (self.statuses, self.referendum_of)
-    }
-
-    /// The voters whose e-vote counts, per referendum index (the marked roll),
-    /// sorted.
-    pub fn counted_voters(&self, referendums: usize) -> Vec<Vec<String>> {
-        let mut out = vec![Vec::new(); referendums];
-        for (r, v) in self.counted_by_voter.keys() {
-            if let Some(list) = out.get_mut(*r) {
-                list.push(v.clone());
-            }
-        }
-        for l in &mut out {
-            l.sort_unstable();
-        }
-        out
     }
 }
 
@@ -546,7 +537,6 @@ pub fn count_box(
     if seal.is_none() {
         return Err(BoxError::NotSealed { file }.into());
     }
-    let marked = engine.counted_voters(inputs.manifest.referendums().len());
     let (statuses, referendum_of) = engine.finish();
     let n_refs = inputs.manifest.referendums().len();
     let mut figures = vec![EvoteFigures::new(); n_refs];
@@ -564,8 +554,9 @@ pub fn count_box(
         }
     }
     // Pass 2: take out the ballots that were counted when read but were
-    // superseded by a later one (only these lines are parsed again).
-    let aggregates = subtract_superseded(path, sums, &statuses, &referendum_of)?;
+    // superseded by a later one (only these lines are parsed in full), and
+    // collect the marked roll (only the voter id of each counted ballot).
+    let (aggregates, marked) = second_pass(path, sums, &statuses, &referendum_of)?;
     Ok(BoxCount {
         header,
         head: chain.head,
@@ -577,16 +568,29 @@ pub fn count_box(
     })
 }
 
-/// Subtracts the ciphertexts of every superseded ballot from `sums`.
-fn subtract_superseded(
+/// What pass 2 takes from one line.
+enum Second {
+    /// A superseded ballot's ciphertexts, to subtract.
+    Subtract(usize, Vec<Ciphertext>),
+    /// A counted ballot's voter, for the marked roll.
+    Marked(usize, String),
+}
+
+/// Just the voter id of a ballot record (the rest is skipped unparsed).
+#[derive(Deserialize)]
+struct VoterOnly {
+    voter: String,
+}
+
+/// Subtracts the ciphertexts of every superseded ballot from `sums`, and
+/// collects the voters of the counted ballots per referendum (sorted).
+fn second_pass(
     path: &Path,
     mut sums: Vec<Vec<Ciphertext>>,
     statuses: &[Status],
     referendum_of: &[Option<usize>],
-) -> Result<Vec<Vec<Ciphertext>>, TallyError> {
-    if !statuses.contains(&Status::Superseded) {
-        return Ok(sums);
-    }
+) -> Result<(Vec<Vec<Ciphertext>>, Vec<Vec<String>>), TallyError> {
+    let mut marked: Vec<Vec<String>> = vec![Vec::new(); sums.len()];
     let mut reader = LineReader::open(path)?;
     let file = reader.file().to_string();
     ballot_box::read_header(&mut reader)?;
@@ -598,38 +602,54 @@ fn subtract_superseded(
         }
         let start = index;
         index += chunk.len();
-        let parts: Vec<(usize, Vec<Ciphertext>)> = chunk
+        let parts: Vec<Second> = chunk
             .par_iter()
             .enumerate()
-            .filter(|(k, _)| statuses.get(start + k) == Some(&Status::Superseded))
-            .map(
-                |(k, l)| -> Result<Option<(usize, Vec<Ciphertext>)>, TallyError> {
-                    let Some(r) = referendum_of.get(start + k).copied().flatten() else {
-                        return Ok(None);
-                    };
-                    let Line::Ballot(rec) = ballot_box::parse_line(&l.bytes, &file, l.line_no)?
-                    else {
-                        return Ok(None);
-                    };
-                    // Its proofs held in pass 1, so its encodings decode.
-                    let cts = rec.ballot.ciphertexts().map_err(|_| BoxError::Malformed {
-                        file: file.clone(),
-                        line: l.line_no,
-                        detail: "the box changed while it was being counted".into(),
-                    })?;
-                    Ok(Some((r, cts)))
-                },
-            )
+            .map(|(k, l)| -> Result<Option<Second>, TallyError> {
+                let Some(r) = referendum_of.get(start + k).copied().flatten() else {
+                    return Ok(None);
+                };
+                let changed = || BoxError::Malformed {
+                    file: file.clone(),
+                    line: l.line_no,
+                    detail: "the box changed while it was being counted".into(),
+                };
+                match statuses.get(start + k) {
+                    Some(Status::Counted) => {
+                        let v: VoterOnly =
+                            serde_json::from_slice(&l.bytes).map_err(|_| changed())?;
+                        Ok(Some(Second::Marked(r, v.voter)))
+                    }
+                    Some(Status::Superseded) => {
+                        let Line::Ballot(rec) = ballot_box::parse_line(&l.bytes, &file, l.line_no)?
+                        else {
+                            return Err(changed().into());
+                        };
+                        // Its proofs held in pass 1, so its encodings decode.
+                        let cts = rec.ballot.ciphertexts().map_err(|_| changed())?;
+                        Ok(Some(Second::Subtract(r, cts)))
+                    }
+                    _ => Ok(None),
+                }
+            })
             .filter_map(Result::transpose)
             .collect::<Result<_, _>>()?;
-        for (r, cts) in parts {
-            for (sum, ct) in sums[r].iter_mut().zip(&cts) {
-                sum.a -= ct.a;
-                sum.b -= ct.b;
+        for part in parts {
+            match part {
+                Second::Subtract(r, cts) => {
+                    for (sum, ct) in sums[r].iter_mut().zip(&cts) {
+                        sum.a -= ct.a;
+                        sum.b -= ct.b;
+                    }
+                }
+                Second::Marked(r, v) => marked[r].push(v),
             }
         }
     }
-    Ok(sums)
+    for m in &mut marked {
+        m.sort_unstable();
+    }
+    Ok((sums, marked))
 }
 
 /// The format tag of a partial decryption file.
