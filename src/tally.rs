@@ -576,6 +576,9 @@ enum Second {
     Marked(usize, String),
 }
 
+/// Per referendum: the sums per option, and the voters of counted ballots.
+type SumsAndMarks = (Vec<Vec<Ciphertext>>, Vec<Vec<String>>);
+
 /// Just the voter id of a ballot record (the rest is skipped unparsed).
 #[derive(Deserialize)]
 struct VoterOnly {
@@ -589,7 +592,7 @@ fn second_pass(
     mut sums: Vec<Vec<Ciphertext>>,
     statuses: &[Status],
     referendum_of: &[Option<usize>],
-) -> Result<(Vec<Vec<Ciphertext>>, Vec<Vec<String>>), TallyError> {
+) -> Result<SumsAndMarks, TallyError> {
     let mut marked: Vec<Vec<String>> = vec![Vec::new(); sums.len()];
     let mut reader = LineReader::open(path)?;
     let file = reader.file().to_string();
