@@ -157,8 +157,15 @@ pub fn run(dir: &EventDir, c: RollCommand) -> CliResult {
         seen.insert(p.clone(), id.to_string());
         entries.push((p, r.to_string()));
     }
-    let roll = urne::event::Roll::from_entries(&manifest, entries)?;
-    urne::fsio::write_atomic(&out, roll.to_csv().as_bytes(), a.force)?;
+    let roll = urne::event::Roll::from_entries(&manifest, entries.clone())?;
+    // Sorted by referendum, then pseudonym: the register's order (which may
+    // follow addresses or birth dates) does not leak into the roll.
+    entries.sort_by(|x, y| (&x.1, &x.0).cmp(&(&y.1, &y.0)));
+    let mut csv_out = String::from("voter_id,referendum\n");
+    for (v, r) in &entries {
+        csv_out.push_str(&format!("{v},{r}\n"));
+    }
+    urne::fsio::write_atomic(&out, csv_out.as_bytes(), a.force)?;
     super::log_step(
         dir,
         "roll-pseudonymize",
