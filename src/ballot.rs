@@ -16,16 +16,21 @@
 //! challenge, so a ballot cannot be replayed for another voter, referendum or
 //! election: its proofs would not verify.
 
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::Identity;
 use rand::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
+use subtle::ConditionallySelectable;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::crypto::elgamal::{Ciphertext, PublicKey};
-use crate::crypto::encoding::{Elem, Transcript};
-use crate::crypto::proofs::{tag, BatchVerifier, CiphertextElems, DleqProof, HBase, ZeroOneProof};
+use crate::crypto::encoding::{Elem, PubScalar, Transcript};
+use crate::crypto::proofs::{
+    half, tag, BatchVerifier, CiphertextElems, DleqProof, HBase, ZeroOneProof, ZeroOneProver,
+};
 
 /// The most options a referendum may have (the manifest enforces it too).
 pub const MAX_OPTIONS: usize = 64;
@@ -113,34 +118,81 @@ pub fn encrypt_with_randomness<R: RngCore + CryptoRng>(
             options: n_options,
         });
     }
-    let mut options = Vec::with_capacity(n_options);
+    // Every point the ballot publishes is computed halved and all of them are
+    // encoded together with one inversion: per option A, B, a0, b0, a1, b1, then
+    // the sum proof's a, b.
+    let half = half();
+    let mut halves = Vec::with_capacity(6 * n_options + 2);
+    let mut provers = Vec::with_capacity(n_options);
     let mut r_sum = Zeroizing::new(Scalar::ZERO);
     let choice = choice as u64;
     for (i, r) in randomness.iter().enumerate() {
         let is_one = (i as u64).ct_eq(&choice);
-        let m = Scalar::from(is_one.unwrap_u8());
-        let ct = Ciphertext::encrypt_with(key, &m, r);
-        let elems = CiphertextElems {
-            a: Elem::from_point(&ct.a),
-            b: Elem::from_point(&ct.b),
-        };
+        let r_half = Zeroizing::new(**r * half);
+        // A/2 = (r/2)·G, B/2 = (r/2)·K + (m/2)·G.
+        halves.push(&*r_half * RISTRETTO_BASEPOINT_TABLE);
+        halves.push(
+            key.mul(&r_half)
+                + RistrettoPoint::conditional_select(
+                    &RistrettoPoint::identity(),
+                    &half_g(),
+                    is_one,
+                ),
+        );
+        let (prover, commitments) = ZeroOneProver::commit(key, is_one, r, rng);
+        halves.extend(commitments);
+        provers.push(prover);
+        *r_sum += **r;
+    }
+    let w = Zeroizing::new(Scalar::random(rng));
+    let w_half = Zeroizing::new(*w * half);
+    halves.push(&*w_half * RISTRETTO_BASEPOINT_TABLE);
+    halves.push(key.mul(&w_half));
+    let elems = Elem::from_halves(&halves);
+
+    let mut options = Vec::with_capacity(n_options);
+    for (i, ((prover, r), e)) in provers
+        .into_iter()
+        .zip(randomness)
+        .zip(elems.chunks_exact(6))
+        .enumerate()
+    {
+        let ct_elems = CiphertextElems { a: e[0], b: e[1] };
         let option_ctx = |t: &mut Transcript| {
             ctx.absorb(t);
             t.u64(i as u64);
         };
-        let proof = ZeroOneProof::prove(&option_ctx, key, &ct, &elems, is_one, r, rng);
-        *r_sum += **r;
+        let proof = prover.respond(
+            &option_ctx,
+            &key.elem,
+            &ct_elems,
+            [e[2], e[3], e[4], e[5]],
+            r,
+        );
         options.push(EncryptedOption {
-            a: elems.a,
-            b: elems.b,
+            a: ct_elems.a,
+            b: ct_elems.b,
             proof,
         });
     }
     let sum_proof = {
+        let (a, b) = (elems[6 * n_options], elems[6 * n_options + 1]);
         let statement = sum_statement(ctx, &key.elem, &options);
-        DleqProof::prove(tag::SUM_TO_ONE, &statement, &r_sum, &|w| key.mul(w), rng)
+        let c = DleqProof::challenge(tag::SUM_TO_ONE, &statement, &a, &b);
+        DleqProof {
+            a,
+            b,
+            s: PubScalar(*w + c * *r_sum),
+        }
     };
     Ok(Ballot { options, sum_proof })
+}
+
+/// `G/2`, the half of the point a one adds to `B`.
+fn half_g() -> RistrettoPoint {
+    static HALF_G: std::sync::LazyLock<RistrettoPoint> =
+        std::sync::LazyLock::new(|| &half() * RISTRETTO_BASEPOINT_TABLE);
+    *HALF_G
 }
 
 fn sum_statement<'a>(
