@@ -18,9 +18,10 @@
 //! never a mix of two: objects do not change once written, and `HEAD` switches
 //! from one complete publication to the next at once.
 //!
-//! One publisher at a time: two `publish` calls racing on the same directory
-//! are not serialised (each checks the sequence, but not atomically with the
-//! swap of `HEAD`).
+//! One publisher at a time: [`publish`] holds an exclusive lock on
+//! `dir/LOCK` (an advisory OS file lock, released when the process ends,
+//! even if it is killed) from its sequence check to the swap of `HEAD`; a
+//! second publisher meanwhile is refused (`E-PUBLISH-BUSY`), never interleaved.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -46,6 +47,8 @@ pub const PUBLISHER_KEY_KIND: &str = "publisher-key";
 pub const HEAD_FILE: &str = "HEAD";
 /// The directory of objects.
 pub const OBJECTS_DIR: &str = "objects";
+/// The lock file that serialises publishers (empty; its presence means nothing).
+pub const LOCK_FILE: &str = "LOCK";
 /// Names the result server answers itself; no published file may take them.
 pub const RESERVED_NAMES: &[&str] = &["manifest.json", "manifest.json.sig", "health", "objects"];
 /// The longest file name accepted.
@@ -201,6 +204,8 @@ pub enum StoreError {
     BadKey,
     #[error("the system random generator failed")]
     Random,
+    #[error("another publication into {dir} is being written right now (its lock {lock} is held)")]
+    Busy { dir: PathBuf, lock: PathBuf },
 }
 
 impl Explain for StoreError {
@@ -220,6 +225,7 @@ impl Explain for StoreError {
             StoreError::WrongPublisher { .. } => "E-PUBLISH-WRONG-KEY",
             StoreError::BadKey => "E-PUBLISH-KEY",
             StoreError::Random => "E-PUBLISH-INTERNAL",
+            StoreError::Busy { .. } => "E-PUBLISH-BUSY",
         }
     }
 
@@ -240,6 +246,9 @@ impl Explain for StoreError {
             }
             StoreError::WrongPublisher { .. } => {
                 "check the publisher key you pinned against the one the authority announced".into()
+            }
+            StoreError::Busy { .. } => {
+                "wait for the other publication to finish, then publish again with a sequence above it".into()
             }
             _ => return None,
         })
@@ -560,6 +569,32 @@ fn put_object(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     }
 }
 
+/// Takes the publishers' lock on `dir`, held until the returned file is dropped.
+fn lock(dir: &Path) -> Result<std::fs::File, StoreError> {
+    let path = dir.join(LOCK_FILE);
+    std::fs::create_dir_all(dir).map_err(|e| FsError::Unwritable {
+        path: path.clone(),
+        source: e,
+    })?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| FsError::Unwritable {
+            path: path.clone(),
+            source: e,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Busy {
+            dir: dir.to_path_buf(),
+            lock: path,
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(FsError::Unwritable { path, source: e }.into()),
+    }
+}
+
 fn check_sequence(dir: &Path, new: u64) -> Result<(), StoreError> {
     if let Some((_, cur)) = current(dir)? {
         if cur.sequence >= new {
@@ -597,6 +632,7 @@ pub fn publish(
             });
         }
     }
+    let _lock = lock(dir)?;
     check_sequence(dir, meta.sequence)?;
 
     let mut entries = Vec::with_capacity(files.len());
@@ -628,8 +664,6 @@ pub fn publish(
     let sig = signature_bytes(&key.sign_manifest(&bytes))?;
     put_object(&signature_path(dir, &sha), &sig)?;
 
-    // Narrow (not close) the window for a concurrent publisher.
-    check_sequence(dir, manifest.sequence)?;
     fsio::write_atomic(
         &dir.join(HEAD_FILE),
         format!("{}\n", sha.hex()).as_bytes(),
@@ -677,6 +711,25 @@ mod tests {
         assert_eq!(verify_publication(&bytes, &sig, Some(&pinned)).unwrap(), m);
         let head = std::fs::read_to_string(dir.path().join("HEAD")).unwrap();
         assert_eq!(head, format!("{}\n", sha.hex()));
+    }
+
+    #[test]
+    fn a_second_publisher_is_refused_while_the_first_holds_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, _) = PublisherKey::generate().unwrap();
+        let held = lock(dir.path()).unwrap();
+        let e = publish(dir.path(), meta(1), &[file("a.json", "1")], &key).unwrap_err();
+        assert_eq!(e.code(), "E-PUBLISH-BUSY");
+        assert!(e.to_string().contains("LOCK"), "{e}");
+        assert!(
+            current(dir.path()).unwrap().is_none(),
+            "nothing was published"
+        );
+        drop(held);
+        publish(dir.path(), meta(1), &[file("a.json", "1")], &key).unwrap();
+        // The lock is released when publish returns: the next one goes through.
+        publish(dir.path(), meta(2), &[file("a.json", "2")], &key).unwrap();
+        assert_eq!(current(dir.path()).unwrap().unwrap().1.sequence, 2);
     }
 
     #[test]
