@@ -135,6 +135,38 @@ fn protocol_check_names_every_signer() {
 }
 
 #[test]
+fn protocol_check_complete_fails_while_a_member_has_not_signed() {
+    let o = urne(demo_event(), &["protocol", "check", "--complete"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+
+    let ev = event_copy();
+    let path = ev.path().join("protocols/sogne.signatures.json");
+    let mut sigs: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    let list = sigs["signatures"].as_array_mut().unwrap();
+    let before = list.len();
+    list.retain(|s| s["name"] != "Per Olsen");
+    assert_eq!(list.len(), before - 1);
+    fs::write(&path, serde_json::to_string_pretty(&sigs).unwrap()).unwrap();
+
+    // Without --complete the signatures that are there hold: exit 0.
+    let o = urne(ev.path(), &["protocol", "check"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("sogne: not yet signed by Per Olsen"));
+    // With it, the missing member is a failure that names them.
+    let line = error_line(&urne(ev.path(), &["protocol", "check", "--complete"]));
+    assert!(
+        line.starts_with("urne: error[V-PROTOCOL-UNSIGNED]"),
+        "{line}"
+    );
+    assert!(
+        line.contains("Per Olsen") && line.contains("sogne.json"),
+        "{line}"
+    );
+    assert!(!line.contains("Ingrid Berg"), "{line}");
+}
+
+#[test]
 fn a_protocol_changed_after_signing_fails_its_check_naming_the_signer() {
     let ev = event_copy();
     let path = ev.path().join("protocols/sogne.json");

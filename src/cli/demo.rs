@@ -434,6 +434,7 @@ pub fn demo(a: DemoArgs) -> CliResult {
             command: Some(super::protocol::ProtocolCommand::Check(
                 super::protocol::CheckArgs {
                     referendum: Vec::new(),
+                    complete: true,
                 },
             )),
             force: false,

@@ -81,6 +81,10 @@ pub struct CheckArgs {
     /// Check only this referendum's protocol (default: all).
     #[arg(long)]
     pub referendum: Vec<String>,
+    /// Also fail (V-PROTOCOL-UNSIGNED) unless every member of the leadership
+    /// group has signed: what to run before the result is called certified.
+    #[arg(long)]
+    pub complete: bool,
 }
 
 fn slug(name: &str) -> String {
@@ -452,8 +456,32 @@ fn check(dir: &EventDir, a: CheckArgs) -> CliResult {
                 None,
             ));
         }
+        let unsigned = |names: &[&str]| {
+            let file = dir.protocol(&r, "json");
+            let message = if names.is_empty() {
+                format!(
+                    "{}: the protocol names no leadership group, so no one can certify it",
+                    file.display()
+                )
+            } else {
+                format!(
+                    "{}: not signed by {} of the leadership group",
+                    file.display(),
+                    names.join(", ")
+                )
+            };
+            Failure::new(
+                "V-PROTOCOL-UNSIGNED",
+                message,
+                Some("each member signs with `urne protocol sign --name NAME`"),
+            )
+        };
         let Some(sigs) = sigs else {
             println!("{r}: not signed by anyone yet");
+            if a.complete {
+                let all: Vec<&str> = p.leadership.iter().map(|l| l.name.as_str()).collect();
+                first_failure.get_or_insert(unsigned(&all));
+            }
             continue;
         };
         for (name, outcome) in protocol::check_signatures(&p, &bytes, &sigs) {
@@ -477,6 +505,9 @@ fn check(dir: &EventDir, a: CheckArgs) -> CliResult {
             .collect();
         if !missing.is_empty() {
             println!("{r}: not yet signed by {}", missing.join(", "));
+        }
+        if a.complete && (p.leadership.is_empty() || !missing.is_empty()) {
+            first_failure.get_or_insert(unsigned(&missing));
         }
     }
     match first_failure {
