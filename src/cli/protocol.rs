@@ -473,7 +473,7 @@ fn check(dir: &EventDir, a: CheckArgs) -> CliResult {
             Failure::new(
                 "V-PROTOCOL-UNSIGNED",
                 message,
-                Some("each member signs with `urne protocol sign --name NAME`"),
+                Some("each member who has not signed runs `urne protocol sign --key signers/NAME.key`"),
             )
         };
         let Some(sigs) = sigs else {
