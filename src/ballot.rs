@@ -29,7 +29,7 @@ use zeroize::Zeroizing;
 use crate::crypto::elgamal::{Ciphertext, PublicKey};
 use crate::crypto::encoding::{Elem, PubScalar, Transcript};
 use crate::crypto::proofs::{
-    half, tag, BatchVerifier, CiphertextElems, DleqProof, HBase, ZeroOneProof, ZeroOneProver,
+    half, tag, BatchVerifier, CiphertextElems, DleqProof, ZeroOneProof, ZeroOneProver,
 };
 
 /// The most options a referendum may have (the manifest enforces it too).
@@ -244,30 +244,35 @@ impl Ballot {
             });
         }
         let cts = self.ciphertexts()?;
-        for (i, (o, ct)) in self.options.iter().zip(&cts).enumerate() {
+        // Each ciphertext point appears in its option's 0/1 proof and in the
+        // sum proof; its coefficients are added up so it enters the batch once.
+        let mut coefficients = Vec::with_capacity(n_options);
+        for (i, o) in self.options.iter().enumerate() {
             let option_ctx = |t: &mut Transcript| {
                 ctx.absorb(t);
                 t.u64(i as u64);
             };
             let elems = CiphertextElems { a: o.a, b: o.b };
-            o.proof
-                .verify_into(&option_ctx, key, &elems, &ct.a, &ct.b, batch)
+            let xs = o
+                .proof
+                .verify_into(&option_ctx, key, &elems, batch)
                 .ok_or(BallotError::BadCommitment)?;
+            coefficients.push(xs);
         }
-        // Sum proof: s·G = a + c·ΣAᵢ and s·K = b + c·(ΣBᵢ − G); the −G term
-        // moves to G's coefficient, so no sum is computed.
+        // Sum proof: z1·(s·G − a − c·ΣAᵢ) + z2·(s·K − b − c·(ΣBᵢ − G)) = 0.
+        let p = &self.sum_proof;
         let statement = sum_statement(ctx, key, &self.options);
-        let c = DleqProof::challenge(
-            tag::SUM_TO_ONE,
-            &statement,
-            &self.sum_proof.a,
-            &self.sum_proof.b,
-        );
-        let a_terms: RistrettoPoint = cts.iter().map(|ct| ct.a).sum();
-        let b_terms: Vec<RistrettoPoint> = cts.iter().map(|ct| ct.b).collect();
-        self.sum_proof
-            .verify_into(c, &a_terms, HBase::K, &b_terms, -Scalar::ONE, batch)
-            .ok_or(BallotError::BadCommitment)?;
+        let c = DleqProof::challenge(tag::SUM_TO_ONE, &statement, &p.a, &p.b);
+        let (z1, z2) = (batch.weight(), batch.weight());
+        batch.add_g(z1 * p.s.0 + z2 * c);
+        batch.add_k(z2 * p.s.0);
+        batch.add(-z1, p.a.decode().map_err(|_| BallotError::BadCommitment)?);
+        batch.add(-z2, p.b.decode().map_err(|_| BallotError::BadCommitment)?);
+        let (ya, yb) = (z1 * c, z2 * c);
+        for (ct, (xa, xb)) in cts.iter().zip(coefficients) {
+            batch.add(xa - ya, ct.a);
+            batch.add(xb - yb, ct.b);
+        }
         Ok(cts)
     }
 

@@ -285,18 +285,18 @@ impl ZeroOneProof {
         }
     }
 
-    /// Adds the four verification equations to `batch`, weighted at random, with
-    /// the ciphertext's points given as `a`, `b`. Returns `None` if a commitment
-    /// is not a canonical encoding.
+    /// Adds the four verification equations to `batch`, weighted at random,
+    /// except their terms in the ciphertext's points `A` and `B`: it returns
+    /// those two coefficients, so that a caller with other equations on the same
+    /// points adds each point once. Returns `None` if a commitment is not a
+    /// canonical encoding.
     pub fn verify_into(
         &self,
         ctx: &dyn Fn(&mut Transcript),
         key: &Elem,
         ct_elems: &CiphertextElems,
-        a: &RistrettoPoint,
-        b: &RistrettoPoint,
         batch: &mut BatchVerifier,
-    ) -> Option<()> {
+    ) -> Option<(Scalar, Scalar)> {
         let c = zero_one_challenge(ctx, key, ct_elems, [&self.a0, &self.b0, &self.a1, &self.b1]);
         let (c0, s0, s1) = (self.c0.0, self.s0.0, self.s1.0);
         let c1 = c - c0;
@@ -308,13 +308,11 @@ impl ZeroOneProof {
         );
         batch.add_g(z1 * s0 + z3 * s1 + z4 * c1);
         batch.add_k(z2 * s0 + z4 * s1);
-        batch.add(-(z1 * c0 + z3 * c1), *a);
-        batch.add(-(z2 * c0 + z4 * c1), *b);
         batch.add(-z1, self.a0.decode().ok()?);
         batch.add(-z2, self.b0.decode().ok()?);
         batch.add(-z3, self.a1.decode().ok()?);
         batch.add(-z4, self.b1.decode().ok()?);
-        Some(())
+        Some((-(z1 * c0 + z3 * c1), -(z2 * c0 + z4 * c1)))
     }
 }
 
@@ -462,10 +460,12 @@ mod tests {
         ct: &Ciphertext,
     ) -> bool {
         let mut batch = BatchVerifier::new();
-        proof
-            .verify_into(c, &key.elem, &elems(ct), &ct.a, &ct.b, &mut batch)
-            .is_some()
-            && batch.verify(&key.point)
+        let Some((xa, xb)) = proof.verify_into(c, &key.elem, &elems(ct), &mut batch) else {
+            return false;
+        };
+        batch.add(xa, ct.a);
+        batch.add(xb, ct.b);
+        batch.verify(&key.point)
     }
 
     #[test]
