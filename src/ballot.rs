@@ -27,7 +27,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::crypto::elgamal::{Ciphertext, PublicKey};
-use crate::crypto::encoding::{Elem, PubScalar, Transcript};
+use crate::crypto::encoding::{Elem, PubScalar, Transcript, G_ELEM};
 use crate::crypto::proofs::{
     half, tag, BatchVerifier, CiphertextElems, DleqProof, ZeroOneProof, ZeroOneProver,
 };
@@ -202,8 +202,7 @@ fn sum_statement<'a>(
 ) -> impl Fn(&mut Transcript) + 'a {
     move |t: &mut Transcript| {
         ctx.absorb(t);
-        t.point(&Elem::from_point(&curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT).0)
-            .point(&key.0);
+        t.point(&G_ELEM.0).point(&key.0);
         for o in options {
             t.point(&o.a.0).point(&o.b.0);
         }

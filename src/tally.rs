@@ -300,9 +300,9 @@ fn parse_time(s: &str) -> Option<OffsetDateTime> {
 
 /// Ballots whose proofs are checked together in one multiscalar
 /// multiplication (a random linear combination of all their equations). If the
-/// combination fails, each ballot of the group is checked alone, so the bad one
-/// is still named.
-const PROOF_GROUP: usize = 64;
+/// combination fails, its halves are checked, and so on, so the bad ones are
+/// still named.
+const PROOF_GROUP: usize = 256;
 
 /// Per-line work done in parallel in the first pass.
 enum Checked {
@@ -397,7 +397,8 @@ fn parse_checked_line(
 }
 
 /// Checks a group of lines: parses each, then verifies all their proofs in one
-/// batch, falling back to one batch per ballot if the group's fails.
+/// batch; if it fails, halves of the group are checked, down to the ballots
+/// that fail ([`BatchVerifier::verify_each`]).
 fn check_group(
     inputs: &CountInputs<'_>,
     file: &str,
@@ -407,15 +408,15 @@ fn check_group(
         .iter()
         .map(|l| parse_checked_line(inputs, file, l.line_no, &l.bytes))
         .collect();
-    let mut group = BatchVerifier::new();
-    for p in parsed.iter().flatten() {
-        if let ParsedLine::Ballot(b) = p {
-            if let Some((batch, _)) = &b.pending {
-                group.append(batch.clone());
-            }
-        }
-    }
-    let group_ok = group.is_empty() || group.verify(&inputs.key.key.point);
+    let batches: Vec<&BatchVerifier> = parsed
+        .iter()
+        .flatten()
+        .filter_map(|p| match p {
+            ParsedLine::Ballot(b) => b.pending.as_ref().map(|(batch, _)| batch),
+            ParsedLine::Seal { .. } => None,
+        })
+        .collect();
+    let mut verdicts = BatchVerifier::verify_each(&batches, &inputs.key.key.point).into_iter();
     parsed
         .into_iter()
         .map(|p| {
@@ -429,12 +430,10 @@ fn check_group(
                         mut facts,
                         pending,
                     } = *b;
+                    // The verdicts are in the order of the pending batches.
                     let cts = match pending {
                         None => None,
-                        Some((batch, cts)) => {
-                            let ok = group_ok || batch.verify(&inputs.key.key.point);
-                            ok.then_some(cts)
-                        }
+                        Some((_, cts)) => verdicts.next().unwrap_or(false).then_some(cts),
                     };
                     facts.proof_ok = cts.is_some();
                     Checked::Ballot {
@@ -448,6 +447,80 @@ fn check_group(
             })
         })
         .collect()
+}
+
+/// A chunk of box lines with the outcome of checking each.
+type CheckedChunk = (Vec<ballot_box::RawLine>, Vec<Result<Checked, TallyError>>);
+
+/// What the first pass carries from one chunk of the box to the next.
+struct FirstPass {
+    chain: ChainChecker,
+    engine: RuleEngine,
+    seal: Option<ballot_box::SealRecord>,
+    ballots: u64,
+    invalid_examples: Vec<(u64, Rejection)>,
+    sums: Vec<Vec<Ciphertext>>,
+}
+
+impl FirstPass {
+    /// Applies the chain, the seal and the counting rules to one checked chunk,
+    /// in box order, and adds the ballots counted so far to the sums.
+    fn apply(
+        &mut self,
+        file: &str,
+        header: &ballot_box::BoxHeader,
+        chunk: &[ballot_box::RawLine],
+        checked: Vec<Result<Checked, TallyError>>,
+    ) -> Result<(), TallyError> {
+        for (raw, c) in chunk.iter().zip(checked) {
+            if self.seal.is_some() {
+                return Err(BoxError::AfterSeal {
+                    file: file.into(),
+                    line: raw.line_no,
+                }
+                .into());
+            }
+            match c? {
+                Checked::Ballot {
+                    seq,
+                    prev,
+                    hash,
+                    facts,
+                    cts,
+                } => {
+                    self.chain.step(raw.line_no, seq, &prev, hash)?;
+                    self.ballots += 1;
+                    let r = facts.referendum;
+                    let st = self.engine.apply(facts);
+                    match st {
+                        Status::Rejected(why @ Rejection::InvalidProof)
+                            if self.invalid_examples.len() < 100 =>
+                        {
+                            self.invalid_examples.push((raw.line_no, why));
+                        }
+                        // Counted now: add it. If a later ballot supersedes
+                        // it, pass 2 takes it out again.
+                        Status::Counted => {
+                            if let (Some(r), Some(cts)) = (r, cts) {
+                                for (sum, ct) in self.sums[r].iter_mut().zip(&cts) {
+                                    *sum += ct;
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Checked::Seal { seal: s, hash } => {
+                    let head = self.chain.head;
+                    self.chain.step(raw.line_no, s.seq, &s.prev, hash)?;
+                    ballot_box::check_seal(file, header, &s, self.ballots, &head)?;
+                    self.chain.head = head;
+                    self.seal = Some(s);
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Reads a closed box, checks its chain, seal and every ballot, applies the
@@ -465,75 +538,56 @@ pub fn count_box(
     if header.fingerprint.0 != inputs.key.fingerprint {
         return Err(TallyError::OtherElection { file });
     }
-    let mut chain = ChainChecker::new(&file, &header_line);
-    let mut engine = RuleEngine::new(inputs.manifest.evote_policy);
-    let mut seal = None;
-    let mut ballots = 0u64;
-    let mut invalid_examples = Vec::new();
-    let mut sums: Vec<Vec<Ciphertext>> = inputs
-        .manifest
-        .referendums()
-        .iter()
-        .map(|r| vec![Ciphertext::zero(); r.options.len()])
-        .collect();
+    let mut pass = FirstPass {
+        chain: ChainChecker::new(&file, &header_line),
+        engine: RuleEngine::new(inputs.manifest.evote_policy),
+        seal: None,
+        ballots: 0,
+        invalid_examples: Vec::new(),
+        sums: inputs
+            .manifest
+            .referendums()
+            .iter()
+            .map(|r| vec![Ciphertext::zero(); r.options.len()])
+            .collect(),
+    };
+    // A pipeline of two: while one thread applies the rules to a chunk in
+    // box order, the pool reads and checks the next one.
+    let mut done: Option<CheckedChunk> = None;
     loop {
-        let chunk = reader.next_chunk(CHUNK)?;
-        if chunk.is_empty() {
-            break;
+        let (applied, next) = rayon::join(
+            || match done.take() {
+                Some((chunk, checked)) => pass.apply(&file, &header, &chunk, checked),
+                None => Ok(()),
+            },
+            || -> Result<_, TallyError> {
+                let chunk = reader.next_chunk(CHUNK)?;
+                if chunk.is_empty() {
+                    return Ok(None);
+                }
+                let checked: Vec<Result<Checked, TallyError>> = chunk
+                    .par_chunks(PROOF_GROUP)
+                    .flat_map_iter(|g| check_group(inputs, &file, g))
+                    .collect();
+                Ok(Some((chunk, checked)))
+            },
+        );
+        // An error in the chunk being applied comes first: it is earlier in the box.
+        applied?;
+        progress(pass.ballots);
+        match next? {
+            Some(n) => done = Some(n),
+            None => break,
         }
-        let checked: Vec<Result<Checked, TallyError>> = chunk
-            .par_chunks(PROOF_GROUP)
-            .flat_map_iter(|g| check_group(inputs, &file, g))
-            .collect();
-        for (raw, c) in chunk.iter().zip(checked) {
-            if seal.is_some() {
-                return Err(BoxError::AfterSeal {
-                    file,
-                    line: raw.line_no,
-                }
-                .into());
-            }
-            match c? {
-                Checked::Ballot {
-                    seq,
-                    prev,
-                    hash,
-                    facts,
-                    cts,
-                } => {
-                    chain.step(raw.line_no, seq, &prev, hash)?;
-                    ballots += 1;
-                    let r = facts.referendum;
-                    let st = engine.apply(facts);
-                    match st {
-                        Status::Rejected(why @ Rejection::InvalidProof)
-                            if invalid_examples.len() < 100 =>
-                        {
-                            invalid_examples.push((raw.line_no, why));
-                        }
-                        // Counted now: add it. If a later ballot supersedes
-                        // it, pass 2 takes it out again.
-                        Status::Counted => {
-                            if let (Some(r), Some(cts)) = (r, cts) {
-                                for (sum, ct) in sums[r].iter_mut().zip(&cts) {
-                                    *sum += ct;
-                                }
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                Checked::Seal { seal: s, hash } => {
-                    let head = chain.head;
-                    chain.step(raw.line_no, s.seq, &s.prev, hash)?;
-                    ballot_box::check_seal(&file, &header, &s, ballots, &head)?;
-                    chain.head = head;
-                    seal = Some(s);
-                }
-            }
-        }
-        progress(ballots);
     }
+    let FirstPass {
+        chain,
+        engine,
+        seal,
+        ballots,
+        invalid_examples,
+        sums,
+    } = pass;
     if seal.is_none() {
         return Err(BoxError::NotSealed { file }.into());
     }

@@ -159,6 +159,10 @@ impl std::fmt::Debug for Elem {
     }
 }
 
+/// The encoding of the generator `G` (RFC 9496's; hashed into every challenge,
+/// so kept as a constant rather than encoded again each time).
+pub const G_ELEM: Elem = Elem(curve25519_dalek::constants::RISTRETTO_BASEPOINT_COMPRESSED);
+
 impl Elem {
     /// Compresses a point.
     pub fn from_point(p: &RistrettoPoint) -> Self {
@@ -300,6 +304,13 @@ impl<'de> Deserialize<'de> for Digest32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_generator_constant_is_the_generator_encoded() {
+        use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
+        assert_eq!(G_ELEM, Elem::from_point(&RISTRETTO_BASEPOINT_POINT));
+        assert_eq!(G_ELEM.decode().unwrap(), RISTRETTO_BASEPOINT_POINT);
+    }
 
     #[test]
     fn encoding_halves_in_a_batch_equals_encoding_each_point() {

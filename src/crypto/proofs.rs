@@ -24,7 +24,7 @@ use zeroize::Zeroizing;
 #[cfg(test)]
 use super::elgamal::Ciphertext;
 use super::elgamal::PublicKey;
-use super::encoding::{Elem, PubScalar, Transcript};
+use super::encoding::{Elem, PubScalar, Transcript, G_ELEM};
 
 /// Domain tags, one per proof kind (docs/SPEC.md, "Domain tags").
 pub mod tag {
@@ -83,6 +83,45 @@ impl BatchVerifier {
         self.points.extend(other.points);
     }
 
+    /// Copies every equation of `other` into this batch.
+    pub fn extend_from(&mut self, other: &BatchVerifier) {
+        self.g += other.g;
+        self.k += other.k;
+        self.scalars.extend_from_slice(&other.scalars);
+        self.points.extend_from_slice(&other.points);
+    }
+
+    /// Checks many independent batches (one per ballot, say) and says which
+    /// hold. All are checked together first; if that fails, each half is
+    /// checked, and so on down to single batches, so that `b` bad batches
+    /// among `n` cost about `2·b·log2(n)` extra checks, not `n`. Each batch's
+    /// weights were drawn when its equations were added, independently of the
+    /// others, so any subset's combination is as sound as the whole.
+    pub fn verify_each(batches: &[&BatchVerifier], k: &RistrettoPoint) -> Vec<bool> {
+        fn check(batches: &[&BatchVerifier], k: &RistrettoPoint, out: &mut [bool]) {
+            if batches.is_empty() {
+                return;
+            }
+            let mut all = BatchVerifier::new();
+            for b in batches {
+                all.extend_from(b);
+            }
+            if all.is_empty() || all.verify(k) {
+                out.fill(true);
+            } else if batches.len() == 1 {
+                out[0] = false;
+            } else {
+                let mid = batches.len() / 2;
+                let (left, right) = out.split_at_mut(mid);
+                check(&batches[..mid], k, left);
+                check(&batches[mid..], k, right);
+            }
+        }
+        let mut out = vec![false; batches.len()];
+        check(batches, k, &mut out);
+        out
+    }
+
     /// True if the batch holds no equation.
     pub fn is_empty(&self) -> bool {
         self.points.is_empty() && self.g == Scalar::ZERO && self.k == Scalar::ZERO
@@ -132,7 +171,7 @@ fn zero_one_challenge(
 ) -> Scalar {
     let mut t = Transcript::sha512(tag::ZERO_OR_ONE);
     ctx(&mut t);
-    t.point(&Elem::from_point(&G).0)
+    t.point(&G_ELEM.0)
         .point(&key.0)
         .point(&ct.a.0)
         .point(&ct.b.0);
@@ -505,6 +544,49 @@ mod tests {
             let lie = prover.respond(&ctx, &key.elem, &elems(&ct), [e[0], e[1], e[2], e[3]], &r);
             assert!(!check(&lie, &ctx, &key, &ct), "m = {m}, claimed {}", 1 - m);
         }
+    }
+
+    #[test]
+    fn verify_each_names_exactly_the_bad_batches() {
+        let (_, key) = setup();
+        let mut batches = Vec::new();
+        let mut truth = Vec::new();
+        for i in 0..37u64 {
+            let (ct, r) = Ciphertext::encrypt(&key, i % 2, &mut OsRng);
+            let mut proof = ZeroOneProof::prove(
+                &ctx,
+                &key,
+                &ct,
+                &elems(&ct),
+                Choice::from(u8::from(i % 2 == 1)),
+                &r,
+                &mut OsRng,
+            );
+            let bad = [0, 5, 6, 36].contains(&i);
+            if bad {
+                proof.s1 = PubScalar(proof.s1.0 + Scalar::ONE);
+            }
+            let mut batch = BatchVerifier::new();
+            let (xa, xb) = proof
+                .verify_into(&ctx, &key.elem, &elems(&ct), &mut batch)
+                .unwrap();
+            batch.add(xa, ct.a);
+            batch.add(xb, ct.b);
+            batches.push(batch);
+            truth.push(!bad);
+        }
+        let refs: Vec<&BatchVerifier> = batches.iter().collect();
+        assert_eq!(BatchVerifier::verify_each(&refs, &key.point), truth);
+        let good: Vec<&BatchVerifier> = refs
+            .iter()
+            .zip(&truth)
+            .filter(|(_, t)| **t)
+            .map(|(b, _)| *b)
+            .collect();
+        assert!(BatchVerifier::verify_each(&good, &key.point)
+            .iter()
+            .all(|ok| *ok));
+        assert!(BatchVerifier::verify_each(&[], &key.point).is_empty());
     }
 
     #[test]
