@@ -496,7 +496,11 @@ fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
 fn check_key_tests(dir: &Path, key: &ElectionKey, run: &mut Run) {
     let d = dir.join("key-tests");
     let Ok(entries) = std::fs::read_dir(&d) else {
-        run.skipped("V-KEY-TESTS", "no key-tests/ directory was published");
+        run.unreadable(
+            "V-KEY-TESTS",
+            &d,
+            "no key-tests/ directory was published; the record needs each keyholder's key test",
+        );
         return;
     };
     let mut files: Vec<PathBuf> = entries
@@ -505,7 +509,7 @@ fn check_key_tests(dir: &Path, key: &ElectionKey, run: &mut Run) {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    let mut passed = Vec::new();
+    let mut passed: BTreeMap<u32, String> = BTreeMap::new();
     for f in &files {
         let t: KeyTest = match json(f) {
             Ok(t) => t,
@@ -523,7 +527,46 @@ fn check_key_tests(dir: &Path, key: &ElectionKey, run: &mut Run) {
             );
             return;
         }
-        passed.push(t.keyholder);
+        let listed = key.file.keyholders.iter().find(|k| k.index == t.keyholder);
+        if let Some(k) = listed.filter(|k| k.name != t.name) {
+            run.failed(
+                "V-KEY-TESTS",
+                files.len() as u64,
+                format!("key-tests/{} (keyholder {})", name(f), t.keyholder),
+                format!(
+                    "the key test names {:?}, but keyholder {} is {:?} in the election key",
+                    t.name, k.index, k.name
+                ),
+            );
+            return;
+        }
+        if let Some(first) = passed.insert(t.keyholder, name(f)) {
+            run.failed(
+                "V-KEY-TESTS",
+                files.len() as u64,
+                format!("key-tests/{} (keyholder {})", name(f), t.keyholder),
+                format!("keyholder {}'s key test is also in key-tests/{first}: one keyholder's test cannot stand for another's", t.keyholder),
+            );
+            return;
+        }
+    }
+    let missing: Vec<String> = key
+        .file
+        .keyholders
+        .iter()
+        .filter(|k| !passed.contains_key(&k.index))
+        .map(|k| format!("{} ({})", k.index, k.name))
+        .collect();
+    if !missing.is_empty() {
+        run.unreadable(
+            "V-KEY-TESTS",
+            &d,
+            format!(
+                "no key test was published for keyholder {}",
+                missing.join(", ")
+            ),
+        );
+        return;
     }
     run.held("V-KEY-TESTS", passed.len() as u64);
 }
@@ -1336,11 +1379,34 @@ fn check_signatures(
             *signed.entry(p.referendum.clone()).or_default() += 1;
         }
     }
-    if n == 0 {
-        run.skipped("V-SIGNATURES", "no protocol has been signed yet");
-    } else {
-        run.held("V-SIGNATURES", n);
+    // Every member of the leadership group signs every protocol; until they
+    // have, the record is incomplete (not contradicted).
+    for (p, _) in protocols {
+        let sig_path = dir.join(format!("protocols/{}.signatures.json", p.referendum));
+        let have: Vec<String> = json::<SignatureFile>(&sig_path)
+            .map(|s| s.signatures.into_iter().map(|s| s.name).collect())
+            .unwrap_or_default();
+        let missing: Vec<&str> = p
+            .leadership
+            .iter()
+            .filter(|l| !have.contains(&l.name))
+            .map(|l| l.name.as_str())
+            .collect();
+        if p.leadership.is_empty() || !missing.is_empty() {
+            let why = if p.leadership.is_empty() {
+                "the protocol names no leadership group to sign it".to_string()
+            } else {
+                format!(
+                    "protocols/{}.json is not signed by {}",
+                    p.referendum,
+                    missing.join(", ")
+                )
+            };
+            run.unreadable("V-SIGNATURES", &sig_path, why);
+            return;
+        }
     }
+    run.held("V-SIGNATURES", n);
 }
 
 /// The report as text: one line per check, then warnings and the verdict.

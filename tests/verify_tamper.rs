@@ -343,6 +343,68 @@ fn a_missing_file_is_incomplete_not_contradicted() {
     assert_eq!(missing["file"], "postal-count.json");
 }
 
+/// Asserts the report is incomplete (exit 3) with `code` the first check that
+/// could not run, and returns its `why`.
+fn assert_incomplete(dir: &Path, code: &str) -> String {
+    let (exit, r) = verify(dir);
+    assert_eq!(exit, 3, "{r:#}");
+    assert_eq!(r["verdict"], "incomplete");
+    let missing = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["outcome"] == "unreadable")
+        .unwrap();
+    assert_eq!(missing["code"], code, "{r:#}");
+    missing["why"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_keyholders_key_test_copied_over_anothers() {
+    let d = copy();
+    let k = d.path().join("key-tests");
+    fs::copy(k.join("keyholder-1.json"), k.join("keyholder-2.json")).unwrap();
+    let why = assert_caught(d.path(), "V-KEY-TESTS", "keyholder-2.json (keyholder 1)");
+    assert!(why.contains("also in key-tests/keyholder-1.json"), "{why}");
+}
+
+#[test]
+fn a_key_test_under_another_keyholders_name() {
+    let d = copy();
+    edit_json(&d.path().join("key-tests/keyholder-2.json"), |t| {
+        t["name"] = Value::from("Kari Nordmann");
+    });
+    let why = assert_caught(d.path(), "V-KEY-TESTS", "keyholder-2.json (keyholder 2)");
+    assert!(why.contains("Ola Hansen"), "{why}");
+}
+
+#[test]
+fn a_missing_key_test_is_incomplete() {
+    let d = copy();
+    fs::remove_file(d.path().join("key-tests/keyholder-2.json")).unwrap();
+    let why = assert_incomplete(d.path(), "V-KEY-TESTS");
+    assert!(why.contains("keyholder 2 (Ola Hansen)"), "{why}");
+    fs::remove_dir_all(d.path().join("key-tests")).unwrap();
+    let why = assert_incomplete(d.path(), "V-KEY-TESTS");
+    assert!(why.contains("no key-tests/ directory"), "{why}");
+}
+
+#[test]
+fn a_protocol_not_signed_by_every_member_is_incomplete() {
+    let d = copy();
+    edit_json(&d.path().join("protocols/sogne.signatures.json"), |s| {
+        s["signatures"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|x| x["name"] != "Aisha Khan");
+    });
+    let why = assert_incomplete(d.path(), "V-SIGNATURES");
+    assert!(why.contains("sogne.json is not signed by Aisha Khan"), "{why}");
+    fs::remove_file(d.path().join("protocols/sogne.signatures.json")).unwrap();
+    let why = assert_incomplete(d.path(), "V-SIGNATURES");
+    assert!(why.contains("Ingrid Berg"), "{why}");
+}
+
 #[test]
 fn secret_material_in_the_published_directory_is_named() {
     let d = copy();
