@@ -402,6 +402,61 @@ fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
             return;
         }
     };
+    // The tally must be of this event, key and policy, and say which manifest,
+    // roll and key it counted.
+    let mismatch = if tally.event != manifest.event {
+        Some(format!(
+            "the tally is of event {:?}, the manifest of {:?}",
+            tally.event, manifest.event
+        ))
+    } else if tally.fingerprint.0 != key.fingerprint {
+        Some(format!(
+            "the tally's fingerprint {} is not the election key's {}",
+            tally.fingerprint.hex(),
+            Digest32(key.fingerprint).hex()
+        ))
+    } else if tally.policy != manifest.evote_policy {
+        Some(format!(
+            "the tally applied the e-vote policy {}, the manifest says {}",
+            tally.policy.as_str(),
+            manifest.evote_policy.as_str()
+        ))
+    } else if !tally
+        .referendums
+        .iter()
+        .map(|r| {
+            (
+                r.id.as_str(),
+                r.results
+                    .iter()
+                    .map(|o| o.option.as_str())
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .eq(manifest.referendums().iter().map(|r| {
+            (
+                r.id.as_str(),
+                r.options.iter().map(String::as_str).collect::<Vec<_>>(),
+            )
+        }))
+    {
+        Some(
+            "the tally's referendums and options are not the manifest's, in the manifest's order"
+                .into(),
+        )
+    } else if !tally.keyholders_used.is_sorted_by(|a, b| a < b) {
+        Some("the tally's keyholders_used is not strictly ascending".into())
+    } else {
+        ["manifest.toml", "roll.csv", "election-key.json"]
+            .iter()
+            .find(|n| !tally.inputs.iter().any(|i| i.name == **n))
+            .map(|n| format!("the tally's inputs do not give the SHA-256 of the {n} it counted"))
+    };
+    if let Some(why) = mismatch {
+        run.failed("V-ROLL", roll.entitled_total(), "tally.json", why);
+        run.skip_rest("V-BOX", "the tally is not of this event");
+        return;
+    }
     let mut inputs_ok = true;
     for input in &tally.inputs {
         if !["manifest.toml", "roll.csv", "election-key.json"].contains(&input.name.as_str()) {

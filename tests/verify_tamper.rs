@@ -360,6 +360,38 @@ fn assert_incomplete(dir: &Path, code: &str) -> String {
 }
 
 #[test]
+fn a_tally_claiming_another_policy_or_missing_an_input_hash() {
+    let d = copy();
+    edit_json(&d.path().join("tally.json"), |t| {
+        let other = if t["policy"] == "single" {
+            "last_counts"
+        } else {
+            "single"
+        };
+        t["policy"] = Value::from(other);
+    });
+    let why = assert_caught(d.path(), "V-ROLL", "tally.json");
+    assert!(why.contains("e-vote policy"), "{why}");
+
+    let d = copy();
+    edit_json(&d.path().join("tally.json"), |t| {
+        t["inputs"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|i| i["name"] != "roll.csv");
+    });
+    let why = assert_caught(d.path(), "V-ROLL", "tally.json");
+    assert!(why.contains("roll.csv"), "{why}");
+
+    let d = copy();
+    edit_json(&d.path().join("tally.json"), |t| {
+        t["referendums"][0]["results"][2]["option"] = Value::from("Kanskje");
+    });
+    let why = assert_caught(d.path(), "V-ROLL", "tally.json");
+    assert!(why.contains("options"), "{why}");
+}
+
+#[test]
 fn a_keyholders_key_test_copied_over_anothers() {
     let d = copy();
     let k = d.path().join("key-tests");
@@ -399,7 +431,10 @@ fn a_protocol_not_signed_by_every_member_is_incomplete() {
             .retain(|x| x["name"] != "Aisha Khan");
     });
     let why = assert_incomplete(d.path(), "V-SIGNATURES");
-    assert!(why.contains("sogne.json is not signed by Aisha Khan"), "{why}");
+    assert!(
+        why.contains("sogne.json is not signed by Aisha Khan"),
+        "{why}"
+    );
     fs::remove_file(d.path().join("protocols/sogne.signatures.json")).unwrap();
     let why = assert_incomplete(d.path(), "V-SIGNATURES");
     assert!(why.contains("Ingrid Berg"), "{why}");
