@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | `EV-NOT-IN-ROLL` | `not_in_roll` | the voter is not in the roll for that referendum |
 //! | `EV-OUTSIDE-WINDOW` | `outside_window` | cast before voting opened or after it closed |
-//! | `EV-INVALID-PROOF` | `invalid_proof` | the ballot is malformed or a proof does not verify |
+//! | `EV-INVALID-PROOF` | `invalid_proof` | the ballot has the wrong number of options, an element that does not decode, or a proof that does not verify (a line that does not parse at all stops the count: `E-BOX-MALFORMED`) |
 //! | `EV-COPIED-BALLOT` | `copied_ballot` | its ciphertexts equal those of an earlier record |
 //! | `EV-ALREADY-VOTED` | `already_voted_electronically` | policy `single`: the voter already has a counted e-vote |
 //!
