@@ -21,7 +21,8 @@
 //! One publisher at a time: [`publish`] holds an exclusive lock on
 //! `dir/LOCK` (an advisory OS file lock, released when the process ends,
 //! even if it is killed) from its sequence check to the swap of `HEAD`; a
-//! second publisher meanwhile is refused (`E-PUBLISH-BUSY`), never interleaved.
+//! second publisher meanwhile waits up to [`LOCK_WAIT`], then is refused
+//! (`E-PUBLISH-BUSY`); the two are never interleaved.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -569,8 +570,14 @@ fn put_object(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     }
 }
 
-/// Takes the publishers' lock on `dir`, held until the returned file is dropped.
-fn lock(dir: &Path) -> Result<std::fs::File, StoreError> {
+/// How long [`publish`] waits for another publisher's lock before refusing.
+/// The wait also covers a lock that is only briefly shared: a process that
+/// forks holds a copy of the descriptor until it executes its program.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Takes the publishers' lock on `dir`, waiting up to `wait` for it; held
+/// until the returned file is dropped.
+fn lock(dir: &Path, wait: std::time::Duration) -> Result<std::fs::File, StoreError> {
     let path = dir.join(LOCK_FILE);
     std::fs::create_dir_all(dir).map_err(|e| FsError::Unwritable {
         path: path.clone(),
@@ -585,13 +592,23 @@ fn lock(dir: &Path) -> Result<std::fs::File, StoreError> {
             path: path.clone(),
             source: e,
         })?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Busy {
-            dir: dir.to_path_buf(),
-            lock: path,
-        }),
-        Err(std::fs::TryLockError::Error(e)) => Err(FsError::Unwritable { path, source: e }.into()),
+    let start = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < wait => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Busy {
+                    dir: dir.to_path_buf(),
+                    lock: path,
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(FsError::Unwritable { path, source: e }.into())
+            }
+        }
     }
 }
 
@@ -620,6 +637,16 @@ pub fn publish(
     files: &[PublishedFile],
     key: &PublisherKey,
 ) -> Result<PublicationManifest, StoreError> {
+    publish_waiting(dir, meta, files, key, LOCK_WAIT)
+}
+
+fn publish_waiting(
+    dir: &Path,
+    meta: PublicationMeta,
+    files: &[PublishedFile],
+    key: &PublisherKey,
+    wait: std::time::Duration,
+) -> Result<PublicationManifest, StoreError> {
     check_meta(&meta)?;
     let mut seen = HashSet::new();
     for f in files {
@@ -632,7 +659,7 @@ pub fn publish(
             });
         }
     }
-    let _lock = lock(dir)?;
+    let _lock = lock(dir, wait)?;
     check_sequence(dir, meta.sequence)?;
 
     let mut entries = Vec::with_capacity(files.len());
@@ -717,8 +744,10 @@ mod tests {
     fn a_second_publisher_is_refused_while_the_first_holds_the_lock() {
         let dir = tempfile::tempdir().unwrap();
         let (key, _) = PublisherKey::generate().unwrap();
-        let held = lock(dir.path()).unwrap();
-        let e = publish(dir.path(), meta(1), &[file("a.json", "1")], &key).unwrap_err();
+        let held = lock(dir.path(), LOCK_WAIT).unwrap();
+        let short = std::time::Duration::from_millis(200);
+        let e =
+            publish_waiting(dir.path(), meta(1), &[file("a.json", "1")], &key, short).unwrap_err();
         assert_eq!(e.code(), "E-PUBLISH-BUSY");
         assert!(e.to_string().contains("LOCK"), "{e}");
         assert!(
@@ -730,6 +759,20 @@ mod tests {
         // The lock is released when publish returns: the next one goes through.
         publish(dir.path(), meta(2), &[file("a.json", "2")], &key).unwrap();
         assert_eq!(current(dir.path()).unwrap().unwrap().1.sequence, 2);
+    }
+
+    #[test]
+    fn a_publisher_waits_for_a_lock_held_briefly() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, _) = PublisherKey::generate().unwrap();
+        let held = lock(dir.path(), LOCK_WAIT).unwrap();
+        let releaser = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop(held);
+        });
+        publish(dir.path(), meta(1), &[file("a.json", "1")], &key).unwrap();
+        releaser.join().unwrap();
+        assert_eq!(current(dir.path()).unwrap().unwrap().1.sequence, 1);
     }
 
     #[test]
