@@ -503,7 +503,7 @@ fn inconsistent_inputs_are_refused_with_a_code() {
     assert!(e.to_string().contains("another-event"), "{e}");
 
     let mut test = p.clone();
-    test.is_test = true;
+    test.is_test = !d.manifest.is_test;
     let e = ResultSet::from_protocols(&d.manifest, &[(test, true)], at).unwrap_err();
     assert_eq!(e.code(), "E-RESULTS-TEST-MISMATCH");
 
@@ -600,7 +600,11 @@ fn final_figures_are_the_protocols_in_every_format() {
     // NIST JSON: votes, ballots, voters, and the report's own fields.
     let v: Value = serde_json::from_str(&nist_json(&rs)).unwrap();
     assert_eq!(json_figures(&v), want, "JSON");
-    assert_eq!(v["IsTest"], false);
+    // The example event is a rehearsal (its keys' passphrases are public), so
+    // everything published from it is marked as a test.
+    assert!(d.manifest.is_test);
+    assert_eq!(v["IsTest"], true);
+    assert_eq!(v["TestType"], "rehearsal");
     assert_eq!(v["Issuer"], d.manifest.authority.as_str());
     assert_eq!(v["GeneratedDate"], "2027-02-03T21:15:07+01:00");
     assert_eq!(v["Format"], "summary-contest");
@@ -664,7 +668,7 @@ fn final_figures_are_the_protocols_in_every_format() {
             .find(|(p, _)| p.referendum == row["referendum"])
             .unwrap();
         assert_eq!(row["stage"], "certified");
-        assert_eq!(row["is_test"], "false");
+        assert_eq!(row["is_test"], "true");
         assert_eq!(row["source"], d.manifest.authority);
         assert_eq!(row["generated_at"], "2027-02-03T21:15:07+01:00");
         assert_eq!(row["turnout_percent"], p.key_figures.turnout_percent);
@@ -722,7 +726,24 @@ fn final_figures_are_the_protocols_in_every_format() {
     assert!(html.contains("datetime=\"2027-02-03T21:15:07+01:00\""));
     assert!(html.contains("data-stage=\"certified\""));
     assert!(
-        !html.contains("class=\"test\""),
+        html.contains("class=\"test\""),
+        "the example event is a rehearsal: its page carries the TEST banner"
+    );
+    // The same figures from a real event carry no banner.
+    let mut real = d.manifest.clone();
+    real.is_test = false;
+    let protocols: Vec<(Protocol, bool)> = d
+        .protocols
+        .iter()
+        .map(|(p, signed)| {
+            let mut p = p.clone();
+            p.is_test = false;
+            (p, *signed)
+        })
+        .collect();
+    let rs = ResultSet::from_protocols(&real, &protocols, generated_at()).unwrap();
+    assert!(
+        !results_html(&rs).contains("class=\"test\""),
         "no TEST banner for a real count"
     );
 }
@@ -792,9 +813,9 @@ fn hostile() -> (Manifest, Vec<(Protocol, bool)>) {
         .replace(
             "options = [\"Ja\", \"Nei\", \"Blank\"]",
             &format!("options = [{}]", OPTIONS.map(toml_str).join(", ")),
-        )
-        .replacen("is_test = false", "is_test = true", 1);
+        );
     let m = Manifest::parse(&text, "hostile.toml").unwrap();
+    assert!(m.is_test, "the example event is a rehearsal");
     assert_eq!(m.title, TITLE);
     assert_eq!(m.authority, AUTHORITY);
     assert_eq!(m.referendums()[0].area, AREA);

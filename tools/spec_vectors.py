@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Independent recomputation of docs/SPEC.md's test vectors, written from the
+spec (ristretto255 from RFC 9496), not from urne's code.
+
+usage: python3 tools/spec_vectors.py . [DEMO_DIR]   (needs the `cryptography` package)
+
+Prints the values that docs/SPEC.md, "Test vectors", gives, after checking
+them against the files in keys-example/ and, with DEMO_DIR (the output of
+`urne demo --out DEMO_DIR`), the first signature on its sogne protocol.
+"""
+import base64, hashlib, json, struct, sys
+
+P = 2**255 - 19
+L = 2**252 + 27742317777372353535851937790883648493
+
+
+def inv(x):
+    return pow(x, P - 2, P)
+
+
+D = (-121665 * inv(121666)) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+
+
+def is_neg(x):
+    return (x % P) & 1
+
+
+def ct_abs(x):
+    x %= P
+    return (-x) % P if is_neg(x) else x
+
+
+def sqrt_ratio_m1(u, v):
+    u %= P
+    v %= P
+    r = (u * pow(v, 3, P)) * pow(u * pow(v, 7, P), (P - 5) // 8, P) % P
+    check = v * r * r % P
+    correct = check == u
+    flipped = check == (-u) % P
+    flipped_i = check == (-u * SQRT_M1) % P
+    if flipped or flipped_i:
+        r = r * SQRT_M1 % P
+    return (correct or flipped), ct_abs(r)
+
+
+# RFC 9496 section 4.1 (the roots it fixes; SQRT_AD_MINUS_ONE is the odd one).
+SQRT_AD_MINUS_ONE = 25063068953384623474111414158702152701244531502492656460079210482610430750235
+INVSQRT_A_MINUS_D = 54469307008909316920995813868745141605393597292927456921205312896311721017578
+assert SQRT_AD_MINUS_ONE**2 % P == (-D - 1) % P
+assert INVSQRT_A_MINUS_D**2 * (-1 - D) % P == 1
+ONE_MINUS_D_SQ = (1 - D * D) % P
+D_MINUS_ONE_SQ = (D - 1) * (D - 1) % P
+
+
+def add(p1, p2):
+    x1, y1, z1, t1 = p1
+    x2, y2, z2, t2 = p2
+    a = (y1 - x1) * (y2 - x2) % P
+    b = (y1 + x1) * (y2 + x2) % P
+    c = t1 * 2 * D * t2 % P
+    d = z1 * 2 * z2 % P
+    e, f, g, h = b - a, d - c, d + c, b + a
+    return (e * f % P, g * h % P, f * g % P, e * h % P)
+
+
+IDENTITY = (0, 1, 1, 0)
+
+
+def mul(k, pt):
+    out = IDENTITY
+    while k:
+        if k & 1:
+            out = add(out, pt)
+        pt = add(pt, pt)
+        k >>= 1
+    return out
+
+
+def decode(b):
+    s = int.from_bytes(b, "little")
+    if s >= P or is_neg(s):
+        raise ValueError("non-canonical")
+    ss = s * s % P
+    u1, u2 = (1 - ss) % P, (1 + ss) % P
+    u2sq = u2 * u2 % P
+    v = (-(D * u1 * u1) - u2sq) % P
+    ok, isr = sqrt_ratio_m1(1, v * u2sq)
+    dx = isr * u2 % P
+    dy = isr * dx * v % P
+    x = ct_abs(2 * s * dx)
+    y = u1 * dy % P
+    t = x * y % P
+    if not ok or is_neg(t) or y == 0:
+        raise ValueError("not a point")
+    return (x, y, 1, t)
+
+
+def encode(pt):
+    x0, y0, z0, t0 = pt
+    u1 = (z0 + y0) * (z0 - y0) % P
+    u2 = x0 * y0 % P
+    _, isr = sqrt_ratio_m1(1, u1 * u2 * u2)
+    den1, den2 = isr * u1 % P, isr * u2 % P
+    zinv = den1 * den2 * t0 % P
+    if is_neg(t0 * zinv):
+        x, y, den = y0 * SQRT_M1 % P, x0 * SQRT_M1 % P, den1 * INVSQRT_A_MINUS_D % P
+    else:
+        x, y, den = x0, y0, den2
+    if is_neg(x * zinv):
+        y = -y % P
+    return ct_abs(den * (z0 - y)).to_bytes(32, "little")
+
+
+def elligator(t):
+    r = SQRT_M1 * t * t % P
+    u = (r + 1) * ONE_MINUS_D_SQ % P
+    v = (-1 - r * D) * (r + D) % P
+    ok, s = sqrt_ratio_m1(u, v)
+    if ok:
+        c = P - 1
+    else:
+        s, c = (-ct_abs(s * t)) % P, r
+    n = (c * (r - 1) * D_MINUS_ONE_SQ - v) % P
+    w0, w1 = 2 * s * v % P, n * SQRT_AD_MINUS_ONE % P
+    w2, w3 = (1 - s * s) % P, (1 + s * s) % P
+    return (w0 * w3 % P, w2 * w1 % P, w1 * w3 % P, w0 * w2 % P)
+
+
+def from_uniform(b):
+    m = 2**255 - 1
+    r0 = (int.from_bytes(b[:32], "little") & m) % P
+    r1 = (int.from_bytes(b[32:], "little") & m) % P
+    return add(elligator(r0), elligator(r1))
+
+
+B = decode(bytes.fromhex("e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76"))
+
+
+def item(x):
+    return struct.pack(">Q", len(x)) + x
+
+
+def u64(v):
+    return struct.pack(">Q", v)
+
+
+def transcript(tag, items):
+    return item(tag.encode()) + b"".join(item(x) for x in items)
+
+
+def main():
+    repo = sys.argv[1]
+    # Self-checks against RFC 9496 before trusting anything else.
+    assert encode(add(B, B)) == bytes.fromhex("6a493210f7499cd17fecb510ae0cea23a110e8d5b901f8acadd3095c73a3b919")
+    assert encode(from_uniform(bytes.fromhex(
+        "5d1be09e3d0c82fc538112490e35701979d99e06ca3e2b5b54bffe8b4dc772c1"
+        "4d98b696a1bbfb5ca32c436cc61c16563790306c79eaca7705668b47dffe5bb6"))) == bytes.fromhex(
+        "3066f82a1a747d45120d1740f14358531a8f04bbffe6a819f86dfe50f44a0a46")
+    print("RFC 9496 self-checks: ok")
+
+    manifest = open(f"{repo}/examples/event/manifest.toml", "rb").read()
+    key = json.load(open(f"{repo}/keys-example/election-key.json"))
+    msha = hashlib.sha256(manifest).digest()
+    assert key["manifest_sha256"] == msha.hex(), "manifest_sha256"
+    cs = [base64.b64decode(c) for c in key["commitments"]]
+    items = [key["event"].encode(), msha, u64(key["threshold"]), u64(len(key["keyholders"]))]
+    items += cs
+    for k in key["keyholders"]:
+        items += [u64(k["index"]), k["name"].encode()]
+    pre = transcript("urne/v1/election-fingerprint", items)
+    fp = hashlib.sha256(pre).digest()
+    assert fp.hex() == key["fingerprint"], "fingerprint"
+    print(f"manifest_sha256 {msha.hex()}")
+    print(f"fingerprint preimage {len(pre)} bytes:")
+    off = 0
+    while off < len(pre):
+        n = struct.unpack(">Q", pre[off:off + 8])[0]
+        print(f"  {pre[off:off+8].hex()} {pre[off+8:off+8+n].hex()}")
+        off += 8 + n
+    print(f"fp {fp.hex()}  short {' '.join(fp[:8].hex()[i:i+4] for i in range(0, 16, 4))}")
+    c_pts = [decode(c) for c in cs]
+    for k in key["keyholders"]:
+        i = k["index"]
+        acc = IDENTITY
+        for j, c in enumerate(c_pts):
+            acc = add(acc, mul(i ** j, c))
+        assert encode(acc) == base64.b64decode(k["verification_key"]), f"K_{i}"
+    print("K_i = sum C_j i^j: ok")
+    for c in key["commitments"]:
+        print(f"  C hex {base64.b64decode(c).hex()}")
+
+    # The sealed share of keyholder 1.
+    sh = json.load(open(f"{repo}/keys-example/keyholder-1.share"))
+    kdf = sh["kdf"]
+    salt = base64.b64decode(kdf["salt"])
+    aad = (item(b"urne-sealed/1") + item(sh["kind"].encode()) + item(sh["owner"].encode())
+           + item(sh["fingerprint"].encode()) + item(u64(sh["index"])) + item(b"argon2id")
+           + item(u64(kdf["version"])) + item(u64(kdf["m_kib"])) + item(u64(kdf["t"]))
+           + item(u64(kdf["p"])) + item(salt) + item(b"chacha20-poly1305"))
+    print(f"share AD {len(aad)} bytes sha256 {hashlib.sha256(aad).hexdigest()}")
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    pw = open(f"{repo}/keys-example/passphrase-1.txt", "rb").read()
+    if pw.endswith(b"\r\n"):
+        pw = pw[:-2]
+    elif pw.endswith(b"\n"):
+        pw = pw[:-1]
+    kk = Argon2id(salt=salt, length=32, iterations=kdf["t"], lanes=kdf["p"],
+                  memory_cost=kdf["m_kib"]).derive(pw)
+    secret = ChaCha20Poly1305(kk).decrypt(base64.b64decode(sh["nonce"]),
+                                          base64.b64decode(sh["ciphertext"]), aad)
+    s1 = int.from_bytes(secret, "little")
+    assert len(secret) == 32 and s1 < L
+    assert encode(mul(s1, B)) == base64.b64decode(key["keyholders"][0]["verification_key"])
+    print("share 1 opens, s_1 G = K_1: ok")
+
+    t = from_uniform(hashlib.sha512(transcript("urne/v1/key-test-base", [fp])).digest())
+    tb = encode(t)
+    print(f"key-test base T {tb.hex()} {base64.b64encode(tb).decode()}")
+
+    if len(sys.argv) > 2:
+        demo = sys.argv[2]
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+        pbytes = open(f"{demo}/protocols/sogne.json", "rb").read()
+        d = hashlib.sha256(pbytes).digest()
+        sigs = json.load(open(f"{demo}/protocols/sogne.signatures.json"))
+        s = sigs["signatures"][0]
+        pre = transcript("urne/v1/protocol-signature", [d, s["name"].encode(), s["signed_at"].encode()])
+        msg = hashlib.sha256(pre).digest()
+        pk = base64.b64decode(s["public_key"])
+        Ed25519PublicKey.from_public_bytes(pk).verify(base64.b64decode(s["signature"]), msg)
+        print(f"protocol d {d.hex()} by {s['name']} at {s['signed_at']}")
+        print(f"signature preimage {len(pre)} bytes:")
+        off = 0
+        while off < len(pre):
+            n = struct.unpack(">Q", pre[off:off + 8])[0]
+            print(f"  {pre[off:off+8].hex()} {pre[off+8:off+8+n].hex()}")
+            off += 8 + n
+        print(f"message {msg.hex()}")
+        print(f"signature {s['signature']} public key {s['public_key']}: verifies")
+
+
+main()
