@@ -29,7 +29,7 @@ use zeroize::Zeroizing;
 use crate::crypto::elgamal::{Ciphertext, PublicKey};
 use crate::crypto::encoding::{Elem, PubScalar, Transcript, G_ELEM};
 use crate::crypto::proofs::{
-    half, tag, BatchVerifier, CiphertextElems, DleqProof, ZeroOneProof, ZeroOneProver,
+    half, tag, BatchVerifier, CiphertextElems, DleqProof, HBase, ZeroOneProof, ZeroOneProver,
 };
 
 /// The most options a referendum may have (the manifest enforces it too).
@@ -258,19 +258,18 @@ impl Ballot {
                 .ok_or(BallotError::BadCommitment)?;
             coefficients.push(xs);
         }
-        // Sum proof: z1·(s·G − a − c·ΣAᵢ) + z2·(s·K − b − c·(ΣBᵢ − G)) = 0.
+        // Sum proof, X = ΣAᵢ and Y = ΣBᵢ − G: each term takes X's or Y's
+        // coefficient, and the −G term moves to G's.
         let p = &self.sum_proof;
         let statement = sum_statement(ctx, key, &self.options);
         let c = DleqProof::challenge(tag::SUM_TO_ONE, &statement, &p.a, &p.b);
-        let (z1, z2) = (batch.weight(), batch.weight());
-        batch.add_g(z1 * p.s.0 + z2 * c);
-        batch.add_k(z2 * p.s.0);
-        batch.add(-z1, p.a.decode().map_err(|_| BallotError::BadCommitment)?);
-        batch.add(-z2, p.b.decode().map_err(|_| BallotError::BadCommitment)?);
-        let (ya, yb) = (z1 * c, z2 * c);
+        let (cx, cy) = p
+            .verify_into(c, HBase::K, batch)
+            .ok_or(BallotError::BadCommitment)?;
+        batch.add_g(-cy);
         for (ct, (xa, xb)) in cts.iter().zip(coefficients) {
-            batch.add(xa - ya, ct.a);
-            batch.add(xb - yb, ct.b);
+            batch.add(xa + cx, ct.a);
+            batch.add(xb + cy, ct.b);
         }
         Ok(cts)
     }

@@ -887,18 +887,14 @@ pub fn check_partial(
                 &sh.d,
             );
             let c = DleqProof::challenge(tag::PARTIAL_DECRYPTION, &st, &sh.proof.a, &sh.proof.b);
-            sh.proof
-                .verify_into(
-                    c,
-                    vk,
-                    crate::crypto::proofs::HBase::Point(ct.a),
-                    std::slice::from_ref(&d),
-                    Scalar::ZERO,
-                    &mut batch,
-                )
+            let (cx, cy) = sh
+                .proof
+                .verify_into(c, crate::crypto::proofs::HBase::Point(ct.a), &mut batch)
                 .ok_or_else(|| {
                     format!("{} option {j}: a proof commitment is not canonical", r.id)
                 })?;
+            batch.add(cx, *vk);
+            batch.add(cy, d);
             ds.push(d);
         }
         out.push(ds);

@@ -75,14 +75,6 @@ impl BatchVerifier {
         self.points.push(p);
     }
 
-    /// Moves every equation of `other` into this batch.
-    pub fn append(&mut self, other: BatchVerifier) {
-        self.g += other.g;
-        self.k += other.k;
-        self.scalars.extend(other.scalars);
-        self.points.extend(other.points);
-    }
-
     /// Copies every equation of `other` into this batch.
     pub fn extend_from(&mut self, other: &BatchVerifier) {
         self.g += other.g;
@@ -411,50 +403,37 @@ impl DleqProof {
     ) -> bool {
         let mut batch = BatchVerifier::new();
         let c = Self::challenge(tag, statement, &self.a, &self.b);
-        if self
-            .verify_into(
-                c,
-                x,
-                HBase::Point(*h),
-                std::slice::from_ref(y),
-                Scalar::ZERO,
-                &mut batch,
-            )
-            .is_none()
-        {
+        let Some((cx, cy)) = self.verify_into(c, HBase::Point(*h), &mut batch) else {
             return false;
-        }
+        };
+        batch.add(cx, *x);
+        batch.add(cy, *y);
         // K is unused here (coefficient zero).
         batch.verify(&G)
     }
 
-    /// Adds `s·G − a − c·X = 0` and `s·H − b − c·Y = 0` to the batch, where
-    /// `Y = Σ y_terms + y_g·G`: a ballot's sum `ΣBᵢ − G` is passed as its terms
-    /// and `y_g = −1`, so it need not be computed. `H` may be the batch's `K`.
+    /// Adds `s·G − a − c·X = 0` and `s·H − b − c·Y = 0` to the batch, weighted
+    /// at random, except their terms in `X` and `Y`: it returns those two
+    /// coefficients for the caller to add, as [`ZeroOneProof::verify_into`]
+    /// does, so that a statement point that is a sum (a ballot's `ΣAᵢ` and
+    /// `ΣBᵢ − G`) is added term by term, each point once. `H` may be the
+    /// batch's `K`. Returns `None` if a commitment is not a canonical encoding.
     pub fn verify_into(
         &self,
         c: Scalar,
-        x: &RistrettoPoint,
         h: HBase,
-        y_terms: &[RistrettoPoint],
-        y_g: Scalar,
         batch: &mut BatchVerifier,
-    ) -> Option<()> {
+    ) -> Option<(Scalar, Scalar)> {
         let s = self.s.0;
         let (z1, z2) = (batch.weight(), batch.weight());
         batch.add_g(z1 * s);
-        batch.add(-(z1 * c), *x);
         batch.add(-z1, self.a.decode().ok()?);
         match h {
             HBase::K => batch.add_k(z2 * s),
             HBase::Point(p) => batch.add(z2 * s, p),
         }
         batch.add(-z2, self.b.decode().ok()?);
-        for y in y_terms {
-            batch.add(-(z2 * c), *y);
-        }
-        batch.add_g(-(z2 * c * y_g));
-        Some(())
+        Some((-(z1 * c), -(z2 * c)))
     }
 }
 
