@@ -727,14 +727,25 @@ pub fn check_signatures(
         .collect()
 }
 
+/// The members of `p`'s leadership group, in list order, whose name is not
+/// among `signed` (the names of the signatures found).
+pub fn unsigned_members<'a>(p: &'a Protocol, signed: &[&str]) -> Vec<&'a str> {
+    p.leadership
+        .iter()
+        .map(|l| l.name.as_str())
+        .filter(|name| !signed.contains(name))
+        .collect()
+}
+
 /// True if every member of the leadership group has a valid signature.
 pub fn fully_signed(p: &Protocol, protocol_bytes: &[u8], sigs: &SignatureFile) -> bool {
-    let ok: std::collections::HashSet<String> = check_signatures(p, protocol_bytes, sigs)
+    let ok: Vec<String> = check_signatures(p, protocol_bytes, sigs)
         .into_iter()
         .filter(|(_, r)| r.is_ok())
         .map(|(n, _)| n)
         .collect();
-    !p.leadership.is_empty() && p.leadership.iter().all(|l| ok.contains(&l.name))
+    let ok: Vec<&str> = ok.iter().map(String::as_str).collect();
+    !p.leadership.is_empty() && unsigned_members(p, &ok).is_empty()
 }
 
 fn esc(s: &str) -> String {

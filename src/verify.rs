@@ -1373,7 +1373,8 @@ fn check_signatures(
     run: &mut Run,
 ) {
     let mut n = 0;
-    let mut signed: BTreeMap<String, usize> = BTreeMap::new();
+    // The names of the signatures that hold, per referendum.
+    let mut signed: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (p, bytes) in protocols {
         // The listed keys are the registered ones, where those are published.
         for l in &p.leadership {
@@ -1431,22 +1432,20 @@ fn check_signatures(
                 );
                 return;
             }
-            *signed.entry(p.referendum.clone()).or_default() += 1;
+            signed.entry(p.referendum.clone()).or_default().push(name);
         }
     }
     // Every member of the leadership group signs every protocol; until they
     // have, the record is incomplete (not contradicted).
     for (p, _) in protocols {
         let sig_path = dir.join(format!("protocols/{}.signatures.json", p.referendum));
-        let have: Vec<String> = json::<SignatureFile>(&sig_path)
-            .map(|s| s.signatures.into_iter().map(|s| s.name).collect())
-            .unwrap_or_default();
-        let missing: Vec<&str> = p
-            .leadership
-            .iter()
-            .filter(|l| !have.contains(&l.name))
-            .map(|l| l.name.as_str())
+        let names: Vec<&str> = signed
+            .get(&p.referendum)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
             .collect();
+        let missing = protocol::unsigned_members(p, &names);
         if p.leadership.is_empty() || !missing.is_empty() {
             let why = if p.leadership.is_empty() {
                 "the protocol names no leadership group to sign it".to_string()

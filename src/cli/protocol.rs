@@ -476,35 +476,31 @@ fn check(dir: &EventDir, a: CheckArgs) -> CliResult {
                 Some("each member who has not signed runs `urne protocol sign --key signers/NAME.key`"),
             )
         };
-        let Some(sigs) = sigs else {
-            println!("{r}: not signed by anyone yet");
-            if a.complete {
-                let all: Vec<&str> = p.leadership.iter().map(|l| l.name.as_str()).collect();
-                first_failure.get_or_insert(unsigned(&all));
-            }
-            continue;
-        };
-        for (name, outcome) in protocol::check_signatures(&p, &bytes, &sigs) {
-            match outcome {
-                Ok(()) => println!("{r}: signature of {name} holds"),
-                Err(e) => {
-                    println!("{r}: signature of {name} FAILS: {e}");
-                    first_failure.get_or_insert(Failure {
-                        code: e.code(),
-                        message: format!("{}: {e}", sig_path.display()),
-                        hint: e.hint(),
-                    });
+        let names: Vec<&str> = sigs
+            .iter()
+            .flat_map(|s| s.signatures.iter().map(|x| x.name.as_str()))
+            .collect();
+        let missing = protocol::unsigned_members(&p, &names);
+        match &sigs {
+            None => println!("{r}: not signed by anyone yet"),
+            Some(sigs) => {
+                for (name, outcome) in protocol::check_signatures(&p, &bytes, sigs) {
+                    match outcome {
+                        Ok(()) => println!("{r}: signature of {name} holds"),
+                        Err(e) => {
+                            println!("{r}: signature of {name} FAILS: {e}");
+                            first_failure.get_or_insert(Failure {
+                                code: e.code(),
+                                message: format!("{}: {e}", sig_path.display()),
+                                hint: e.hint(),
+                            });
+                        }
+                    }
+                }
+                if !missing.is_empty() {
+                    println!("{r}: not yet signed by {}", missing.join(", "));
                 }
             }
-        }
-        let missing: Vec<&str> = p
-            .leadership
-            .iter()
-            .filter(|l| !sigs.signatures.iter().any(|s| s.name == l.name))
-            .map(|l| l.name.as_str())
-            .collect();
-        if !missing.is_empty() {
-            println!("{r}: not yet signed by {}", missing.join(", "));
         }
         if a.complete && (p.leadership.is_empty() || !missing.is_empty()) {
             first_failure.get_or_insert(unsigned(&missing));
