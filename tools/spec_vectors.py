@@ -149,6 +149,16 @@ def transcript(tag, items):
     return item(tag.encode()) + b"".join(item(x) for x in items)
 
 
+def dump(what, pre):
+    """Prints a transcript preimage one item a line, as docs/SPEC.md shows it."""
+    print(f"{what} {len(pre)} bytes:")
+    off = 0
+    while off < len(pre):
+        n = struct.unpack(">Q", pre[off:off + 8])[0]
+        print(f"  {pre[off:off+8].hex()} {pre[off+8:off+8+n].hex()}")
+        off += 8 + n
+
+
 def main():
     repo = sys.argv[1]
     # Self-checks against RFC 9496 before trusting anything else.
@@ -172,12 +182,7 @@ def main():
     fp = hashlib.sha256(pre).digest()
     assert fp.hex() == key["fingerprint"], "fingerprint"
     print(f"manifest_sha256 {msha.hex()}")
-    print(f"fingerprint preimage {len(pre)} bytes:")
-    off = 0
-    while off < len(pre):
-        n = struct.unpack(">Q", pre[off:off + 8])[0]
-        print(f"  {pre[off:off+8].hex()} {pre[off+8:off+8+n].hex()}")
-        off += 8 + n
+    dump("fingerprint preimage", pre)
     print(f"fp {fp.hex()}  short {' '.join(fp[:8].hex()[i:i+4] for i in range(0, 16, 4))}")
     c_pts = [decode(c) for c in cs]
     for k in key["keyholders"]:
@@ -231,12 +236,7 @@ def main():
         pk = base64.b64decode(s["public_key"])
         Ed25519PublicKey.from_public_bytes(pk).verify(base64.b64decode(s["signature"]), msg)
         print(f"protocol d {d.hex()} by {s['name']} at {s['signed_at']}")
-        print(f"signature preimage {len(pre)} bytes:")
-        off = 0
-        while off < len(pre):
-            n = struct.unpack(">Q", pre[off:off + 8])[0]
-            print(f"  {pre[off:off+8].hex()} {pre[off+8:off+8+n].hex()}")
-            off += 8 + n
+        dump("signature preimage", pre)
         print(f"message {msg.hex()}")
         print(f"signature {s['signature']} public key {s['public_key']}: verifies")
 
