@@ -1,0 +1,112 @@
+//! The cost of the curve operations that bound unlock, verify and encryption
+//! on one core (BENCHMARKS.md, "The physical limit per ballot"):
+//!
+//!     cargo run --release --example curve_ops [N]
+//!
+//! Prints a Markdown table: microseconds per operation, each timed over N
+//! operations (default 20,000) on distinct random inputs.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoBasepointTable, RistrettoPoint};
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::VartimeMultiscalarMul;
+use rand::rngs::OsRng;
+
+fn per_op(n: usize, f: impl FnOnce()) -> f64 {
+    let start = Instant::now();
+    f();
+    start.elapsed().as_secs_f64() * 1e6 / n as f64
+}
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20_000);
+    let scalars: Vec<Scalar> = (0..n).map(|_| Scalar::random(&mut OsRng)).collect();
+    let points: Vec<RistrettoPoint> = (0..n).map(|_| RistrettoPoint::random(&mut OsRng)).collect();
+    let encoded: Vec<CompressedRistretto> = points.iter().map(|p| p.compress()).collect();
+    let key_table = RistrettoBasepointTable::create(&points[0]);
+    // The weights of a batch are 128-bit; the other coefficients full-size.
+    let weights: Vec<Scalar> = scalars
+        .iter()
+        .map(|s| Scalar::from(u128::from_le_bytes(s.as_bytes()[..16].try_into().unwrap())))
+        .collect();
+
+    let rows = [
+        (
+            "decompress (decode) a point",
+            per_op(n, || {
+                for e in &encoded {
+                    black_box(e.decompress());
+                }
+            }),
+        ),
+        (
+            "compress (encode) a point",
+            per_op(n, || {
+                for p in &points {
+                    black_box(p.compress());
+                }
+            }),
+        ),
+        (
+            "encode a point in a batch (double-and-compress)",
+            per_op(n, || {
+                black_box(RistrettoPoint::double_and_compress_batch(&points));
+            }),
+        ),
+        (
+            "fixed-base multiplication by G (constant time)",
+            per_op(n, || {
+                for s in &scalars {
+                    black_box(s * RISTRETTO_BASEPOINT_TABLE);
+                }
+            }),
+        ),
+        (
+            "fixed-base multiplication by K (constant time)",
+            per_op(n, || {
+                for s in &scalars {
+                    black_box(s * &key_table);
+                }
+            }),
+        ),
+        (
+            "double multiplication a·P + b·Q (variable time)",
+            per_op(n, || {
+                for (i, s) in scalars.iter().enumerate() {
+                    let q = &points[(i + 1) % n];
+                    black_box(RistrettoPoint::vartime_multiscalar_mul(
+                        [s, &scalars[(i + 1) % n]],
+                        [&points[i], q],
+                    ));
+                }
+            }),
+        ),
+        (
+            "multiscalar multiplication, per point (5,120 points, as a 256-ballot batch)",
+            {
+                let m = 5120.min(n);
+                // 14 of a ballot's 20 points carry a 128-bit weight, 6 a full scalar.
+                let coeffs: Vec<Scalar> = (0..m)
+                    .map(|i| if i % 20 < 14 { weights[i] } else { scalars[i] })
+                    .collect();
+                per_op(m, || {
+                    black_box(RistrettoPoint::vartime_multiscalar_mul(
+                        &coeffs,
+                        &points[..m],
+                    ));
+                })
+            },
+        ),
+    ];
+    println!("| operation (one core) | µs |");
+    println!("|---|---:|");
+    for (what, us) in rows {
+        println!("| {what} | {us:.2} |");
+    }
+}
