@@ -580,7 +580,7 @@ pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 fn lock(dir: &Path, wait: std::time::Duration) -> Result<std::fs::File, StoreError> {
     let path = dir.join(LOCK_FILE);
     std::fs::create_dir_all(dir).map_err(|e| FsError::Unwritable {
-        path: path.clone(),
+        path: dir.to_path_buf(),
         source: e,
     })?;
     let file = std::fs::OpenOptions::new()
