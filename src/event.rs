@@ -129,13 +129,12 @@ pub enum EventError {
         rule: String,
     },
     #[error(
-        "{file}, line {line}: voter {voter} is already on the roll for {referendum} (line {first})"
+        "{file}, line {line}: this voter is already on the roll for {referendum} (line {first})"
     )]
     RollDuplicate {
         file: String,
         line: u64,
         first: u64,
-        voter: String,
         referendum: String,
     },
 }
@@ -336,13 +335,20 @@ impl Manifest {
 
 /// The electoral roll: per referendum, the voter ids entitled to vote.
 ///
-/// A voter is held as the first 16 bytes of SHA-256 of their id, with the
-/// roll line that named them (for duplicate errors): 24 bytes a voter however
-/// long the ids, so a national roll fits in little memory. Finding two ids
-/// with the same 128-bit digest is out of reach.
+/// A voter is held as the first 16 bytes of SHA-256 of their id, in a sorted
+/// list per referendum: 16 bytes a voter however long the ids, so a national
+/// roll of 4 million fits in 64 MiB. Finding two ids with the same 128-bit
+/// digest is out of reach.
+///
+/// Each entry also has a *slot*: its position over all referendums (the
+/// first referendum's voters in digest order, then the next one's). The count
+/// keeps its per-voter state in arrays indexed by slot, not in hash maps.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Roll {
-    voters: HashMap<String, HashMap<[u8; 16], u64>>,
+    /// Per referendum, in manifest order: its id and its voters' digests, sorted.
+    referendums: Vec<(String, Vec<[u8; 16]>)>,
+    /// Per referendum: the slot of its first voter.
+    first_slot: Vec<u32>,
 }
 
 fn voter_digest(voter: &str) -> [u8; 16] {
@@ -356,6 +362,91 @@ fn voter_digest(voter: &str) -> [u8; 16] {
 struct RollRow {
     voter_id: String,
     referendum: String,
+}
+
+/// A roll being read: per referendum, (digest, line) in file order.
+struct RollBuilder {
+    file: String,
+    ids: Vec<String>,
+    index: HashMap<String, usize>,
+    entries: Vec<Vec<([u8; 16], u64)>>,
+}
+
+impl RollBuilder {
+    fn new(manifest: &Manifest, file: &str) -> Self {
+        RollBuilder {
+            file: file.into(),
+            ids: manifest
+                .referendums()
+                .iter()
+                .map(|r| r.id.clone())
+                .collect(),
+            index: (manifest.referendums().iter().enumerate())
+                .map(|(i, r)| (r.id.clone(), i))
+                .collect(),
+            entries: vec![Vec::new(); manifest.referendums().len()],
+        }
+    }
+
+    fn add(&mut self, voter: &str, referendum: String, line: u64) -> Result<(), EventError> {
+        if let Some(rule) = voter_id_problem(voter) {
+            return Err(EventError::RollBadVoter {
+                file: self.file.clone(),
+                line,
+                voter: voter.into(),
+                rule: rule.into(),
+            });
+        }
+        let Some(&r) = self.index.get(&referendum) else {
+            return Err(EventError::RollUnknownReferendum {
+                file: self.file.clone(),
+                line,
+                referendum,
+            });
+        };
+        self.entries[r].push((voter_digest(voter), line));
+        Ok(())
+    }
+
+    /// Sorts each referendum's voters and refuses a voter listed twice for
+    /// the same referendum, naming the earliest repeat in the file.
+    fn finish(self) -> Result<Roll, EventError> {
+        let mut repeat: Option<(u64, u64, usize)> = None;
+        let mut referendums = Vec::with_capacity(self.entries.len());
+        let mut first_slot = Vec::with_capacity(self.entries.len());
+        let mut slot = 0u64;
+        for (r, (id, mut entries)) in self.ids.into_iter().zip(self.entries).enumerate() {
+            entries.sort_unstable();
+            for pair in entries.windows(2) {
+                let ((d1, first), (d2, line)) = (pair[0], pair[1]);
+                if d1 == d2 && repeat.is_none_or(|(l, _, _)| line < l) {
+                    repeat = Some((line, first, r));
+                }
+            }
+            first_slot.push(u32::try_from(slot).unwrap_or(u32::MAX));
+            slot += entries.len() as u64;
+            referendums.push((id, entries.into_iter().map(|(d, _)| d).collect()));
+        }
+        if let Some((line, first, r)) = repeat {
+            return Err(EventError::RollDuplicate {
+                file: self.file,
+                line,
+                first,
+                referendum: referendums.swap_remove(r).0,
+            });
+        }
+        if slot > u64::from(u32::MAX) {
+            return Err(EventError::RollSyntax {
+                file: self.file,
+                line: 0,
+                detail: "the roll has more than 4,294,967,295 entries".into(),
+            });
+        }
+        Ok(Roll {
+            referendums,
+            first_slot,
+        })
+    }
 }
 
 impl Roll {
@@ -380,19 +471,20 @@ impl Roll {
                 detail: "the header must be exactly voter_id,referendum".into(),
             });
         }
-        let mut roll = Roll {
-            voters: manifest
-                .referendums()
-                .iter()
-                .map(|r| (r.id.clone(), HashMap::new()))
-                .collect(),
-        };
-        for rec in csv.records() {
-            let rec = rec.map_err(|e| EventError::RollSyntax {
-                file: file.into(),
-                line: e.position().map_or(0, |p| p.line()),
-                detail: e.to_string(),
-            })?;
+        let mut roll = RollBuilder::new(manifest, file);
+        let mut rec = csv::StringRecord::new();
+        loop {
+            match csv.read_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    return Err(EventError::RollSyntax {
+                        file: file.into(),
+                        line: e.position().map_or(0, |p| p.line()),
+                        detail: e.to_string(),
+                    })
+                }
+            }
             let line = rec.position().map_or(0, |p| p.line());
             let row: RollRow =
                 rec.deserialize(Some(&headers))
@@ -401,45 +493,9 @@ impl Roll {
                         line,
                         detail: e.to_string(),
                     })?;
-            roll.add(row.voter_id, row.referendum, file, line)?;
+            roll.add(&row.voter_id, row.referendum, line)?;
         }
-        Ok(roll)
-    }
-
-    fn add(
-        &mut self,
-        voter: String,
-        referendum: String,
-        file: &str,
-        line: u64,
-    ) -> Result<(), EventError> {
-        if let Some(rule) = voter_id_problem(&voter) {
-            return Err(EventError::RollBadVoter {
-                file: file.into(),
-                line,
-                voter,
-                rule: rule.into(),
-            });
-        }
-        let Some(set) = self.voters.get_mut(&referendum) else {
-            return Err(EventError::RollUnknownReferendum {
-                file: file.into(),
-                line,
-                referendum,
-            });
-        };
-        let digest = voter_digest(&voter);
-        if let Some(first) = set.get(&digest) {
-            return Err(EventError::RollDuplicate {
-                file: file.into(),
-                line,
-                first: *first,
-                voter,
-                referendum,
-            });
-        }
-        set.insert(digest, line);
-        Ok(())
+        roll.finish()
     }
 
     /// Loads a roll file.
@@ -468,36 +524,136 @@ impl Roll {
         manifest: &Manifest,
         entries: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Roll, EventError> {
-        let mut roll = Roll {
-            voters: manifest
-                .referendums()
-                .iter()
-                .map(|r| (r.id.clone(), HashMap::new()))
-                .collect(),
-        };
+        let mut roll = RollBuilder::new(manifest, "(entries)");
         for (i, (v, r)) in entries.into_iter().enumerate() {
-            roll.add(v, r, "(entries)", i as u64 + 1)?;
+            roll.add(&v, r, i as u64 + 1)?;
         }
-        Ok(roll)
+        roll.finish()
+    }
+
+    /// The slot of `voter` on the roll of the referendum at `referendum`
+    /// (its index in the manifest), if they are on it.
+    pub fn slot(&self, referendum: usize, voter: &str) -> Option<u32> {
+        let (_, voters) = self.referendums.get(referendum)?;
+        let at = voters.binary_search(&voter_digest(voter)).ok()?;
+        // `finish` made sure every slot fits in a u32.
+        self.first_slot[referendum].checked_add(u32::try_from(at).ok()?)
+    }
+
+    /// The number of slots: roll entries over all referendums.
+    pub fn slots(&self) -> usize {
+        self.referendums.iter().map(|(_, v)| v.len()).sum()
     }
 
     /// True if `voter` is on the roll for `referendum`.
     pub fn contains(&self, referendum: &str, voter: &str) -> bool {
-        self.voters
-            .get(referendum)
-            .is_some_and(|s| s.contains_key(&voter_digest(voter)))
+        self.referendums
+            .iter()
+            .position(|(id, _)| id == referendum)
+            .is_some_and(|r| self.slot(r, voter).is_some())
     }
 
     /// The number of entitled voters of a referendum.
     pub fn entitled(&self, referendum: &str) -> usize {
-        self.voters.get(referendum).map_or(0, HashMap::len)
+        self.referendums
+            .iter()
+            .find(|(id, _)| id == referendum)
+            .map_or(0, |(_, v)| v.len())
     }
 
     /// The number of roll entries over all referendums.
     pub fn entitled_total(&self) -> u64 {
-        self.voters.values().map(|s| s.len() as u64).sum()
+        self.slots() as u64
     }
 }
+
+/// A sorted set of voter ids held in one buffer (a marked roll): the ids'
+/// bytes plus 16 bytes a voter, where a `Vec<String>` costs 40 or more and a
+/// `HashSet<String>` twice that. Built with [`VoterIdsBuilder`].
+#[derive(Clone, Debug, Default)]
+pub struct VoterIds {
+    /// The ids, concatenated in the order they were added.
+    text: String,
+    /// Where each added id ends in `text`.
+    ends: Vec<usize>,
+    /// Indexes into `ends`, sorted by id, without repeats.
+    order: Vec<usize>,
+}
+
+/// Voter ids being gathered in any order, for a [`VoterIds`].
+#[derive(Clone, Debug, Default)]
+pub struct VoterIdsBuilder {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl VoterIdsBuilder {
+    /// Adds an id.
+    pub fn push(&mut self, id: &str) {
+        self.text.push_str(id);
+        self.ends.push(self.text.len());
+    }
+
+    /// Sorts the ids and drops repeats.
+    pub fn finish(self) -> VoterIds {
+        let mut ids = VoterIds {
+            text: self.text,
+            ends: self.ends,
+            order: Vec::new(),
+        };
+        let mut order: Vec<usize> = (0..ids.ends.len()).collect();
+        order.sort_unstable_by(|&a, &b| ids.added(a).cmp(ids.added(b)));
+        order.dedup_by(|a, b| ids.added(*a) == ids.added(*b));
+        ids.order = order;
+        ids
+    }
+}
+
+impl VoterIds {
+    /// The set of `ids`, given in any order; a repeated id is kept once.
+    pub fn from_unsorted<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut b = VoterIdsBuilder::default();
+        for id in ids {
+            b.push(id);
+        }
+        b.finish()
+    }
+
+    fn added(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    /// The number of voters.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// True if there are none.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The ids in sorted order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        self.order.iter().map(|&i| self.added(i))
+    }
+
+    /// True if `voter` is in the set.
+    pub fn contains(&self, voter: &str) -> bool {
+        self.order
+            .binary_search_by(|&i| self.added(i).cmp(voter))
+            .is_ok()
+    }
+}
+
+impl PartialEq for VoterIds {
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for VoterIds {}
 
 #[cfg(test)]
 mod tests {
@@ -613,5 +769,56 @@ mod tests {
             assert!(e.to_string().contains(line), "{e} should name {line}");
             assert_eq!(e.code(), code, "{e}");
         }
+    }
+
+    #[test]
+    fn every_roll_entry_has_its_own_slot_and_a_repeat_names_its_first_line() {
+        let m = manifest();
+        let entries = [
+            ("V1", "sogne"),
+            ("V2", "sogne"),
+            ("V1", "songdalen"),
+            ("V3", "sogne"),
+        ];
+        let r = Roll::from_entries(
+            &m,
+            entries.iter().map(|(v, r)| (v.to_string(), r.to_string())),
+        )
+        .unwrap();
+        assert_eq!(r.slots(), 4);
+        let mut slots: Vec<u32> = ["V1", "V2", "V3"]
+            .iter()
+            .map(|v| r.slot(0, v).unwrap())
+            .chain([r.slot(1, "V1").unwrap()])
+            .collect();
+        // The first referendum's voters come first.
+        assert!(slots[..3].iter().all(|&s| s < 3) && slots[3] == 3);
+        slots.sort_unstable();
+        assert_eq!(slots, [0, 1, 2, 3]);
+        assert_eq!(r.slot(1, "V2"), None);
+        assert_eq!(r.slot(2, "V1"), None);
+        assert_eq!((r.entitled("sogne"), r.entitled("songdalen")), (3, 1));
+
+        // Two repeats: the one earlier in the file is named, with its first line.
+        let text = "voter_id,referendum\nA,sogne\nB,sogne\nC,songdalen\nB,sogne\nA,sogne\n";
+        let e = Roll::parse(text.as_bytes(), "roll.csv", &m).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                EventError::RollDuplicate { line: 5, first: 3, ref referendum, .. } if referendum == "sogne"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn voter_ids_are_sorted_once_each_and_found() {
+        let ids = VoterIds::from_unsorted(["v3", "v10", "v1", "v3", "v2"]);
+        assert_eq!(ids.iter().collect::<Vec<_>>(), ["v1", "v10", "v2", "v3"]);
+        assert_eq!(ids.len(), 4);
+        assert!(ids.contains("v10") && ids.contains("v1") && !ids.contains("v4"));
+        assert!(!ids.contains("v") && !VoterIds::default().contains("v1"));
+        assert_eq!(ids, VoterIds::from_unsorted(["v2", "v1", "v3", "v10"]));
+        assert_ne!(ids, VoterIds::from_unsorted(["v2", "v1", "v3"]));
     }
 }

@@ -43,7 +43,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::error::Explain;
-use crate::event::{voter_id_problem, Manifest, Referendum, Roll};
+use crate::event::{voter_id_problem, Manifest, Referendum, Roll, VoterIds, VoterIdsBuilder};
 use crate::fsio::FsError;
 use crate::tally::InputHash;
 
@@ -117,17 +117,37 @@ pub struct Envelope {
 /// Who has a counted e-vote, per referendum (the marked roll after e-voting).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MarkedRoll {
-    marked: HashMap<String, HashSet<String>>,
+    marked: HashMap<String, VoterIds>,
 }
 
 impl MarkedRoll {
     /// From `(voter, referendum)` pairs.
     pub fn from_entries(entries: impl IntoIterator<Item = (String, String)>) -> Self {
-        let mut marked: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut marked: HashMap<String, VoterIdsBuilder> = HashMap::new();
         for (v, r) in entries {
-            marked.entry(r).or_default().insert(v);
+            marked.entry(r).or_default().push(&v);
         }
-        MarkedRoll { marked }
+        MarkedRoll::from_builders(marked)
+    }
+
+    fn from_builders(marked: HashMap<String, VoterIdsBuilder>) -> Self {
+        MarkedRoll {
+            marked: (marked.into_iter())
+                .map(|(r, ids)| (r, ids.finish()))
+                .collect(),
+        }
+    }
+
+    /// From each referendum's set of voters.
+    pub fn from_sets(sets: impl IntoIterator<Item = (String, VoterIds)>) -> Self {
+        MarkedRoll {
+            marked: sets.into_iter().collect(),
+        }
+    }
+
+    /// The voters marked in `referendum`, sorted.
+    pub fn voters(&self, referendum: &str) -> Option<&VoterIds> {
+        self.marked.get(referendum)
     }
 
     /// True if `voter` has a counted e-vote in `referendum`.
@@ -144,7 +164,7 @@ impl MarkedRoll {
 
     /// Parses `marked-roll.csv` (header `voter_id,referendum`).
     pub fn parse(reader: impl Read, file: &str, manifest: &Manifest) -> Result<Self, PostalError> {
-        let mut entries = Vec::new();
+        let mut marked: HashMap<String, VoterIdsBuilder> = HashMap::new();
         read_csv(reader, file, &["voter_id", "referendum"], |line, rec| {
             let (v, r) = (&rec[0], &rec[1]);
             if manifest.referendum(r).is_none() {
@@ -154,10 +174,13 @@ impl MarkedRoll {
                     referendum: r.into(),
                 });
             }
-            entries.push((v.to_string(), r.to_string()));
+            match marked.get_mut(r) {
+                Some(ids) => ids.push(v),
+                None => marked.entry(r.to_string()).or_default().push(v),
+            }
             Ok(())
         })?;
-        Ok(MarkedRoll::from_entries(entries))
+        Ok(MarkedRoll::from_builders(marked))
     }
 }
 

@@ -18,7 +18,7 @@
 //! Only the aggregate of the whole closed box per referendum and option is ever
 //! decrypted, and every keyholder recomputes it from the sealed box itself.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_COMPRESSED;
@@ -38,7 +38,7 @@ use crate::crypto::encoding::{Digest32, Elem, PubScalar, Transcript};
 use crate::crypto::proofs::{tag, BatchVerifier, DleqProof};
 use crate::crypto::shamir::{lagrange_at_zero, SecretShare};
 use crate::error::Explain;
-use crate::event::{EvotePolicy, Manifest, Roll};
+use crate::event::{EvotePolicy, Manifest, Roll, VoterIds, VoterIdsBuilder};
 use crate::keys::ElectionKey;
 
 /// Why an e-vote record is not counted.
@@ -98,81 +98,138 @@ pub enum Status {
 pub struct RecordFacts {
     /// Index of the referendum in the manifest, if it names one.
     pub referendum: Option<usize>,
-    pub voter: String,
-    pub in_roll: bool,
+    /// The voter's slot on the roll of that referendum ([`Roll::slot`]);
+    /// `None` if they are not on it.
+    pub slot: Option<u32>,
     pub in_window: bool,
     pub proof_ok: bool,
     /// Digest of the ballot's ciphertexts (for copied-ballot detection).
     pub ciphertexts: [u8; 16],
 }
 
+/// No record yet, in [`RuleEngine`]'s per-slot table.
+const NO_RECORD: usize = usize::MAX;
+
+/// Hashes a digest that is already uniformly random by taking its first 8
+/// bytes (a SHA-256 output needs no second hash to spread over a table).
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl std::hash::Hasher for DigestHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut word = [0u8; 8];
+        let n = bytes.len().min(8);
+        word[..n].copy_from_slice(&bytes[..n]);
+        self.0 ^= u64::from_le_bytes(word);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type DigestSet = HashSet<[u8; 16], std::hash::BuildHasherDefault<DigestHasher>>;
+
 /// Applies the counting rules in box order. Pure: facts in, statuses out.
+///
+/// Memory: one byte and four a record (its status and referendum), eight a
+/// roll entry (the record counted for it), and the set of the accepted
+/// ballots' 16-byte ciphertext digests.
 pub struct RuleEngine {
     policy: EvotePolicy,
+    decisions: Decisions,
+    /// Per roll slot: the index of the record counted for it, or NO_RECORD.
+    counted: Vec<usize>,
+    seen: DigestSet,
+}
+
+/// The decision on every record of a box, in box order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decisions {
     statuses: Vec<Status>,
-    referendum_of: Vec<Option<usize>>,
-    /// Each voter's counted ballot, by a keyed 128-bit hash of (referendum,
-    /// voter): 20 bytes a voter instead of the id itself, so memory stays
-    /// small for a national roll. The keys are random per count, so nobody
-    /// can make two voters collide.
-    counted_by_voter: HashMap<u128, usize>,
-    voter_keys: (std::hash::RandomState, std::hash::RandomState),
-    seen: HashSet<[u8; 16]>,
+    /// The referendum index of each record, `u32::MAX` for none.
+    referendums: Vec<u32>,
+}
+
+impl Decisions {
+    /// The status and referendum of record `i` (0-based, ballots only).
+    pub fn get(&self, i: usize) -> Option<(Status, Option<usize>)> {
+        let st = *self.statuses.get(i)?;
+        let r = self.referendums[i];
+        Some((st, (r != u32::MAX).then_some(r as usize)))
+    }
+
+    /// Every record's status and referendum, in box order.
+    pub fn iter(&self) -> impl Iterator<Item = (Status, Option<usize>)> + '_ {
+        (0..self.statuses.len()).filter_map(|i| self.get(i))
+    }
+
+    /// The statuses alone, in box order.
+    pub fn statuses(&self) -> &[Status] {
+        &self.statuses
+    }
 }
 
 impl RuleEngine {
     /// A new engine for a policy.
     pub fn new(policy: EvotePolicy) -> Self {
+        RuleEngine::with_slots(policy, 0)
+    }
+
+    /// A new engine, its table sized for a roll of `slots` entries.
+    pub fn with_slots(policy: EvotePolicy, slots: usize) -> Self {
         RuleEngine {
             policy,
-            statuses: Vec::new(),
-            referendum_of: Vec::new(),
-            counted_by_voter: HashMap::new(),
-            voter_keys: (std::hash::RandomState::new(), std::hash::RandomState::new()),
-            seen: HashSet::new(),
+            decisions: Decisions::default(),
+            counted: vec![NO_RECORD; slots],
+            seen: DigestSet::default(),
         }
     }
 
     /// Decides the next record (index = number of records so far).
     pub fn apply(&mut self, f: RecordFacts) -> Status {
-        let idx = self.statuses.len();
-        let status = match f.referendum {
-            None => Status::Rejected(Rejection::NotInRoll),
-            Some(_) if !f.in_roll => Status::Rejected(Rejection::NotInRoll),
-            Some(_) if !f.in_window => Status::Rejected(Rejection::OutsideWindow),
-            Some(_) if !f.proof_ok => Status::Rejected(Rejection::InvalidProof),
-            Some(r) => {
+        let idx = self.decisions.statuses.len();
+        let status = match (f.referendum, f.slot) {
+            (None, _) | (Some(_), None) => Status::Rejected(Rejection::NotInRoll),
+            _ if !f.in_window => Status::Rejected(Rejection::OutsideWindow),
+            _ if !f.proof_ok => Status::Rejected(Rejection::InvalidProof),
+            (Some(_), Some(slot)) => {
                 if !self.seen.insert(f.ciphertexts) {
                     Status::Rejected(Rejection::CopiedBallot)
                 } else {
-                    use std::hash::BuildHasher;
-                    let key = (u128::from(self.voter_keys.0.hash_one((r, &f.voter))) << 64)
-                        | u128::from(self.voter_keys.1.hash_one((r, &f.voter)));
-                    match (self.policy, self.counted_by_voter.get(&key)) {
-                        (EvotePolicy::Single, Some(_)) => {
-                            Status::Rejected(Rejection::AlreadyVotedElectronically)
-                        }
-                        (EvotePolicy::LastCounts, Some(&earlier)) => {
-                            self.statuses[earlier] = Status::Superseded;
-                            self.counted_by_voter.insert(key, idx);
+                    let slot = slot as usize;
+                    if slot >= self.counted.len() {
+                        self.counted.resize(slot + 1, NO_RECORD);
+                    }
+                    let earlier = self.counted[slot];
+                    match self.policy {
+                        _ if earlier == NO_RECORD => {
+                            self.counted[slot] = idx;
                             Status::Counted
                         }
-                        (_, None) => {
-                            self.counted_by_voter.insert(key, idx);
+                        EvotePolicy::Single => {
+                            Status::Rejected(Rejection::AlreadyVotedElectronically)
+                        }
+                        EvotePolicy::LastCounts => {
+                            self.decisions.statuses[earlier] = Status::Superseded;
+                            self.counted[slot] = idx;
                             Status::Counted
                         }
                     }
                 }
             }
         };
-        self.statuses.push(status);
-        self.referendum_of.push(f.referendum);
+        self.decisions.statuses.push(status);
+        self.decisions.referendums.push(
+            f.referendum
+                .and_then(|r| u32::try_from(r).ok())
+                .unwrap_or(u32::MAX),
+        );
         status
     }
 
-    /// The final status of every record and its referendum index.
-    pub fn finish(self) -> (Vec<Status>, Vec<Option<usize>>) {
-        (self.statuses, self.referendum_of)
+    /// The decision on every record.
+    pub fn finish(self) -> Decisions {
+        self.decisions
     }
 }
 
@@ -216,7 +273,7 @@ pub struct BoxCount {
     /// Per referendum, per option: the sum of the counted ballots.
     pub aggregates: Vec<Vec<Ciphertext>>,
     /// Per referendum: the voters with a counted e-vote (the marked roll).
-    pub marked: Vec<Vec<String>>,
+    pub marked: Vec<VoterIds>,
     /// Records that failed a proof, with their line number (first 100).
     pub invalid_examples: Vec<(u64, Rejection)>,
 }
@@ -356,11 +413,11 @@ fn parse_checked_line(
         value: rec.cast_at.clone(),
     })?;
     let referendum = inputs.manifest.referendum_index(&rec.referendum);
-    let in_roll = referendum.is_some() && inputs.roll.contains(&rec.referendum, &rec.voter);
+    let slot = referendum.and_then(|r| inputs.roll.slot(r, &rec.voter));
     let in_window = inputs.manifest.in_voting_window(cast_at);
     let mut pending = None;
     let mut digest = [0u8; 16];
-    if let (Some(r), true, true) = (referendum, in_roll, in_window) {
+    if let (Some(r), Some(_), true) = (referendum, slot, in_window) {
         let n_options = inputs.manifest.referendums()[r].options.len();
         let ctx = BallotContext {
             fingerprint: &inputs.key.fingerprint,
@@ -386,8 +443,7 @@ fn parse_checked_line(
         hash,
         facts: RecordFacts {
             referendum,
-            voter: rec.voter,
-            in_roll,
+            slot,
             in_window,
             proof_ok: false,
             ciphertexts: digest,
@@ -540,7 +596,7 @@ pub fn count_box(
     }
     let mut pass = FirstPass {
         chain: ChainChecker::new(&file, &header_line),
-        engine: RuleEngine::new(inputs.manifest.evote_policy),
+        engine: RuleEngine::with_slots(inputs.manifest.evote_policy, inputs.roll.slots()),
         seal: None,
         ballots: 0,
         invalid_examples: Vec::new(),
@@ -591,13 +647,13 @@ pub fn count_box(
     if seal.is_none() {
         return Err(BoxError::NotSealed { file }.into());
     }
-    let (statuses, referendum_of) = engine.finish();
+    let decisions = engine.finish();
     let n_refs = inputs.manifest.referendums().len();
     let mut figures = vec![EvoteFigures::new(); n_refs];
     let mut unknown_referendum = EvoteFigures::new();
-    for (st, r) in statuses.iter().zip(&referendum_of) {
+    for (st, r) in decisions.iter() {
         let f = match r {
-            Some(r) => &mut figures[*r],
+            Some(r) => &mut figures[r],
             None => &mut unknown_referendum,
         };
         f.received += 1;
@@ -610,7 +666,7 @@ pub fn count_box(
     // Pass 2: take out the ballots that were counted when read but were
     // superseded by a later one (only these lines are parsed in full), and
     // collect the marked roll (only the voter id of each counted ballot).
-    let (aggregates, marked) = second_pass(path, sums, &statuses, &referendum_of)?;
+    let (aggregates, marked) = second_pass(path, sums, &decisions)?;
     Ok(BoxCount {
         header,
         head: chain.head,
@@ -631,7 +687,7 @@ enum Second {
 }
 
 /// Per referendum: the sums per option, and the voters of counted ballots.
-type SumsAndMarks = (Vec<Vec<Ciphertext>>, Vec<Vec<String>>);
+type SumsAndMarks = (Vec<Vec<Ciphertext>>, Vec<VoterIds>);
 
 /// Just the voter id of a ballot record (the rest is skipped unparsed).
 #[derive(Deserialize)]
@@ -644,10 +700,9 @@ struct VoterOnly {
 fn second_pass(
     path: &Path,
     mut sums: Vec<Vec<Ciphertext>>,
-    statuses: &[Status],
-    referendum_of: &[Option<usize>],
+    decisions: &Decisions,
 ) -> Result<SumsAndMarks, TallyError> {
-    let mut marked: Vec<Vec<String>> = vec![Vec::new(); sums.len()];
+    let mut marked: Vec<VoterIdsBuilder> = vec![VoterIdsBuilder::default(); sums.len()];
     let mut reader = LineReader::open(path)?;
     let file = reader.file().to_string();
     ballot_box::read_header(&mut reader)?;
@@ -663,7 +718,7 @@ fn second_pass(
             .par_iter()
             .enumerate()
             .map(|(k, l)| -> Result<Option<Second>, TallyError> {
-                let Some(r) = referendum_of.get(start + k).copied().flatten() else {
+                let Some((status, Some(r))) = decisions.get(start + k) else {
                     return Ok(None);
                 };
                 let changed = || BoxError::Malformed {
@@ -671,13 +726,13 @@ fn second_pass(
                     line: l.line_no,
                     detail: "the box changed while it was being counted".into(),
                 };
-                match statuses.get(start + k) {
-                    Some(Status::Counted) => {
+                match status {
+                    Status::Counted => {
                         let v: VoterOnly =
                             serde_json::from_slice(&l.bytes).map_err(|_| changed())?;
                         Ok(Some(Second::Marked(r, v.voter)))
                     }
-                    Some(Status::Superseded) => {
+                    Status::Superseded => {
                         let Line::Ballot(rec) = ballot_box::parse_line(&l.bytes, &file, l.line_no)?
                         else {
                             return Err(changed().into());
@@ -699,14 +754,14 @@ fn second_pass(
                         sum.b -= ct.b;
                     }
                 }
-                Second::Marked(r, v) => marked[r].push(v),
+                Second::Marked(r, v) => marked[r].push(&v),
             }
         }
     }
-    for m in &mut marked {
-        m.sort_unstable();
-    }
-    Ok((sums, marked))
+    Ok((
+        sums,
+        marked.into_iter().map(VoterIdsBuilder::finish).collect(),
+    ))
 }
 
 /// The format tag of a partial decryption file.
@@ -1149,11 +1204,13 @@ pub fn parse_partial(text: &str, file: &str) -> Result<PartialDecryption, TallyE
 mod tests {
     use super::*;
 
+    /// Facts of a valid ballot; voter `a` is slot 0 in referendum 0 and
+    /// slot 10 in referendum 1, voter `b` is slot 1 and 11.
     fn facts(voter: &str, r: Option<usize>, digest: u8) -> RecordFacts {
+        let slot = u32::from(voter.as_bytes()[0] - b'a') + if r == Some(1) { 10 } else { 0 };
         RecordFacts {
             referendum: r,
-            voter: voter.into(),
-            in_roll: true,
+            slot: Some(slot),
             in_window: true,
             proof_ok: true,
             ciphertexts: [digest; 16],
@@ -1164,7 +1221,7 @@ mod tests {
     fn rules_apply_in_order_and_the_first_failing_one_is_given() {
         let mut e = RuleEngine::new(EvotePolicy::Single);
         let mut f = facts("a", Some(0), 1);
-        f.in_roll = false;
+        f.slot = None;
         f.in_window = false;
         f.proof_ok = false;
         assert_eq!(e.apply(f), Status::Rejected(Rejection::NotInRoll));
@@ -1191,8 +1248,9 @@ mod tests {
         );
         // The same voter in another referendum is a different vote.
         assert_eq!(e.apply(facts("a", Some(1), 3)), Status::Counted);
-        let (st, _) = e.finish();
-        assert_eq!(st[0], Status::Counted);
+        let d = e.finish();
+        assert_eq!(d.get(0), Some((Status::Counted, Some(0))));
+        assert_eq!(d.get(2), Some((Status::Counted, Some(1))));
     }
 
     #[test]
@@ -1202,10 +1260,9 @@ mod tests {
         e.apply(facts("b", Some(0), 2));
         e.apply(facts("a", Some(0), 3));
         e.apply(facts("a", Some(0), 4));
-        let (st, _) = e.finish();
         assert_eq!(
-            st,
-            vec![
+            e.finish().statuses(),
+            [
                 Status::Superseded,
                 Status::Counted,
                 Status::Superseded,
@@ -1221,7 +1278,7 @@ mod tests {
         let mut bad = facts("a", Some(0), 2);
         bad.proof_ok = false;
         e.apply(bad);
-        let (st, _) = e.finish();
+        let st = e.finish().statuses().to_vec();
         assert_eq!(st[0], Status::Counted);
         assert_eq!(st[1], Status::Rejected(Rejection::InvalidProof));
     }
@@ -1234,7 +1291,6 @@ mod tests {
             e.apply(facts("b", Some(0), 7)),
             Status::Rejected(Rejection::CopiedBallot)
         );
-        let (st, _) = e.finish();
-        assert_eq!(st[0], Status::Counted);
+        assert_eq!(e.finish().statuses()[0], Status::Counted);
     }
 }

@@ -980,12 +980,10 @@ fn check_postal_trial(
         }
     };
     // The marked roll as recomputed from the box, not as published.
-    let marked = postal::MarkedRoll::from_entries(
-        manifest
-            .referendums()
-            .iter()
+    let marked = postal::MarkedRoll::from_sets(
+        (manifest.referendums().iter())
             .zip(&count.marked)
-            .flat_map(|(r, vs)| vs.iter().map(|v| (v.clone(), r.id.clone()))),
+            .map(|(r, vs)| (r.id.clone(), vs.clone())),
     );
     let mut envelopes = Vec::with_capacity(trial.decisions.len());
     for d in &trial.decisions {

@@ -120,7 +120,7 @@ fn write_results(
     let marked_path = dir.marked_roll();
     let mut marked = String::from("voter_id,referendum\n");
     for (r, voters) in c.manifest.referendums().iter().zip(&c.count.marked) {
-        for v in voters {
+        for v in voters.iter() {
             marked.push_str(&format!("{v},{}\n", r.id));
         }
     }
