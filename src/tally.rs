@@ -110,25 +110,6 @@ pub struct RecordFacts {
 /// No record yet, in [`RuleEngine`]'s per-slot table.
 const NO_RECORD: usize = usize::MAX;
 
-/// Hashes a digest that is already uniformly random by taking its first 8
-/// bytes (a SHA-256 output needs no second hash to spread over a table).
-#[derive(Default)]
-struct DigestHasher(u64);
-
-impl std::hash::Hasher for DigestHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut word = [0u8; 8];
-        let n = bytes.len().min(8);
-        word[..n].copy_from_slice(&bytes[..n]);
-        self.0 ^= u64::from_le_bytes(word);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type DigestSet = HashSet<[u8; 16], std::hash::BuildHasherDefault<DigestHasher>>;
-
 /// Applies the counting rules in box order. Pure: facts in, statuses out.
 ///
 /// Memory: one byte and four a record (its status and referendum), eight a
@@ -139,7 +120,9 @@ pub struct RuleEngine {
     decisions: Decisions,
     /// Per roll slot: the index of the record counted for it, or NO_RECORD.
     counted: Vec<usize>,
-    seen: DigestSet,
+    /// The ciphertext digests of the ballots accepted so far (keyed SipHash,
+    /// so a voter who grinds ciphertexts cannot make them collide in the table).
+    seen: HashSet<[u8; 16]>,
 }
 
 /// The decision on every record of a box, in box order.
@@ -181,7 +164,9 @@ impl RuleEngine {
             policy,
             decisions: Decisions::default(),
             counted: vec![NO_RECORD; slots],
-            seen: DigestSet::default(),
+            // Sized for every voter once and a few re-votes, so that the
+            // table does not grow (two copies at once) in the middle of a count.
+            seen: HashSet::with_capacity(slots + slots / 16),
         }
     }
 
