@@ -556,6 +556,23 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<Protocol, ProtocolError> {
     Ok(p)
 }
 
+/// The file stem under which a leadership member's signer key is kept:
+/// `signers/<stem>.key` and `signers/<stem>.pub.json`. Their name in lower
+/// case, each run of characters that are not letters or digits turned into
+/// one `-`, with none at either end ("Kari Nordmann (leder)" →
+/// `kari-nordmann-leder`).
+pub fn signer_file_stem(name: &str) -> String {
+    let s: String = name
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .collect();
+    s.split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// A signer's public key file (`urne-signer/1`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1067,5 +1084,15 @@ mod tests {
     #[test]
     fn html_escapes_everything_from_input() {
         assert_eq!(esc("<b>\"&'"), "&lt;b&gt;&quot;&amp;&#39;");
+    }
+
+    #[test]
+    fn a_signer_file_stem_is_the_name_in_lower_case_with_single_dashes() {
+        assert_eq!(
+            signer_file_stem("Kari Nordmann (leder)"),
+            "kari-nordmann-leder"
+        );
+        assert_eq!(signer_file_stem("  Åse  Øvrebø-Berg "), "åse-øvrebø-berg");
+        assert_eq!(signer_file_stem("--"), "");
     }
 }

@@ -1385,16 +1385,7 @@ fn check_signatures(
                 );
                 return;
             }
-            let slug: String = l
-                .name
-                .to_lowercase()
-                .chars()
-                .map(|c| if c.is_alphanumeric() { c } else { '-' })
-                .collect::<String>()
-                .split('-')
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join("-");
+            let slug = protocol::signer_file_stem(&l.name);
             let pub_path = dir.join(format!("signers/{slug}.pub.json"));
             if let Ok(s) = json::<SignerPublic>(&pub_path) {
                 if s.public_key != l.public_key {

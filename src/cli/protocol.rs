@@ -87,18 +87,6 @@ pub struct CheckArgs {
     pub complete: bool,
 }
 
-fn slug(name: &str) -> String {
-    let s: String = name
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { '-' })
-        .collect();
-    s.split('-')
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
 pub fn signer(dir: &EventDir, c: SignerCommand) -> CliResult {
     let SignerCommand::New(a) = c;
     let (manifest, _) = super::load_manifest(dir)?;
@@ -114,7 +102,7 @@ pub fn signer(dir: &EventDir, c: SignerCommand) -> CliResult {
             Some("give the name exactly as the manifest's `leadership` list writes it"),
         ));
     };
-    let s = slug(&a.name);
+    let s = urne::protocol::signer_file_stem(&a.name);
     let key_path = a
         .out
         .clone()
@@ -168,7 +156,10 @@ pub fn signer(dir: &EventDir, c: SignerCommand) -> CliResult {
 fn leadership(dir: &EventDir, manifest: &urne::event::Manifest) -> CliResult<Vec<Leader>> {
     let mut out = Vec::new();
     for name in &manifest.leadership {
-        let p = dir.signers().join(format!("{}.pub.json", slug(name)));
+        let p = dir.signers().join(format!(
+            "{}.pub.json",
+            urne::protocol::signer_file_stem(name)
+        ));
         let public_key = if p.exists() {
             let s: SignerPublic = read_json(&p, "E-SIGNER-MALFORMED", None)?;
             if s.name != *name || s.event != manifest.event || s.format != SIGNER_FORMAT {
