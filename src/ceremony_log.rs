@@ -115,6 +115,15 @@ pub fn verify_chain(text: &str, file: &str) -> Result<Vec<Entry>, LogError> {
     Ok(out)
 }
 
+/// The last entry that recorded writing a file named `name` (a file name
+/// without directory, as entries record them), with that file's hash.
+pub fn last_written<'a>(entries: &'a [Entry], name: &str) -> Option<(&'a Entry, &'a FileHash)> {
+    entries
+        .iter()
+        .rev()
+        .find_map(|e| e.wrote.iter().find(|f| f.name == name).map(|f| (e, f)))
+}
+
 /// A log in memory: its lines and head.
 #[derive(Clone, Debug, Default)]
 pub struct CeremonyLog {

@@ -277,6 +277,37 @@ fn trial_with(ev: &Path, rows: &str) -> Output {
 }
 
 #[test]
+fn a_marked_roll_changed_after_unlock_is_refused_by_the_trial() {
+    let ev = event_copy();
+    let path = ev.path().join("marked-roll.csv");
+    let before = fs::read(ev.path().join("postal-trial.json")).unwrap();
+    let text = fs::read_to_string(&path).unwrap();
+    // Drop one voter with a counted e-vote: their postal envelope would pass.
+    let dropped = text.lines().nth(1).unwrap();
+    fs::write(&path, text.replacen(&format!("{dropped}\n"), "", 1)).unwrap();
+    let line = error_line(&trial_with(
+        ev.path(),
+        "E1,sogne-000001,2027-02-01T10:00:00+01:00,sogne\n",
+    ));
+    assert!(line.contains("E-MARKED-ROLL-CHANGED"), "{line}");
+    assert!(
+        line.contains("marked-roll.csv") && line.contains("unlock"),
+        "{line}"
+    );
+    assert_eq!(
+        fs::read(ev.path().join("postal-trial.json")).unwrap(),
+        before
+    );
+    // Put back, the same file passes.
+    fs::write(&path, &text).unwrap();
+    let o = trial_with(
+        ev.path(),
+        "E1,sogne-000001,2027-02-01T10:00:00+01:00,sogne\n",
+    );
+    assert!(o.status.success(), "{}", error_line(&o));
+}
+
+#[test]
 fn bad_envelope_files_name_the_file_and_line() {
     let ev = event_copy();
     let before = fs::read(ev.path().join("postal-trial.json")).unwrap();

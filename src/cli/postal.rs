@@ -73,6 +73,37 @@ fn write_json<T: serde::Serialize>(path: &Path, v: &T, force: bool) -> CliResult
     Ok(urne::fsio::write_atomic(path, text.as_bytes(), force)?)
 }
 
+/// Refuses a marked roll that is not the one the last `unlock` or `combine`
+/// wrote, by its hash in the ceremony log: an edited marked roll would let an
+/// envelope through for a voter who voted electronically, or stop one.
+fn check_marked_roll_is_unlocks(dir: &EventDir, marked_path: &Path) -> CliResult {
+    let log = urne::ceremony_log::CeremonyLog::load_or_new(&dir.log())?;
+    let entries = log.entries();
+    let name = "marked-roll.csv";
+    let Some((entry, written)) = urne::ceremony_log::last_written(&entries, name) else {
+        eprintln!(
+            "note: the ceremony log records no unlock that wrote {name} (an event without e-votes?); it is taken as found"
+        );
+        return Ok(());
+    };
+    let now = urne::fsio::sha256_file(marked_path)?;
+    if now == written.sha256 {
+        return Ok(());
+    }
+    Err(Failure::new(
+        "E-MARKED-ROLL-CHANGED",
+        format!(
+            "{}: this is not the marked roll that `{}` wrote (ceremony log entry {}, SHA-256 {}…; the file now has {}…)",
+            marked_path.display(),
+            entry.step,
+            entry.seq,
+            written.sha256.get(..16).unwrap_or(&written.sha256),
+            now.get(..16).unwrap_or(&now),
+        ),
+        Some("put back the marked roll that unlock wrote, or run `urne unlock --force` again"),
+    ))
+}
+
 fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
     let (manifest, _) = super::load_manifest(dir)?;
     let roll = super::load_roll(dir, &manifest)?;
@@ -87,6 +118,7 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
             Some("run `urne unlock` (or `urne combine`) first"),
         ));
     }
+    check_marked_roll_is_unlocks(dir, &marked_path)?;
     let marked = postal::load_marked_roll(&marked_path, &manifest)?;
     let mut envelopes = postal::load_envelopes(&a.envelopes, &manifest)?;
     if let Some(k) = &a.pseudonym_key {
