@@ -964,6 +964,92 @@ fn check_decryption(
     }
 }
 
+/// What is wrong with a trial file apart from its decisions' outcomes: its
+/// format, event and deadline against the manifest, and decisions that no
+/// envelope file could have given (an envelope twice, a referendum not in the
+/// manifest, a voter id the voter-id rule refuses). `(item, why)`.
+fn trial_file_problem(trial: &TrialFile, manifest: &Manifest) -> Option<(String, String)> {
+    let file = |field: &str| format!("postal-trial.json {field}");
+    if trial.format != postal::TRIAL_FORMAT {
+        return Some((
+            file("format"),
+            format!("{:?} is not {:?}", trial.format, postal::TRIAL_FORMAT),
+        ));
+    }
+    if trial.event != manifest.event {
+        return Some((
+            file("event"),
+            format!(
+                "{:?} is not the manifest's event {:?}",
+                trial.event, manifest.event
+            ),
+        ));
+    }
+    let deadline = OffsetDateTime::parse(&trial.postal_deadline, &Rfc3339).ok();
+    if deadline != Some(manifest.postal_deadline) {
+        return Some((
+            file("postal_deadline"),
+            format!(
+                "{:?} is not the manifest's postal deadline",
+                trial.postal_deadline
+            ),
+        ));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for d in &trial.decisions {
+        let item = format!("envelope {}", d.envelope);
+        if !ids.insert(d.envelope.as_str()) {
+            return Some((
+                item,
+                "it has two decisions: an envelope is tried once".into(),
+            ));
+        }
+        if manifest.referendum(&d.referendum).is_none() {
+            return Some((
+                item,
+                format!("its referendum {:?} is not in the manifest", d.referendum),
+            ));
+        }
+        if let Some(rule) = (!d.voter.is_empty())
+            .then(|| crate::event::voter_id_problem(&d.voter))
+            .flatten()
+        {
+            return Some((item, format!("its voter id is not allowed ({rule})")));
+        }
+    }
+    None
+}
+
+/// The count file's format and event against the manifest, and a count for
+/// a referendum the manifest does not have. `(item, why)`.
+fn count_file_problem(file: &CountFile, manifest: &Manifest) -> Option<(String, String)> {
+    let item = |field: &str| format!("postal-count.json {field}");
+    if file.format != postal::COUNT_FORMAT {
+        return Some((
+            item("format"),
+            format!("{:?} is not {:?}", file.format, postal::COUNT_FORMAT),
+        ));
+    }
+    if file.event != manifest.event {
+        return Some((
+            item("event"),
+            format!(
+                "{:?} is not the manifest's event {:?}",
+                file.event, manifest.event
+            ),
+        ));
+    }
+    file.referendums
+        .iter()
+        .find(|c| manifest.referendum(&c.referendum).is_none())
+        .map(|c| {
+            (
+                format!("referendum {}", c.referendum),
+                "a postal count for a referendum that is not in the manifest".into(),
+            )
+        })
+}
+
 fn check_postal_trial(
     dir: &Path,
     manifest: &Manifest,
@@ -979,6 +1065,10 @@ fn check_postal_trial(
             return None;
         }
     };
+    if let Some((item, why)) = trial_file_problem(&trial, manifest) {
+        run.failed("V-POSTAL-TRIAL", trial.decisions.len() as u64, item, why);
+        return None;
+    }
     // The marked roll as recomputed from the box, not as published.
     let marked = postal::MarkedRoll::from_sets(
         (manifest.referendums().iter())
@@ -1065,6 +1155,10 @@ fn check_postal_count(
         run.skipped("V-POSTAL-COUNT", "the postal trial does not hold");
         return None;
     };
+    if let Some((item, why)) = count_file_problem(&file, manifest) {
+        run.failed("V-POSTAL-COUNT", 0, item, why);
+        return None;
+    }
     let mut explanations = Vec::new();
     for c in &file.referendums {
         explanations.extend(c.explanations.iter().cloned());

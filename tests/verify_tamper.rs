@@ -295,6 +295,50 @@ fn a_rejected_envelope_turned_into_an_approved_one() {
 }
 
 #[test]
+fn a_trial_of_another_event_or_deadline() {
+    let d = copy();
+    edit_json(&d.path().join("postal-trial.json"), |t| {
+        t["event"] = Value::from("another-referendum");
+    });
+    let why = assert_caught(d.path(), "V-POSTAL-TRIAL", "postal-trial.json event");
+    assert!(why.contains("another-referendum"), "{why}");
+
+    let d = copy();
+    edit_json(&d.path().join("postal-trial.json"), |t| {
+        t["postal_deadline"] = Value::from("2099-01-01T00:00:00Z");
+    });
+    assert_caught(
+        d.path(),
+        "V-POSTAL-TRIAL",
+        "postal-trial.json postal_deadline",
+    );
+}
+
+#[test]
+fn an_envelope_decided_twice() {
+    let d = copy();
+    let mut env = String::new();
+    edit_json(&d.path().join("postal-trial.json"), |t| {
+        let decisions = t["decisions"].as_array_mut().unwrap();
+        let mut again = decisions[0].clone();
+        env = again["envelope"].as_str().unwrap().to_string();
+        again["order"] = Value::from(decisions.len() + 1);
+        decisions.push(again);
+    });
+    let why = assert_caught(d.path(), "V-POSTAL-TRIAL", &format!("envelope {env}"));
+    assert!(why.contains("two decisions"), "{why}");
+}
+
+#[test]
+fn a_postal_count_of_another_event() {
+    let d = copy();
+    edit_json(&d.path().join("postal-count.json"), |t| {
+        t["event"] = Value::from("another-referendum");
+    });
+    assert_caught(d.path(), "V-POSTAL-COUNT", "postal-count.json event");
+}
+
+#[test]
 fn a_voter_dropped_from_the_marked_roll() {
     let d = copy();
     let path = d.path().join("marked-roll.csv");
