@@ -5,13 +5,16 @@
 #
 #   bench/scale.sh                    # 100k and 1M ballots, Belenios with 200
 #   SIZES="100000 1000000 4000000" BELENIOS=300 bench/scale.sh
+#   SIZES=1500000 REVOTE=0.5 BELENIOS=0 bench/scale.sh   # 1M voters, half vote again
 #
-# Each size N is simulated as round(N / 1.05) voters who all vote once, 5% of
-# whom vote again, so the box holds about N ballots.
+# Each size N is simulated as round(N / (1 + REVOTE)) voters who all vote once,
+# a share REVOTE (default 0.05) of whom vote again, so the box holds about N
+# ballots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES=${SIZES:-"100000 1000000"}
 BELENIOS=${BELENIOS:-200}
+REVOTE=${REVOTE:-0.05}
 cargo build --release --locked --quiet
 BIN=$PWD/target/release/urne
 WORK=${WORK:-$(mktemp -d)}
@@ -27,8 +30,8 @@ echo "| job | ballots | seconds | ballots/s | peak RSS MiB |"
 echo "|---|---:|---:|---:|---:|"
 for n in $SIZES; do
   d="$WORK/ev-$n"; rm -rf "$d"; mkdir -p "$d"
-  voters=$(awk -v n="$n" 'BEGIN { printf "%d", n / 1.05 + 0.5 }')
-  timed "$WORK/t-sim" "$BIN" -d "$d" simulate --voters "$voters" --turnout 1.0 --revote 0.05 \
+  voters=$(awk -v n="$n" -v r="$REVOTE" 'BEGIN { printf "%d", n / (1 + r) + 0.5 }')
+  timed "$WORK/t-sim" "$BIN" -d "$d" simulate --voters "$voters" --turnout 1.0 --revote "$REVOTE" \
     --bad 2 --policy last_counts --insecure-fast-kdf \
     --passphrase-file "$WORK/p1" --passphrase-file "$WORK/p2"
   ballots=$(($(wc -l <"$d/box.jsonl") - 2))
