@@ -1278,4 +1278,83 @@ mod tests {
         );
         assert_eq!(e.finish().statuses()[0], Status::Counted);
     }
+
+    /// One record for [`reference`]: referendum, voter (both `None` when not
+    /// known / not on the roll), in the window, proof holds, ciphertexts.
+    type Plain = (Option<usize>, Option<u32>, bool, bool, u8);
+
+    /// The rules as DESIGN.md states them, written the plain way: a list of
+    /// the accepted ciphertexts and a map from (referendum, voter) to the
+    /// record counted for them.
+    fn reference(policy: EvotePolicy, records: &[Plain]) -> Vec<Status> {
+        let mut out: Vec<Status> = Vec::new();
+        let mut accepted: Vec<u8> = Vec::new();
+        let mut counted: std::collections::HashMap<(usize, u32), usize> = Default::default();
+        for (i, &(r, voter, in_window, proof_ok, ct)) in records.iter().enumerate() {
+            let st = match (r, voter) {
+                (Some(r), Some(v)) if in_window && proof_ok => {
+                    if accepted.contains(&ct) {
+                        Status::Rejected(Rejection::CopiedBallot)
+                    } else {
+                        accepted.push(ct);
+                        match (policy, counted.get(&(r, v)).copied()) {
+                            (EvotePolicy::Single, Some(_)) => {
+                                Status::Rejected(Rejection::AlreadyVotedElectronically)
+                            }
+                            (EvotePolicy::LastCounts, Some(earlier)) => {
+                                out[earlier] = Status::Superseded;
+                                counted.insert((r, v), i);
+                                Status::Counted
+                            }
+                            (_, None) => {
+                                counted.insert((r, v), i);
+                                Status::Counted
+                            }
+                        }
+                    }
+                }
+                (Some(_), Some(_)) if !in_window => Status::Rejected(Rejection::OutsideWindow),
+                (Some(_), Some(_)) => Status::Rejected(Rejection::InvalidProof),
+                _ => Status::Rejected(Rejection::NotInRoll),
+            };
+            out.push(st);
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_engine_decides_as_the_plain_statement_of_the_rules(
+            records in proptest::collection::vec(
+                (
+                    proptest::option::weighted(0.95, 0usize..2),
+                    proptest::option::weighted(0.9, 0u32..4),
+                    proptest::bool::weighted(0.9),
+                    proptest::bool::weighted(0.9),
+                    0u8..12,
+                ),
+                0..60,
+            ),
+            last_counts in proptest::bool::ANY,
+        ) {
+            let policy = if last_counts { EvotePolicy::LastCounts } else { EvotePolicy::Single };
+            // Voter v of referendum r has slot 4r + v; the engine starts
+            // without a table, so it also grows it.
+            let mut e = RuleEngine::new(policy);
+            for &(r, v, in_window, proof_ok, ct) in &records {
+                e.apply(RecordFacts {
+                    referendum: r,
+                    slot: r.zip(v).map(|(r, v)| 4 * u32::from(r == 1) + v),
+                    in_window,
+                    proof_ok,
+                    ciphertexts: [ct; 16],
+                });
+            }
+            let d = e.finish();
+            proptest::prop_assert_eq!(d.statuses(), &reference(policy, &records)[..]);
+            for (i, (_, r)) in d.iter().enumerate() {
+                proptest::prop_assert_eq!(r, records[i].0);
+            }
+        }
+    }
 }
