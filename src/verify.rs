@@ -964,26 +964,41 @@ fn check_decryption(
     }
 }
 
+/// A published file whose `format` (given, expected) or `event` is not the
+/// one it must have. `(item, why)`, the item naming `name` and the field.
+fn format_or_event_problem(
+    name: &str,
+    (format, expected): (&str, &str),
+    event: &str,
+    manifest: &Manifest,
+) -> Option<(String, String)> {
+    if format != expected {
+        return Some((
+            format!("{name} format"),
+            format!("{format:?} is not {expected:?}"),
+        ));
+    }
+    (event != manifest.event).then(|| {
+        (
+            format!("{name} event"),
+            format!("{event:?} is not the manifest's event {:?}", manifest.event),
+        )
+    })
+}
+
 /// What is wrong with a trial file apart from its decisions' outcomes: its
 /// format, event and deadline against the manifest, and decisions that no
 /// envelope file could have given (an envelope twice, a referendum not in the
 /// manifest, a voter id the voter-id rule refuses). `(item, why)`.
 fn trial_file_problem(trial: &TrialFile, manifest: &Manifest) -> Option<(String, String)> {
     let file = |field: &str| format!("postal-trial.json {field}");
-    if trial.format != postal::TRIAL_FORMAT {
-        return Some((
-            file("format"),
-            format!("{:?} is not {:?}", trial.format, postal::TRIAL_FORMAT),
-        ));
-    }
-    if trial.event != manifest.event {
-        return Some((
-            file("event"),
-            format!(
-                "{:?} is not the manifest's event {:?}",
-                trial.event, manifest.event
-            ),
-        ));
+    if let Some(p) = format_or_event_problem(
+        "postal-trial.json",
+        (&trial.format, postal::TRIAL_FORMAT),
+        &trial.event,
+        manifest,
+    ) {
+        return Some(p);
     }
     let deadline = OffsetDateTime::parse(&trial.postal_deadline, &Rfc3339).ok();
     if deadline != Some(manifest.postal_deadline) {
@@ -1023,21 +1038,13 @@ fn trial_file_problem(trial: &TrialFile, manifest: &Manifest) -> Option<(String,
 /// The count file's format and event against the manifest, and a count for
 /// a referendum the manifest does not have. `(item, why)`.
 fn count_file_problem(file: &CountFile, manifest: &Manifest) -> Option<(String, String)> {
-    let item = |field: &str| format!("postal-count.json {field}");
-    if file.format != postal::COUNT_FORMAT {
-        return Some((
-            item("format"),
-            format!("{:?} is not {:?}", file.format, postal::COUNT_FORMAT),
-        ));
-    }
-    if file.event != manifest.event {
-        return Some((
-            item("event"),
-            format!(
-                "{:?} is not the manifest's event {:?}",
-                file.event, manifest.event
-            ),
-        ));
+    if let Some(p) = format_or_event_problem(
+        "postal-count.json",
+        (&file.format, postal::COUNT_FORMAT),
+        &file.event,
+        manifest,
+    ) {
+        return Some(p);
     }
     file.referendums
         .iter()
