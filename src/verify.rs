@@ -24,7 +24,7 @@ use crate::ceremony_log::{self, entry_hash};
 use crate::crypto::encoding::{Digest32, Elem, PubScalar};
 use crate::crypto::shamir::lagrange_at_zero;
 use crate::error::Explain;
-use crate::event::{Manifest, Roll};
+use crate::event::{Manifest, Roll, VoterIds};
 use crate::keys::{ElectionKey, KeyTest};
 use crate::postal::{self, CountEntry, CountFile, Envelope, TrialFile};
 use crate::protocol::{self, SignatureFile, SignerPublic};
@@ -533,7 +533,9 @@ fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
     let combined_ok = check_decryption(dir, &manifest, &key, &tally, &count, run);
 
     // Postal.
-    let trial = check_postal_trial(dir, &manifest, &roll, &count, run);
+    // The marked roll recomputed from the box is moved, not copied, into the
+    // trial's replay: nothing after it needs the count.
+    let trial = check_postal_trial(dir, &manifest, &roll, count.marked, run);
     let postal_count = check_postal_count(dir, &manifest, trial.as_ref(), run);
 
     // Protocols, signatures, log.
@@ -1061,7 +1063,7 @@ fn check_postal_trial(
     dir: &Path,
     manifest: &Manifest,
     roll: &Roll,
-    count: &BoxCount,
+    marked: Vec<VoterIds>,
     run: &mut Run,
 ) -> Option<TrialFile> {
     let path = dir.join("postal-trial.json");
@@ -1079,8 +1081,8 @@ fn check_postal_trial(
     // The marked roll as recomputed from the box, not as published.
     let marked = postal::MarkedRoll::from_sets(
         (manifest.referendums().iter())
-            .zip(&count.marked)
-            .map(|(r, vs)| (r.id.clone(), vs.clone())),
+            .zip(marked)
+            .map(|(r, vs)| (r.id.clone(), vs)),
     );
     let mut envelopes = Vec::with_capacity(trial.decisions.len());
     for d in &trial.decisions {
