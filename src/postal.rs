@@ -145,11 +145,6 @@ impl MarkedRoll {
         }
     }
 
-    /// The voters marked in `referendum`, sorted.
-    pub fn voters(&self, referendum: &str) -> Option<&VoterIds> {
-        self.marked.get(referendum)
-    }
-
     /// True if `voter` has a counted e-vote in `referendum`.
     pub fn contains(&self, referendum: &str, voter: &str) -> bool {
         self.marked

@@ -73,34 +73,49 @@ fn write_json<T: serde::Serialize>(path: &Path, v: &T, force: bool) -> CliResult
     Ok(urne::fsio::write_atomic(path, text.as_bytes(), force)?)
 }
 
-/// Refuses a marked roll that is not the one the last `unlock` or `combine`
-/// wrote, by its hash in the ceremony log: an edited marked roll would let an
-/// envelope through for a voter who voted electronically, or stop one.
-fn check_marked_roll_is_unlocks(dir: &EventDir, marked_path: &Path) -> CliResult {
+/// Reads the marked roll once: refuses it if it is not the one the last
+/// `unlock` or `combine` wrote, by its hash in the ceremony log (an edited
+/// marked roll would let an envelope through for a voter who voted
+/// electronically, or stop one), then parses those same bytes. Returns the
+/// roll and its hash for the trial's `inputs`.
+fn load_marked_roll_as_written(
+    dir: &EventDir,
+    marked_path: &Path,
+    manifest: &urne::event::Manifest,
+) -> CliResult<(postal::MarkedRoll, InputHash)> {
+    let bytes = urne::fsio::read(marked_path)?;
+    let name = "marked-roll.csv";
+    let now = urne::fsio::sha256_hex(&bytes);
     let log = urne::ceremony_log::CeremonyLog::load_or_new(&dir.log())?;
     let entries = log.entries();
-    let name = "marked-roll.csv";
-    let Some((entry, written)) = urne::ceremony_log::last_written(&entries, name) else {
-        eprintln!(
+    match urne::ceremony_log::last_written(&entries, name) {
+        None => eprintln!(
             "note: the ceremony log records no unlock that wrote {name} (an event without e-votes?); it is taken as found"
-        );
-        return Ok(());
-    };
-    let now = urne::fsio::sha256_file(marked_path)?;
-    if now == written.sha256 {
-        return Ok(());
-    }
-    Err(Failure::new(
-        "E-MARKED-ROLL-CHANGED",
-        format!(
-            "{}: this is not the marked roll that `{}` wrote (ceremony log entry {}, SHA-256 {}…; the file now has {}…)",
-            marked_path.display(),
-            entry.step,
-            entry.seq,
-            written.sha256.get(..16).unwrap_or(&written.sha256),
-            now.get(..16).unwrap_or(&now),
         ),
-        Some("put back the marked roll that unlock wrote, or run `urne unlock --force` again"),
+        Some((entry, written)) if written.sha256 != now => {
+            return Err(Failure::new(
+                "E-MARKED-ROLL-CHANGED",
+                format!(
+                    "{}: this is not the marked roll that `{}` wrote (ceremony log entry {}, SHA-256 {}…; the file now has {}…)",
+                    marked_path.display(),
+                    entry.step,
+                    entry.seq,
+                    written.sha256.get(..16).unwrap_or(&written.sha256),
+                    now.get(..16).unwrap_or(&now),
+                ),
+                Some("put back the marked roll that unlock wrote, or run `urne unlock --force` again"),
+            ))
+        }
+        Some(_) => {}
+    }
+    let marked =
+        postal::MarkedRoll::parse(&bytes[..], &marked_path.display().to_string(), manifest)?;
+    Ok((
+        marked,
+        InputHash {
+            name: name.into(),
+            sha256: now,
+        },
     ))
 }
 
@@ -118,8 +133,7 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
             Some("run `urne unlock` (or `urne combine`) first"),
         ));
     }
-    check_marked_roll_is_unlocks(dir, &marked_path)?;
-    let marked = postal::load_marked_roll(&marked_path, &manifest)?;
+    let (marked, marked_hash) = load_marked_roll_as_written(dir, &marked_path, &manifest)?;
     let mut envelopes = postal::load_envelopes(&a.envelopes, &manifest)?;
     if let Some(k) = &a.pseudonym_key {
         let pz = super::roll::open_pseudonymizer(k, &manifest.event, &a.passphrases)?;
@@ -144,7 +158,7 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
         inputs: vec![
             input_hash(&dir.manifest())?,
             input_hash(&dir.roll())?,
-            input_hash(&marked_path)?,
+            marked_hash,
             input_hash(&a.envelopes)?,
         ],
         referendums: figures,
