@@ -993,7 +993,6 @@ fn format_or_event_problem(
 /// envelope file could have given (an envelope twice, a referendum not in the
 /// manifest, a voter id the voter-id rule refuses). `(item, why)`.
 fn trial_file_problem(trial: &TrialFile, manifest: &Manifest) -> Option<(String, String)> {
-    let file = |field: &str| format!("postal-trial.json {field}");
     if let Some(p) = format_or_event_problem(
         "postal-trial.json",
         (&trial.format, postal::TRIAL_FORMAT),
@@ -1005,7 +1004,7 @@ fn trial_file_problem(trial: &TrialFile, manifest: &Manifest) -> Option<(String,
     let deadline = OffsetDateTime::parse(&trial.postal_deadline, &Rfc3339).ok();
     if deadline != Some(manifest.postal_deadline) {
         return Some((
-            file("postal_deadline"),
+            "postal-trial.json postal_deadline".into(),
             format!(
                 "{:?} is not the manifest's postal deadline",
                 trial.postal_deadline

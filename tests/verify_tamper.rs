@@ -394,6 +394,14 @@ fn assert_incomplete(dir: &Path, code: &str) -> Value {
     missing.clone()
 }
 
+/// [`assert_incomplete`], returning the check's `why`.
+fn incomplete_why(dir: &Path, code: &str) -> String {
+    assert_incomplete(dir, code)["why"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 #[test]
 fn a_tally_claiming_another_policy_or_missing_an_input_hash() {
     let d = copy();
@@ -449,16 +457,10 @@ fn a_key_test_under_another_keyholders_name() {
 fn a_missing_key_test_is_incomplete() {
     let d = copy();
     fs::remove_file(d.path().join("key-tests/keyholder-2.json")).unwrap();
-    let why = assert_incomplete(d.path(), "V-KEY-TESTS")["why"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let why = incomplete_why(d.path(), "V-KEY-TESTS");
     assert!(why.contains("keyholder 2 (Ola Hansen)"), "{why}");
     fs::remove_dir_all(d.path().join("key-tests")).unwrap();
-    let why = assert_incomplete(d.path(), "V-KEY-TESTS")["why"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let why = incomplete_why(d.path(), "V-KEY-TESTS");
     assert!(why.contains("no key-tests/ directory"), "{why}");
 }
 
@@ -471,19 +473,13 @@ fn a_protocol_not_signed_by_every_member_is_incomplete() {
             .unwrap()
             .retain(|x| x["name"] != "Aisha Khan");
     });
-    let why = assert_incomplete(d.path(), "V-SIGNATURES")["why"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let why = incomplete_why(d.path(), "V-SIGNATURES");
     assert!(
         why.contains("sogne.json is not signed by Aisha Khan"),
         "{why}"
     );
     fs::remove_file(d.path().join("protocols/sogne.signatures.json")).unwrap();
-    let why = assert_incomplete(d.path(), "V-SIGNATURES")["why"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let why = incomplete_why(d.path(), "V-SIGNATURES");
     assert!(why.contains("Ingrid Berg"), "{why}");
 }
 
