@@ -60,6 +60,16 @@ fn unwritable(path: &Path) -> impl Fn(std::io::Error) -> FsError + '_ {
 /// then the directory synced. A reader sees the old file or the new one, never
 /// a part; a failure leaves nothing behind.
 pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<(), FsError> {
+    write_atomic_with(path, force, |w| w.write_all(bytes))
+}
+
+/// Like [`write_atomic`], with the content written by `write` (buffered), so
+/// that a large file need not be held in memory.
+pub fn write_atomic_with(
+    path: &Path,
+    force: bool,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), FsError> {
     if !force && path.exists() {
         return Err(FsError::FileExists {
             path: path.to_path_buf(),
@@ -71,7 +81,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8], force: bool) -> Result<(), FsErro
     };
     std::fs::create_dir_all(&dir).map_err(unwritable(path))?;
     let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(unwritable(path))?;
-    tmp.write_all(bytes).map_err(unwritable(path))?;
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        write(&mut w).map_err(unwritable(path))?;
+        w.flush().map_err(unwritable(path))?;
+    }
     tmp.as_file().sync_all().map_err(unwritable(path))?;
     if force {
         tmp.persist(path).map_err(|e| unwritable(path)(e.error))?;

@@ -159,24 +159,39 @@ impl MarkedRoll {
 
     /// Parses `marked-roll.csv` (header `voter_id,referendum`).
     pub fn parse(reader: impl Read, file: &str, manifest: &Manifest) -> Result<Self, PostalError> {
-        let mut marked: HashMap<String, VoterIdsBuilder> = HashMap::new();
-        read_csv(reader, file, &["voter_id", "referendum"], |line, rec| {
-            let (v, r) = (&rec[0], &rec[1]);
-            if manifest.referendum(r).is_none() {
-                return Err(PostalError::UnknownReferendum {
-                    file: file.into(),
-                    line,
-                    referendum: r.into(),
-                });
-            }
-            match marked.get_mut(r) {
-                Some(ids) => ids.push(v),
-                None => marked.entry(r.to_string()).or_default().push(v),
-            }
-            Ok(())
-        })?;
-        Ok(MarkedRoll::from_builders(marked))
+        let mut marked: Vec<VoterIdsBuilder> =
+            vec![VoterIdsBuilder::default(); manifest.referendums().len()];
+        read_marked_roll(reader, file, manifest, |r, v| marked[r].push(v))?;
+        Ok(MarkedRoll::from_builders(
+            (manifest.referendums().iter())
+                .zip(marked)
+                .map(|(r, ids)| (r.id.clone(), ids))
+                .collect(),
+        ))
     }
+}
+
+/// Reads `marked-roll.csv` (header `voter_id,referendum`) line by line, and
+/// calls `each` with the referendum's index in the manifest and the voter id of
+/// every record, without keeping them.
+pub fn read_marked_roll(
+    reader: impl Read,
+    file: &str,
+    manifest: &Manifest,
+    mut each: impl FnMut(usize, &str),
+) -> Result<(), PostalError> {
+    read_csv(reader, file, &["voter_id", "referendum"], |line, rec| {
+        let (v, r) = (&rec[0], &rec[1]);
+        let Some(r) = manifest.referendum_index(r) else {
+            return Err(PostalError::UnknownReferendum {
+                file: file.into(),
+                line,
+                referendum: r.into(),
+            });
+        };
+        each(r, v);
+        Ok(())
+    })
 }
 
 /// What is wrong with a postal input.
@@ -419,6 +434,15 @@ pub fn parse_envelopes(
 /// Loads an envelope file.
 pub fn load_envelopes(path: &Path, manifest: &Manifest) -> Result<Vec<Envelope>, PostalError> {
     parse_envelopes(open(path)?, &path.display().to_string(), manifest)
+}
+
+/// Reads a marked roll file line by line ([`read_marked_roll`]).
+pub fn read_marked_roll_file(
+    path: &Path,
+    manifest: &Manifest,
+    each: impl FnMut(usize, &str),
+) -> Result<(), PostalError> {
+    read_marked_roll(open(path)?, &path.display().to_string(), manifest, each)
 }
 
 /// Loads a marked roll file.

@@ -38,8 +38,12 @@ use crate::crypto::encoding::{Digest32, Elem, PubScalar, Transcript};
 use crate::crypto::proofs::{tag, BatchVerifier, DleqProof};
 use crate::crypto::shamir::{lagrange_at_zero, SecretShare};
 use crate::error::Explain;
-use crate::event::{EvotePolicy, Manifest, Roll, VoterIds, VoterIdsBuilder};
+use crate::event::{EvotePolicy, Manifest, Roll};
 use crate::keys::ElectionKey;
+
+mod scratch;
+pub use scratch::MarkedSpool;
+use scratch::Scratch;
 
 /// Why an e-vote record is not counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -107,49 +111,38 @@ pub struct RecordFacts {
     pub ciphertexts: [u8; 16],
 }
 
-/// No record yet, in [`RuleEngine`]'s per-slot table.
-const NO_RECORD: usize = usize::MAX;
+impl RecordFacts {
+    /// The first of the rules that look at this record alone that it fails
+    /// (on the roll, in the window, its proofs), if any.
+    pub fn own_rejection(&self) -> Option<Rejection> {
+        match (self.referendum, self.slot) {
+            (None, _) | (Some(_), None) => Some(Rejection::NotInRoll),
+            _ if !self.in_window => Some(Rejection::OutsideWindow),
+            _ if !self.proof_ok => Some(Rejection::InvalidProof),
+            _ => None,
+        }
+    }
 
-/// Applies the counting rules in box order. Pure: facts in, statuses out.
+    /// True if it passes every rule about the record alone: it takes part in
+    /// the copied-ballot rule and the voter's policy.
+    pub fn eligible(&self) -> bool {
+        self.own_rejection().is_none()
+    }
+}
+
+/// No record yet, in [`RuleEngine`]'s per-slot table.
+const NO_RECORD: u32 = u32::MAX;
+
+/// Applies the counting rules in box order, once the copied ballots are
+/// known ([`decide`] finds them). Pure: facts in, statuses out.
 ///
-/// Memory: one byte and four a record (its status and referendum), eight a
-/// roll entry (the record counted for it), and the set of the accepted
-/// ballots' 16-byte ciphertext digests.
+/// Memory: one byte a record (its status) and four a roll entry (the record
+/// counted for it).
 pub struct RuleEngine {
     policy: EvotePolicy,
-    decisions: Decisions,
-    /// Per roll slot: the index of the record counted for it, or NO_RECORD.
-    counted: Vec<usize>,
-    /// The ciphertext digests of the ballots accepted so far (keyed SipHash,
-    /// so a voter who grinds ciphertexts cannot make them collide in the table).
-    seen: HashSet<[u8; 16]>,
-}
-
-/// The decision on every record of a box, in box order.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Decisions {
     statuses: Vec<Status>,
-    /// The referendum index of each record, `u32::MAX` for none.
-    referendums: Vec<u32>,
-}
-
-impl Decisions {
-    /// The status and referendum of record `i` (0-based, ballots only).
-    pub fn get(&self, i: usize) -> Option<(Status, Option<usize>)> {
-        let st = *self.statuses.get(i)?;
-        let r = self.referendums[i];
-        Some((st, (r != u32::MAX).then_some(r as usize)))
-    }
-
-    /// Every record's status and referendum, in box order.
-    pub fn iter(&self) -> impl Iterator<Item = (Status, Option<usize>)> + '_ {
-        (0..self.statuses.len()).filter_map(|i| self.get(i))
-    }
-
-    /// The statuses alone, in box order.
-    pub fn statuses(&self) -> &[Status] {
-        &self.statuses
-    }
+    /// Per roll slot: the index of the record counted for it, or NO_RECORD.
+    counted: Vec<u32>,
 }
 
 impl RuleEngine {
@@ -162,60 +155,78 @@ impl RuleEngine {
     pub fn with_slots(policy: EvotePolicy, slots: usize) -> Self {
         RuleEngine {
             policy,
-            decisions: Decisions::default(),
+            statuses: Vec::new(),
             counted: vec![NO_RECORD; slots],
-            // Sized for every voter once and a few re-votes, so that the
-            // table does not grow (two copies at once) in the middle of a count.
-            seen: HashSet::with_capacity(slots + slots / 16),
         }
     }
 
-    /// Decides the next record (index = number of records so far).
-    pub fn apply(&mut self, f: RecordFacts) -> Status {
-        let idx = self.decisions.statuses.len();
-        let status = match (f.referendum, f.slot) {
-            (None, _) | (Some(_), None) => Status::Rejected(Rejection::NotInRoll),
-            _ if !f.in_window => Status::Rejected(Rejection::OutsideWindow),
-            _ if !f.proof_ok => Status::Rejected(Rejection::InvalidProof),
-            (Some(_), Some(slot)) => {
-                if !self.seen.insert(f.ciphertexts) {
-                    Status::Rejected(Rejection::CopiedBallot)
-                } else {
-                    let slot = slot as usize;
-                    if slot >= self.counted.len() {
-                        self.counted.resize(slot + 1, NO_RECORD);
+    /// Makes room for `records` statuses at once.
+    pub fn reserve(&mut self, records: usize) {
+        self.statuses.reserve_exact(records);
+    }
+
+    /// Decides the next record (index = number of records so far); `copied`
+    /// says that an earlier eligible record has the same ciphertexts.
+    ///
+    /// # Panics
+    /// After `u32::MAX - 1` records (a count refuses such a box first:
+    /// [`TallyError::TooManyBallots`]).
+    pub fn apply(&mut self, f: &RecordFacts, copied: bool) -> Status {
+        let idx = u32::try_from(self.statuses.len())
+            .ok()
+            .filter(|&i| i != NO_RECORD)
+            .expect("a box of fewer than 2^32 - 1 records");
+        let status = match (f.own_rejection(), f.slot) {
+            (Some(why), _) => Status::Rejected(why),
+            (None, _) if copied => Status::Rejected(Rejection::CopiedBallot),
+            (None, None) => Status::Rejected(Rejection::NotInRoll),
+            (None, Some(slot)) => {
+                let slot = slot as usize;
+                if slot >= self.counted.len() {
+                    self.counted.resize(slot + 1, NO_RECORD);
+                }
+                let earlier = self.counted[slot];
+                match self.policy {
+                    _ if earlier == NO_RECORD => {
+                        self.counted[slot] = idx;
+                        Status::Counted
                     }
-                    let earlier = self.counted[slot];
-                    match self.policy {
-                        _ if earlier == NO_RECORD => {
-                            self.counted[slot] = idx;
-                            Status::Counted
-                        }
-                        EvotePolicy::Single => {
-                            Status::Rejected(Rejection::AlreadyVotedElectronically)
-                        }
-                        EvotePolicy::LastCounts => {
-                            self.decisions.statuses[earlier] = Status::Superseded;
-                            self.counted[slot] = idx;
-                            Status::Counted
-                        }
+                    EvotePolicy::Single => Status::Rejected(Rejection::AlreadyVotedElectronically),
+                    EvotePolicy::LastCounts => {
+                        self.statuses[earlier as usize] = Status::Superseded;
+                        self.counted[slot] = idx;
+                        Status::Counted
                     }
                 }
             }
         };
-        self.decisions.statuses.push(status);
-        self.decisions.referendums.push(
-            f.referendum
-                .and_then(|r| u32::try_from(r).ok())
-                .unwrap_or(u32::MAX),
-        );
+        self.statuses.push(status);
         status
     }
 
-    /// The decision on every record.
-    pub fn finish(self) -> Decisions {
-        self.decisions
+    /// The decision on every record, in box order.
+    pub fn finish(self) -> Vec<Status> {
+        self.statuses
     }
+}
+
+/// Applies the counting rules to a box's records, given in box order, with a
+/// roll of `slots` entries. Pure; the count does the same with its records
+/// on disk ([`count_box`]).
+pub fn decide(policy: EvotePolicy, slots: usize, facts: &[RecordFacts]) -> Vec<Status> {
+    let mut pairs: Vec<([u8; 16], u32)> = (0u32..)
+        .zip(facts)
+        .filter(|(_, f)| f.eligible())
+        .map(|(i, f)| (f.ciphertexts, i))
+        .collect();
+    let mut copies = Vec::new();
+    scratch::later_copies(&mut pairs, &mut copies);
+    let copies: HashSet<u32> = copies.into_iter().collect();
+    let mut engine = RuleEngine::with_slots(policy, slots);
+    for (i, f) in (0u32..).zip(facts) {
+        engine.apply(f, copies.contains(&i));
+    }
+    engine.finish()
 }
 
 /// E-vote figures of one referendum.
@@ -247,7 +258,7 @@ impl EvoteFigures {
 }
 
 /// The result of reading and counting a closed box.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct BoxCount {
     pub header: BoxHeader,
     /// The head hash the seal signs.
@@ -257,8 +268,8 @@ pub struct BoxCount {
     pub figures: Vec<EvoteFigures>,
     /// Per referendum, per option: the sum of the counted ballots.
     pub aggregates: Vec<Vec<Ciphertext>>,
-    /// Per referendum: the voters with a counted e-vote (the marked roll).
-    pub marked: Vec<VoterIds>,
+    /// The voters with a counted e-vote (the marked roll), in box order.
+    pub marked: MarkedSpool,
     /// Records that failed a proof, with their line number (first 100).
     pub invalid_examples: Vec<(u64, Rejection)>,
 }
@@ -276,6 +287,10 @@ pub enum TallyError {
         line: u64,
         value: String,
     },
+    #[error("the count's scratch files in {dir} could not be written or read: {source}")]
+    Scratch { dir: String, source: std::io::Error },
+    #[error("the box holds 4,294,967,294 ballots or more, more than urne can count")]
+    TooManyBallots,
     #[error("only {valid} valid partial decryption(s); {threshold} keyholders are needed")]
     TooFewPartials { valid: usize, threshold: usize },
     #[error("{file}: keyholder {index}'s partial decryption was given twice")]
@@ -306,6 +321,8 @@ impl Explain for TallyError {
             TallyError::Box(e) => e.code(),
             TallyError::OtherElection { .. } => "E-BOX-OTHER-ELECTION",
             TallyError::BadTime { .. } => "E-BOX-MALFORMED",
+            TallyError::Scratch { .. } => "E-FILE-WRITE",
+            TallyError::TooManyBallots => "E-BOX-TOO-LARGE",
             TallyError::TooFewPartials { .. } => "E-TOO-FEW-SHARES",
             TallyError::DuplicatePartial { .. } => "E-SHARE-DUPLICATE",
             TallyError::MalformedPartial { .. } => "E-PARTIAL-MALFORMED",
@@ -318,6 +335,9 @@ impl Explain for TallyError {
     fn hint(&self) -> Option<String> {
         match self {
             TallyError::Box(e) => e.hint(),
+            TallyError::Scratch { dir, .. } => Some(format!(
+                "the count writes about 40 bytes a ballot to {dir}; free space there, or set TMPDIR to a directory with room"
+            )),
             TallyError::TooFewPartials { .. } => Some(
                 "bring more keyholders to the ceremony; each must bring their own share file"
                     .into(),
@@ -496,7 +516,7 @@ type CheckedChunk = (Vec<ballot_box::RawLine>, Vec<Result<Checked, TallyError>>)
 /// What the first pass carries from one chunk of the box to the next.
 struct FirstPass {
     chain: ChainChecker,
-    engine: RuleEngine,
+    scratch: Scratch,
     seal: Option<ballot_box::SealRecord>,
     ballots: u64,
     invalid_examples: Vec<(u64, Rejection)>,
@@ -504,8 +524,10 @@ struct FirstPass {
 }
 
 impl FirstPass {
-    /// Applies the chain, the seal and the counting rules to one checked chunk,
-    /// in box order, and adds the ballots counted so far to the sums.
+    /// Applies the chain and the seal to one checked chunk, in box order,
+    /// writes each record's facts to the scratch files, and adds every ballot
+    /// that passes the rules about the record alone to the sums (pass 2 takes
+    /// out those that the later rules do not count).
     fn apply(
         &mut self,
         file: &str,
@@ -530,22 +552,17 @@ impl FirstPass {
                     cts,
                 } => {
                     self.chain.step(raw.line_no, seq, &prev, hash)?;
+                    self.scratch.push(&facts)?;
                     self.ballots += 1;
-                    let r = facts.referendum;
-                    let st = self.engine.apply(facts);
-                    match st {
-                        Status::Rejected(why @ Rejection::InvalidProof)
+                    match (facts.own_rejection(), facts.referendum, cts) {
+                        (Some(why @ Rejection::InvalidProof), _, _)
                             if self.invalid_examples.len() < 100 =>
                         {
                             self.invalid_examples.push((raw.line_no, why));
                         }
-                        // Counted now: add it. If a later ballot supersedes
-                        // it, pass 2 takes it out again.
-                        Status::Counted => {
-                            if let (Some(r), Some(cts)) = (r, cts) {
-                                for (sum, ct) in self.sums[r].iter_mut().zip(&cts) {
-                                    *sum += ct;
-                                }
+                        (None, Some(r), Some(cts)) => {
+                            for (sum, ct) in self.sums[r].iter_mut().zip(&cts) {
+                                *sum += ct;
                             }
                         }
                         _ => {}
@@ -566,8 +583,11 @@ impl FirstPass {
 
 /// Reads a closed box, checks its chain, seal and every ballot, applies the
 /// counting rules and sums the counted ballots per referendum and option.
-/// Streams the box twice (decide, then sum) with memory bounded by the per-voter
-/// bookkeeping. `progress` is called with the number of lines done.
+/// Streams the box twice (check and sum, then take out what the rules do not
+/// count); what the rules need of each record, and the marked roll, go to
+/// scratch files, so memory grows only with the roll (its digests and one
+/// record index a roll entry) and by one byte a record.
+/// `progress` is called with the number of lines done.
 pub fn count_box(
     path: &Path,
     inputs: &CountInputs<'_>,
@@ -579,9 +599,10 @@ pub fn count_box(
     if header.fingerprint.0 != inputs.key.fingerprint {
         return Err(TallyError::OtherElection { file });
     }
+    let slots = inputs.roll.slots();
     let mut pass = FirstPass {
         chain: ChainChecker::new(&file, &header_line),
-        engine: RuleEngine::with_slots(inputs.manifest.evote_policy, inputs.roll.slots()),
+        scratch: Scratch::new(slots)?,
         seal: None,
         ballots: 0,
         invalid_examples: Vec::new(),
@@ -592,8 +613,8 @@ pub fn count_box(
             .map(|r| vec![Ciphertext::zero(); r.options.len()])
             .collect(),
     };
-    // A pipeline of two: while one thread applies the rules to a chunk in
-    // box order, the pool reads and checks the next one.
+    // A pipeline of two: while one thread applies the chain to a chunk in box
+    // order, the pool reads and checks the next one.
     let mut done: Option<CheckedChunk> = None;
     loop {
         let (applied, next) = rayon::join(
@@ -623,7 +644,7 @@ pub fn count_box(
     }
     let FirstPass {
         chain,
-        engine,
+        mut scratch,
         seal,
         ballots,
         invalid_examples,
@@ -632,12 +653,15 @@ pub fn count_box(
     if seal.is_none() {
         return Err(BoxError::NotSealed { file }.into());
     }
-    let decisions = engine.finish();
+    let statuses = scratch.decide(inputs.manifest.evote_policy, slots)?;
     let n_refs = inputs.manifest.referendums().len();
     let mut figures = vec![EvoteFigures::new(); n_refs];
     let mut unknown_referendum = EvoteFigures::new();
-    for (st, r) in decisions.iter() {
-        let f = match r {
+    let mut i = 0;
+    scratch.for_each_fact(|f| {
+        let st = statuses[i];
+        i += 1;
+        let f = match f.referendum {
             Some(r) => &mut figures[r],
             None => &mut unknown_referendum,
         };
@@ -647,11 +671,13 @@ pub fn count_box(
             Status::Superseded => f.superseded += 1,
             Status::Rejected(why) => *f.rejected.entry(why.as_str().into()).or_default() += 1,
         }
-    }
-    // Pass 2: take out the ballots that were counted when read but were
-    // superseded by a later one (only these lines are parsed in full), and
-    // collect the marked roll (only the voter id of each counted ballot).
-    let (aggregates, marked) = second_pass(path, sums, &decisions)?;
+    })?;
+    drop(scratch);
+    // Pass 2: take out the ballots that were added in pass 1 but that the
+    // copied-ballot rule or the voter's policy does not count (only these
+    // lines are parsed in full), and write the marked roll (only the voter id
+    // and referendum of each counted ballot).
+    let (aggregates, marked) = second_pass(path, inputs.manifest, sums, &statuses)?;
     Ok(BoxCount {
         header,
         head: chain.head,
@@ -665,29 +691,30 @@ pub fn count_box(
 
 /// What pass 2 takes from one line.
 enum Second {
-    /// A superseded ballot's ciphertexts, to subtract.
+    /// The ciphertexts of a ballot added in pass 1 but not counted, to subtract.
     Subtract(usize, Vec<Ciphertext>),
-    /// A counted ballot's voter, for the marked roll.
+    /// A counted ballot's voter and referendum, for the marked roll.
     Marked(usize, String),
 }
 
-/// Per referendum: the sums per option, and the voters of counted ballots.
-type SumsAndMarks = (Vec<Vec<Ciphertext>>, Vec<VoterIds>);
-
-/// Just the voter id of a ballot record (the rest is skipped unparsed).
+/// Just the voter id and referendum of a ballot record (the rest is skipped
+/// unparsed).
 #[derive(Deserialize)]
 struct VoterOnly {
     voter: String,
+    referendum: String,
 }
 
-/// Subtracts the ciphertexts of every superseded ballot from `sums`, and
-/// collects the voters of the counted ballots per referendum (sorted).
+/// Subtracts from `sums` the ciphertexts of every ballot that passed the rules
+/// about the record alone but is not counted (superseded, a copy, or a second
+/// e-vote under `single`), and writes the marked roll.
 fn second_pass(
     path: &Path,
+    manifest: &Manifest,
     mut sums: Vec<Vec<Ciphertext>>,
-    decisions: &Decisions,
-) -> Result<SumsAndMarks, TallyError> {
-    let mut marked: Vec<VoterIdsBuilder> = vec![VoterIdsBuilder::default(); sums.len()];
+    statuses: &[Status],
+) -> Result<(Vec<Vec<Ciphertext>>, MarkedSpool), TallyError> {
+    let mut marked = MarkedSpool::new(manifest)?;
     let mut reader = LineReader::open(path)?;
     let file = reader.file().to_string();
     ballot_box::read_header(&mut reader)?;
@@ -703,7 +730,7 @@ fn second_pass(
             .par_iter()
             .enumerate()
             .map(|(k, l)| -> Result<Option<Second>, TallyError> {
-                let Some((status, Some(r))) = decisions.get(start + k) else {
+                let Some(&status) = statuses.get(start + k) else {
                     return Ok(None);
                 };
                 let changed = || BoxError::Malformed {
@@ -715,18 +742,27 @@ fn second_pass(
                     Status::Counted => {
                         let v: VoterOnly =
                             serde_json::from_slice(&l.bytes).map_err(|_| changed())?;
+                        let r = manifest
+                            .referendum_index(&v.referendum)
+                            .ok_or_else(changed)?;
                         Ok(Some(Second::Marked(r, v.voter)))
                     }
-                    Status::Superseded => {
+                    Status::Superseded
+                    | Status::Rejected(
+                        Rejection::CopiedBallot | Rejection::AlreadyVotedElectronically,
+                    ) => {
                         let Line::Ballot(rec) = ballot_box::parse_line(&l.bytes, &file, l.line_no)?
                         else {
                             return Err(changed().into());
                         };
+                        let r = manifest
+                            .referendum_index(&rec.referendum)
+                            .ok_or_else(changed)?;
                         // Its proofs held in pass 1, so its encodings decode.
                         let cts = rec.ballot.ciphertexts().map_err(|_| changed())?;
                         Ok(Some(Second::Subtract(r, cts)))
                     }
-                    _ => Ok(None),
+                    Status::Rejected(_) => Ok(None),
                 }
             })
             .filter_map(Result::transpose)
@@ -739,14 +775,12 @@ fn second_pass(
                         sum.b -= ct.b;
                     }
                 }
-                Second::Marked(r, v) => marked[r].push(&v),
+                Second::Marked(r, v) => marked.push(r, &v)?,
             }
         }
     }
-    Ok((
-        sums,
-        marked.into_iter().map(VoterIdsBuilder::finish).collect(),
-    ))
+    marked.finish()?;
+    Ok((sums, marked))
 }
 
 /// The format tag of a partial decryption file.
@@ -1209,44 +1243,49 @@ mod tests {
         f.slot = None;
         f.in_window = false;
         f.proof_ok = false;
-        assert_eq!(e.apply(f), Status::Rejected(Rejection::NotInRoll));
+        assert_eq!(e.apply(&f, true), Status::Rejected(Rejection::NotInRoll));
         let mut f = facts("a", Some(0), 2);
         f.in_window = false;
         f.proof_ok = false;
-        assert_eq!(e.apply(f), Status::Rejected(Rejection::OutsideWindow));
+        assert_eq!(
+            e.apply(&f, true),
+            Status::Rejected(Rejection::OutsideWindow)
+        );
         let mut f = facts("a", Some(0), 3);
         f.proof_ok = false;
-        assert_eq!(e.apply(f), Status::Rejected(Rejection::InvalidProof));
+        assert_eq!(e.apply(&f, true), Status::Rejected(Rejection::InvalidProof));
         assert_eq!(
-            e.apply(facts("a", None, 4)),
+            e.apply(&facts("a", None, 4), false),
             Status::Rejected(Rejection::NotInRoll)
+        );
+        assert_eq!(
+            e.apply(&facts("a", Some(0), 5), true),
+            Status::Rejected(Rejection::CopiedBallot)
         );
     }
 
     #[test]
     fn single_policy_keeps_the_first_and_rejects_later_ones() {
         let mut e = RuleEngine::new(EvotePolicy::Single);
-        assert_eq!(e.apply(facts("a", Some(0), 1)), Status::Counted);
+        assert_eq!(e.apply(&facts("a", Some(0), 1), false), Status::Counted);
         assert_eq!(
-            e.apply(facts("a", Some(0), 2)),
+            e.apply(&facts("a", Some(0), 2), false),
             Status::Rejected(Rejection::AlreadyVotedElectronically)
         );
         // The same voter in another referendum is a different vote.
-        assert_eq!(e.apply(facts("a", Some(1), 3)), Status::Counted);
-        let d = e.finish();
-        assert_eq!(d.get(0), Some((Status::Counted, Some(0))));
-        assert_eq!(d.get(2), Some((Status::Counted, Some(1))));
+        assert_eq!(e.apply(&facts("a", Some(1), 3), false), Status::Counted);
+        assert_eq!(e.finish()[0], Status::Counted);
     }
 
     #[test]
     fn last_counts_supersedes_earlier_ballots() {
         let mut e = RuleEngine::new(EvotePolicy::LastCounts);
-        e.apply(facts("a", Some(0), 1));
-        e.apply(facts("b", Some(0), 2));
-        e.apply(facts("a", Some(0), 3));
-        e.apply(facts("a", Some(0), 4));
+        e.apply(&facts("a", Some(0), 1), false);
+        e.apply(&facts("b", Some(0), 2), false);
+        e.apply(&facts("a", Some(0), 3), false);
+        e.apply(&facts("a", Some(0), 4), false);
         assert_eq!(
-            e.finish().statuses(),
+            e.finish(),
             [
                 Status::Superseded,
                 Status::Counted,
@@ -1259,24 +1298,38 @@ mod tests {
     #[test]
     fn an_invalid_re_vote_does_not_supersede_a_valid_one() {
         let mut e = RuleEngine::new(EvotePolicy::LastCounts);
-        e.apply(facts("a", Some(0), 1));
+        e.apply(&facts("a", Some(0), 1), false);
         let mut bad = facts("a", Some(0), 2);
         bad.proof_ok = false;
-        e.apply(bad);
-        let st = e.finish().statuses().to_vec();
+        e.apply(&bad, false);
+        let st = e.finish();
         assert_eq!(st[0], Status::Counted);
         assert_eq!(st[1], Status::Rejected(Rejection::InvalidProof));
     }
 
     #[test]
     fn a_copied_ciphertext_is_rejected_and_the_original_kept() {
-        let mut e = RuleEngine::new(EvotePolicy::LastCounts);
-        assert_eq!(e.apply(facts("a", Some(0), 7)), Status::Counted);
-        assert_eq!(
-            e.apply(facts("b", Some(0), 7)),
-            Status::Rejected(Rejection::CopiedBallot)
+        // b's copy of a's ballot neither counts nor supersedes b's own
+        // earlier one; a's later ballot supersedes a's first.
+        let st = decide(
+            EvotePolicy::LastCounts,
+            0,
+            &[
+                facts("b", Some(0), 6),
+                facts("a", Some(0), 7),
+                facts("b", Some(0), 7),
+                facts("a", Some(0), 8),
+            ],
         );
-        assert_eq!(e.finish().statuses()[0], Status::Counted);
+        assert_eq!(
+            st,
+            [
+                Status::Counted,
+                Status::Superseded,
+                Status::Rejected(Rejection::CopiedBallot),
+                Status::Counted
+            ]
+        );
     }
 
     /// One record for [`reference`]: referendum, voter (both `None` when not
@@ -1340,21 +1393,30 @@ mod tests {
             let policy = if last_counts { EvotePolicy::LastCounts } else { EvotePolicy::Single };
             // Voter v of referendum r has slot 4r + v; the engine starts
             // without a table, so it also grows it.
-            let mut e = RuleEngine::new(policy);
-            for &(r, v, in_window, proof_ok, ct) in &records {
-                e.apply(RecordFacts {
+            let facts: Vec<RecordFacts> = records
+                .iter()
+                .map(|&(r, v, in_window, proof_ok, ct)| RecordFacts {
                     referendum: r,
                     slot: r.zip(v).map(|(r, v)| 4 * u32::from(r == 1) + v),
                     in_window,
                     proof_ok,
                     ciphertexts: [ct; 16],
-                });
+                })
+                .collect();
+            let expected = reference(policy, &records);
+            proptest::prop_assert_eq!(&decide(policy, 0, &facts), &expected);
+            // The count's way, through scratch files: three copy buckets, so
+            // that copies meet only within their bucket; the facts as read
+            // back are the facts written.
+            let mut scratch = Scratch::with_buckets(3).unwrap();
+            for f in &facts {
+                scratch.push(f).unwrap();
             }
-            let d = e.finish();
-            proptest::prop_assert_eq!(d.statuses(), &reference(policy, &records)[..]);
-            for (i, (_, r)) in d.iter().enumerate() {
-                proptest::prop_assert_eq!(r, records[i].0);
-            }
+            proptest::prop_assert_eq!(&scratch.decide(policy, 8).unwrap(), &expected);
+            let mut back = Vec::new();
+            scratch.for_each_fact(|f| back.push((f.referendum, f.slot, f.in_window, f.proof_ok))).unwrap();
+            let written: Vec<_> = facts.iter().map(|f| (f.referendum, f.slot, f.in_window, f.proof_ok)).collect();
+            proptest::prop_assert_eq!(back, written);
         }
     }
 }

@@ -13,7 +13,7 @@
 //! contradicts the published result (exit 1) — and [`Verdict::Incomplete`] —
 //! files are missing or unreadable, so nothing can be concluded (exit 3).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -24,7 +24,7 @@ use crate::ceremony_log::{self, entry_hash};
 use crate::crypto::encoding::{Digest32, Elem, PubScalar};
 use crate::crypto::shamir::lagrange_at_zero;
 use crate::error::Explain;
-use crate::event::{Manifest, Roll, VoterIds};
+use crate::event::{Manifest, Roll, VoterIdsBuilder};
 use crate::keys::{ElectionKey, KeyTest};
 use crate::postal::{self, CountEntry, CountFile, Envelope, TrialFile};
 use crate::protocol::{self, SignatureFile, SignerPublic};
@@ -533,9 +533,7 @@ fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
     let combined_ok = check_decryption(dir, &manifest, &key, &tally, &count, run);
 
     // Postal.
-    // The marked roll recomputed from the box is moved, not copied, into the
-    // trial's replay: nothing after it needs the count.
-    let trial = check_postal_trial(dir, &manifest, &roll, count.marked, run);
+    let trial = check_postal_trial(dir, &manifest, &roll, &count.marked, run);
     let postal_count = check_postal_count(dir, &manifest, trial.as_ref(), run);
 
     // Protocols, signatures, log.
@@ -704,50 +702,7 @@ fn check_evotes(
         run.held("V-EVOTE-RULES", count.ballots);
     }
     // V-MARKED-ROLL.
-    let mpath = dir.join("marked-roll.csv");
-    match postal::load_marked_roll(&mpath, manifest) {
-        Err(e) => {
-            if matches!(e, postal::PostalError::File(_)) {
-                run.unreadable("V-MARKED-ROLL", &mpath, e.to_string());
-            } else {
-                run.failed("V-MARKED-ROLL", 0, "marked-roll.csv", e.to_string());
-            }
-        }
-        Ok(published) => {
-            let mut ok = true;
-            let mut total = 0;
-            for (r, voters) in manifest.referendums().iter().zip(&count.marked) {
-                total += voters.len() as u64;
-                if let Some(v) = voters.iter().find(|v| !published.contains(&r.id, v)) {
-                    run.failed(
-                        "V-MARKED-ROLL",
-                        total,
-                        format!("voter {v} in {}", r.id),
-                        "has a counted e-vote but is not in the published marked roll",
-                    );
-                    ok = false;
-                    break;
-                }
-                if published.count(&r.id) != voters.len() as u64 {
-                    run.failed(
-                        "V-MARKED-ROLL",
-                        total,
-                        format!("referendum {}", r.id),
-                        format!(
-                            "the marked roll has {} voters, but {} have a counted e-vote",
-                            published.count(&r.id),
-                            voters.len()
-                        ),
-                    );
-                    ok = false;
-                    break;
-                }
-            }
-            if ok {
-                run.held("V-MARKED-ROLL", total);
-            }
-        }
-    }
+    check_marked_roll(dir, manifest, &count.marked, run);
     // V-SUMS.
     let mut sums_ok = true;
     let mut n = 0;
@@ -1058,11 +1013,121 @@ fn count_file_problem(file: &CountFile, manifest: &Manifest) -> Option<(String, 
         })
 }
 
+/// A keyed digest of a multiset of marked-roll lines: per referendum, the
+/// number of lines and the sum modulo 2^128 of a SHA-256, under a key drawn
+/// for this run, of each voter id. Two multisets fixed before the key is
+/// drawn have the same digest with probability 2^-128 if they differ, so
+/// equal digests stand for equal marked rolls without holding either.
+struct MarkedDigest {
+    key: [u8; 32],
+    sums: Vec<(u64, u128)>,
+}
+
+impl MarkedDigest {
+    fn new(key: [u8; 32], referendums: usize) -> Self {
+        MarkedDigest {
+            key,
+            sums: vec![(0, 0); referendums],
+        }
+    }
+
+    fn add(&mut self, r: usize, voter: &str) {
+        let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+        ctx.update(&self.key);
+        ctx.update(voter.as_bytes());
+        let mut h = [0u8; 16];
+        h.copy_from_slice(&ctx.finish().as_ref()[..16]);
+        let (n, sum) = &mut self.sums[r];
+        *n += 1;
+        *sum = sum.wrapping_add(u128::from_le_bytes(h));
+    }
+}
+
+/// V-MARKED-ROLL: the published marked roll is, per referendum, the set of
+/// voters with a counted e-vote. Compared by [`MarkedDigest`] in constant
+/// memory; only if the digests differ are both read into memory, to name a
+/// difference (or to find that the file merely repeats a line).
+fn check_marked_roll(dir: &Path, manifest: &Manifest, marked: &tally::MarkedSpool, run: &mut Run) {
+    let mpath = dir.join("marked-roll.csv");
+    let mut key = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+    let n_refs = manifest.referendums().len();
+    let mut published = MarkedDigest::new(key, n_refs);
+    if let Err(e) = postal::read_marked_roll_file(&mpath, manifest, |r, v| published.add(r, v)) {
+        if matches!(e, postal::PostalError::File(_)) {
+            run.unreadable("V-MARKED-ROLL", &mpath, e.to_string());
+        } else {
+            run.failed("V-MARKED-ROLL", 0, "marked-roll.csv", e.to_string());
+        }
+        return;
+    }
+    let mut ours = MarkedDigest::new(key, n_refs);
+    let mut sets = Vec::new();
+    let read = marked.for_each(|r, v| ours.add(r, v)).and_then(|()| {
+        if ours.sums == published.sums {
+            return Ok(());
+        }
+        sets = vec![VoterIdsBuilder::default(); n_refs];
+        marked.for_each(|r, v| sets[r].push(v))
+    });
+    if let Err(e) = read {
+        run.failed(
+            "V-MARKED-ROLL",
+            0,
+            "marked-roll.csv",
+            format!("the marked roll recomputed from the box could not be read back from the count's scratch file: {e}"),
+        );
+        return;
+    }
+    let total = marked.len();
+    if sets.is_empty() {
+        run.held("V-MARKED-ROLL", total);
+        return;
+    }
+    // The digests differ: find out how, with both in memory.
+    let published = match postal::load_marked_roll(&mpath, manifest) {
+        Ok(p) => p,
+        Err(e) => {
+            run.unreadable("V-MARKED-ROLL", &mpath, e.to_string());
+            return;
+        }
+    };
+    let mut total = 0;
+    for (r, voters) in manifest.referendums().iter().zip(sets) {
+        let voters = voters.finish();
+        total += voters.len() as u64;
+        if let Some(v) = voters.iter().find(|v| !published.contains(&r.id, v)) {
+            run.failed(
+                "V-MARKED-ROLL",
+                total,
+                format!("voter {v} in {}", r.id),
+                "has a counted e-vote but is not in the published marked roll",
+            );
+            return;
+        }
+        if published.count(&r.id) != voters.len() as u64 {
+            run.failed(
+                "V-MARKED-ROLL",
+                total,
+                format!("referendum {}", r.id),
+                format!(
+                    "the marked roll has {} voters, but {} have a counted e-vote",
+                    published.count(&r.id),
+                    voters.len()
+                ),
+            );
+            return;
+        }
+    }
+    // The same sets; the published file repeats a line, which is harmless.
+    run.held("V-MARKED-ROLL", total);
+}
+
 fn check_postal_trial(
     dir: &Path,
     manifest: &Manifest,
     roll: &Roll,
-    marked: Vec<VoterIds>,
+    marked: &tally::MarkedSpool,
     run: &mut Run,
 ) -> Option<TrialFile> {
     let path = dir.join("postal-trial.json");
@@ -1077,12 +1142,31 @@ fn check_postal_trial(
         run.failed("V-POSTAL-TRIAL", trial.decisions.len() as u64, item, why);
         return None;
     }
-    // The marked roll as recomputed from the box, not as published.
-    let marked = postal::MarkedRoll::from_sets(
-        (manifest.referendums().iter())
-            .zip(marked)
-            .map(|(r, vs)| (r.id.clone(), vs)),
-    );
+    // The marked roll as recomputed from the box, not as published; only the
+    // lines of voters who sent an envelope matter to the trial.
+    let senders: HashSet<(&str, &str)> = (trial.decisions.iter())
+        .map(|d| (d.referendum.as_str(), d.voter.as_str()))
+        .collect();
+    let ids: Vec<&str> = manifest
+        .referendums()
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    let mut kept = Vec::new();
+    if let Err(e) = marked.for_each(|r, v| {
+        if senders.contains(&(ids[r], v)) {
+            kept.push((v.to_string(), ids[r].to_string()));
+        }
+    }) {
+        run.failed(
+            "V-POSTAL-TRIAL",
+            trial.decisions.len() as u64,
+            "postal-trial.json",
+            format!("the marked roll recomputed from the box could not be read back from the count's scratch file: {e}"),
+        );
+        return None;
+    }
+    let marked = postal::MarkedRoll::from_entries(kept);
     let mut envelopes = Vec::with_capacity(trial.decisions.len());
     for d in &trial.decisions {
         let Ok(at) = OffsetDateTime::parse(&d.received_at, &Rfc3339) else {

@@ -237,9 +237,23 @@ fn counts_equal_the_simulation_under_last_counts() {
     .unwrap();
     assert_eq!(votes(&combined), truth_votes(&e.truth));
     // The marked roll holds exactly the voters with a counted e-vote.
-    for (m, f) in e.count.marked.iter().zip(&e.count.figures) {
-        assert_eq!(m.len() as u64, f.counted);
+    let marked = &e.count.marked;
+    for (&m, f) in marked.counts().iter().zip(&e.count.figures) {
+        assert_eq!(m, f.counted);
     }
+    let mut lines = std::collections::HashSet::new();
+    marked
+        .for_each(|r, v| {
+            assert!(e.roll.contains(&e.manifest.referendums()[r].id, v), "{v}");
+            assert!(lines.insert((r, v.to_string())), "{v} marked twice");
+        })
+        .unwrap();
+    assert_eq!(lines.len() as u64, marked.len());
+    let mut csv = Vec::new();
+    marked.write_csv(&mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    assert_eq!(csv.lines().count() as u64, marked.len() + 1);
+    assert!(csv.starts_with("voter_id,referendum\n"));
     assert!(e.roll.entitled("north") > 0);
 }
 

@@ -350,6 +350,46 @@ fn a_voter_dropped_from_the_marked_roll() {
 }
 
 #[test]
+fn a_marked_voter_swapped_for_one_without_a_counted_e_vote() {
+    let d = copy();
+    let path = d.path().join("marked-roll.csv");
+    let text = fs::read_to_string(&path).unwrap();
+    let mut l: Vec<String> = text.lines().map(String::from).collect();
+    let gone = l[7].split(',').next().unwrap().to_string();
+    // The same number of lines; one voter's id is now another's.
+    l[7] = l[7].replacen(&gone, "someone-else", 1);
+    fs::write(&path, l.join("\n") + "\n").unwrap();
+    assert_caught(d.path(), "V-MARKED-ROLL", &gone);
+}
+
+#[test]
+fn a_marked_roll_in_another_order_with_a_line_twice_still_holds() {
+    let d = copy();
+    let path = d.path().join("marked-roll.csv");
+    let text = fs::read_to_string(&path).unwrap();
+    let mut l: Vec<&str> = text.lines().skip(1).collect();
+    l.reverse();
+    let again = l[3];
+    l.push(again);
+    fs::write(&path, format!("voter_id,referendum\n{}\n", l.join("\n"))).unwrap();
+    // The hashes the protocols rest on no longer match, but the marked roll
+    // is the same set of voters.
+    let (_, r) = verify(d.path());
+    assert_eq!(
+        first_check(&r, "failed")["code"],
+        "V-PROTOCOL-EVIDENCE",
+        "{r:#}"
+    );
+    let check = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "V-MARKED-ROLL")
+        .unwrap();
+    assert_eq!(check["outcome"], "held", "{check:#}");
+}
+
+#[test]
 fn a_keyholders_verification_key_swapped() {
     let d = copy();
     edit_json(&d.path().join("election-key.json"), |k| {

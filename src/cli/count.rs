@@ -118,12 +118,6 @@ fn write_results(
     let mut all_inputs = c.inputs.clone();
     all_inputs.append(&mut inputs);
     let marked_path = dir.marked_roll();
-    let mut marked = String::from("voter_id,referendum\n");
-    for (r, voters) in c.manifest.referendums().iter().zip(&c.count.marked) {
-        for v in voters.iter() {
-            marked.push_str(&format!("{v},{}\n", r.id));
-        }
-    }
     let t = TallyFile::new(
         &c.manifest,
         &c.roll,
@@ -134,7 +128,7 @@ fn write_results(
         now(),
     );
     urne::fsio::write_atomic(out, t.to_json().as_bytes(), force)?;
-    urne::fsio::write_atomic(&marked_path, marked.as_bytes(), force)?;
+    urne::fsio::write_atomic_with(&marked_path, force, |w| c.count.marked.write_csv(w))?;
     super::log_step(
         dir,
         "unlock",
