@@ -345,8 +345,9 @@ impl Manifest {
 /// keeps its per-voter state in arrays indexed by slot, not in hash maps.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Roll {
-    /// Per referendum, in manifest order: its id and its voters' digests, sorted.
-    referendums: Vec<(String, Vec<[u8; 16]>)>,
+    /// Per referendum, in manifest order: its id and its voters' 16-byte
+    /// digests, sorted, back to back in one buffer.
+    referendums: Vec<(String, Vec<u8>)>,
     /// Per referendum: the slot of its first voter.
     first_slot: Vec<u32>,
 }
@@ -369,7 +370,15 @@ struct RollBuilder {
     file: String,
     ids: Vec<String>,
     index: HashMap<String, usize>,
-    entries: Vec<Vec<([u8; 16], u64)>>,
+    /// Per referendum: each entry's digest, then its line (big-endian, so
+    /// that sorting puts a digest's first line first).
+    entries: Vec<Vec<[u8; 20]>>,
+}
+
+fn line_of(entry: &[u8; 20]) -> u64 {
+    let mut b = [0u8; 4];
+    b.copy_from_slice(&entry[16..]);
+    u64::from(u32::from_be_bytes(b))
 }
 
 impl RollBuilder {
@@ -404,7 +413,11 @@ impl RollBuilder {
                 referendum,
             });
         };
-        self.entries[r].push((voter_digest(voter), line));
+        let mut entry = [0u8; 20];
+        entry[..16].copy_from_slice(&voter_digest(voter));
+        // A roll of more lines than this is refused by `finish` (too many slots).
+        entry[16..].copy_from_slice(&u32::try_from(line).unwrap_or(u32::MAX).to_be_bytes());
+        self.entries[r].push(entry);
         Ok(())
     }
 
@@ -418,14 +431,25 @@ impl RollBuilder {
         for (r, (id, mut entries)) in self.ids.into_iter().zip(self.entries).enumerate() {
             entries.sort_unstable();
             for pair in entries.windows(2) {
-                let ((d1, first), (d2, line)) = (pair[0], pair[1]);
-                if d1 == d2 && repeat.is_none_or(|(l, _, _)| line < l) {
-                    repeat = Some((line, first, r));
+                if pair[0][..16] == pair[1][..16] {
+                    let (first, line) = (line_of(&pair[0]), line_of(&pair[1]));
+                    if repeat.is_none_or(|(l, _, _)| line < l) {
+                        repeat = Some((line, first, r));
+                    }
                 }
             }
             first_slot.push(u32::try_from(slot).unwrap_or(u32::MAX));
             slot += entries.len() as u64;
-            referendums.push((id, entries.into_iter().map(|(d, _)| d).collect()));
+            // Keep the digests only, moved down in the same buffer: the roll
+            // never needs room for two copies of itself.
+            let n = entries.len();
+            let mut digests = entries.into_flattened();
+            for i in 0..n {
+                digests.copy_within(20 * i..20 * i + 16, 16 * i);
+            }
+            digests.truncate(16 * n);
+            digests.shrink_to_fit();
+            referendums.push((id, digests));
         }
         if let Some((line, first, r)) = repeat {
             return Err(EventError::RollDuplicate {
@@ -535,14 +559,16 @@ impl Roll {
     /// (its index in the manifest), if they are on it.
     pub fn slot(&self, referendum: usize, voter: &str) -> Option<u32> {
         let (_, voters) = self.referendums.get(referendum)?;
-        let at = voters.binary_search(&voter_digest(voter)).ok()?;
+        let at = (voters.as_chunks::<16>().0)
+            .binary_search(&voter_digest(voter))
+            .ok()?;
         // `finish` made sure every slot fits in a u32.
         self.first_slot[referendum].checked_add(u32::try_from(at).ok()?)
     }
 
     /// The number of slots: roll entries over all referendums.
     pub fn slots(&self) -> usize {
-        self.referendums.iter().map(|(_, v)| v.len()).sum()
+        self.referendums.iter().map(|(_, v)| v.len() / 16).sum()
     }
 
     /// True if `voter` is on the roll for `referendum`.
@@ -558,7 +584,7 @@ impl Roll {
         self.referendums
             .iter()
             .find(|(id, _)| id == referendum)
-            .map_or(0, |(_, v)| v.len())
+            .map_or(0, |(_, v)| v.len() / 16)
     }
 
     /// The number of roll entries over all referendums.
