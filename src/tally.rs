@@ -336,7 +336,7 @@ impl Explain for TallyError {
         match self {
             TallyError::Box(e) => e.hint(),
             TallyError::Scratch { dir, .. } => Some(format!(
-                "the count writes about 40 bytes a ballot to {dir}; free space there, or set TMPDIR to a directory with room"
+                "the count writes about 30 bytes a ballot, and the marked roll, to {dir}; free space there, or set TMPDIR to a directory with room"
             )),
             TallyError::TooFewPartials { .. } => Some(
                 "bring more keyholders to the ceremony; each must bring their own share file"
