@@ -137,6 +137,37 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(crate::crypto::encoding::sha256(bytes))
 }
 
+/// A reader that computes the SHA-256 of every byte read through it, so that a
+/// file can be parsed and hashed in one read (what is hashed is what was parsed).
+pub struct HashingReader<R> {
+    inner: R,
+    ctx: ring::digest::Context,
+}
+
+impl<R: Read> HashingReader<R> {
+    pub fn new(inner: R) -> Self {
+        HashingReader {
+            inner,
+            ctx: ring::digest::Context::new(&ring::digest::SHA256),
+        }
+    }
+
+    /// Reads whatever the parser left unread, then gives the SHA-256 of all of
+    /// it, lowercase hex.
+    pub fn finish(mut self) -> std::io::Result<String> {
+        std::io::copy(&mut self, &mut std::io::sink())?;
+        Ok(hex::encode(self.ctx.finish().as_ref()))
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.ctx.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// SHA-256 of a file, streamed, lowercase hex.
 pub fn sha256_file(path: &Path) -> Result<String, FsError> {
     let mut f = std::fs::File::open(path).map_err(|e| read_err(path, e))?;

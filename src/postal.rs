@@ -171,6 +171,35 @@ impl MarkedRoll {
     }
 }
 
+impl MarkedRoll {
+    /// Parses `marked-roll.csv` keeping only the marks of voters who sent one
+    /// of `envelopes` (for that envelope's referendum): the trial looks up no
+    /// one else, and a national marked roll need not be held in memory.
+    pub fn parse_for(
+        reader: impl Read,
+        file: &str,
+        manifest: &Manifest,
+        envelopes: &[Envelope],
+    ) -> Result<Self, PostalError> {
+        let senders: std::collections::HashSet<(&str, &str)> = envelopes
+            .iter()
+            .filter_map(|e| Some((e.referendum.as_str(), e.voter.as_deref()?)))
+            .collect();
+        let ids: Vec<&str> = manifest
+            .referendums()
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect();
+        let mut kept = Vec::new();
+        read_marked_roll(reader, file, manifest, |r, v| {
+            if senders.contains(&(ids[r], v)) {
+                kept.push((v.to_string(), ids[r].to_string()));
+            }
+        })?;
+        Ok(MarkedRoll::from_entries(kept))
+    }
+}
+
 /// Reads `marked-roll.csv` (header `voter_id,referendum`) line by line, and
 /// calls `each` with the referendum's index in the manifest and the voter id of
 /// every record, without keeping them.
@@ -1335,6 +1364,32 @@ options = ["Yes", "No"]
         let m = manifest();
         let (d, _) = trial(envs, &m, &roll(&m), marked);
         d.iter().map(|d| d.reason).collect()
+    }
+
+    #[test]
+    fn a_marked_roll_read_for_the_envelopes_keeps_only_their_senders() {
+        let m = manifest();
+        let text = "voter_id,referendum\nv1,a\nv2,a\nv3,b\nv9,a\n";
+        let envs = [
+            env("e1", "v2", ON_TIME),
+            env("e2", "v3", ON_TIME),
+            env("e3", "", ON_TIME),
+        ];
+        let kept = MarkedRoll::parse_for(text.as_bytes(), "m.csv", &m, &envs).unwrap();
+        // v2 sent an envelope for a and is marked there; v3 is marked for b
+        // but sent one for a; v1 and v9 sent none.
+        assert!(kept.contains("a", "v2"));
+        assert!(!kept.contains("b", "v3") && !kept.contains("a", "v3"));
+        assert_eq!((kept.count("a"), kept.count("b")), (1, 0));
+        let whole = MarkedRoll::parse(text.as_bytes(), "m.csv", &m).unwrap();
+        assert_eq!((whole.count("a"), whole.count("b")), (3, 1));
+        // A line that is not kept is still checked.
+        let bad = "voter_id,referendum\nv1,a\nv7,nowhere\n";
+        let e = MarkedRoll::parse_for(bad.as_bytes(), "m.csv", &m, &envs).unwrap_err();
+        assert!(
+            matches!(e, PostalError::UnknownReferendum { line: 3, .. }),
+            "{e}"
+        );
     }
 
     #[test]

@@ -73,19 +73,13 @@ fn write_json<T: serde::Serialize>(path: &Path, v: &T, force: bool) -> CliResult
     Ok(urne::fsio::write_atomic(path, text.as_bytes(), force)?)
 }
 
-/// Reads the marked roll once: refuses it if it is not the one the last
-/// `unlock` or `combine` wrote, by its hash in the ceremony log (an edited
-/// marked roll would let an envelope through for a voter who voted
-/// electronically, or stop one), then parses those same bytes. Returns the
-/// roll and its hash for the trial's `inputs`.
-fn load_marked_roll_as_written(
-    dir: &EventDir,
-    marked_path: &Path,
-    manifest: &urne::event::Manifest,
-) -> CliResult<(postal::MarkedRoll, InputHash)> {
-    let bytes = urne::fsio::read(marked_path)?;
+/// Refuses the marked roll if it is not the one the last `unlock` or `combine`
+/// wrote, by its hash in the ceremony log (an edited marked roll would let an
+/// envelope through for a voter who voted electronically, or stop one).
+/// Returns its hash, for the trial's `inputs` and for [`read_marked_roll`].
+fn check_marked_roll_as_written(dir: &EventDir, marked_path: &Path) -> CliResult<InputHash> {
     let name = "marked-roll.csv";
-    let now = urne::fsio::sha256_hex(&bytes);
+    let now = urne::fsio::sha256_file(marked_path)?;
     let log = urne::ceremony_log::CeremonyLog::load_or_new(&dir.log())?;
     let entries = log.entries();
     match urne::ceremony_log::last_written(&entries, name) {
@@ -108,15 +102,45 @@ fn load_marked_roll_as_written(
         }
         Some(_) => {}
     }
-    let marked =
-        postal::MarkedRoll::parse(&bytes[..], &marked_path.display().to_string(), manifest)?;
-    Ok((
-        marked,
-        InputHash {
-            name: name.into(),
-            sha256: now,
-        },
-    ))
+    Ok(InputHash {
+        name: name.into(),
+        sha256: now,
+    })
+}
+
+/// Parses the marked roll checked by [`check_marked_roll_as_written`],
+/// keeping only the marks of the voters who sent an envelope, and hashes the
+/// bytes it parses: if they are not the bytes checked (the file changed in
+/// between), it is refused.
+fn read_marked_roll(
+    marked_path: &Path,
+    checked: &InputHash,
+    manifest: &urne::event::Manifest,
+    envelopes: &[postal::Envelope],
+) -> CliResult<postal::MarkedRoll> {
+    let unreadable = |source| urne::fsio::FsError::Unreadable {
+        path: marked_path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(marked_path).map_err(unreadable)?;
+    let mut reader = urne::fsio::HashingReader::new(std::io::BufReader::new(file));
+    let parsed = postal::MarkedRoll::parse_for(
+        &mut reader,
+        &marked_path.display().to_string(),
+        manifest,
+        envelopes,
+    );
+    if reader.finish().map_err(unreadable)? != checked.sha256 {
+        return Err(Failure::new(
+            "E-MARKED-ROLL-CHANGED",
+            format!(
+                "{}: the file changed while the trial was reading it",
+                marked_path.display()
+            ),
+            Some("make sure nothing writes to the event directory during the trial, then run it again"),
+        ));
+    }
+    Ok(parsed?)
 }
 
 fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
@@ -133,7 +157,7 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
             Some("run `urne unlock` (or `urne combine`) first"),
         ));
     }
-    let (marked, marked_hash) = load_marked_roll_as_written(dir, &marked_path, &manifest)?;
+    let marked_hash = check_marked_roll_as_written(dir, &marked_path)?;
     let mut envelopes = postal::load_envelopes(&a.envelopes, &manifest)?;
     if let Some(k) = &a.pseudonym_key {
         let pz = super::roll::open_pseudonymizer(k, &manifest.event, &a.passphrases)?;
@@ -143,6 +167,7 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
             }
         }
     }
+    let marked = read_marked_roll(&marked_path, &marked_hash, &manifest, &envelopes)?;
     let out = dir.postal_trial();
     let csv_out = dir.postal_decisions();
     super::refuse_existing(&[&out, &csv_out], a.force)?;
