@@ -501,8 +501,10 @@ fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
         Ok(c) => c,
         Err(e) => {
             match &e {
-                TallyError::Box(crate::ballot_box::BoxError::Io { .. }) => {
-                    run.unreadable("V-BOX", &box_path, e.to_string())
+                // This machine could not do the check: the box is not at fault.
+                TallyError::Box(crate::ballot_box::BoxError::Io { .. })
+                | TallyError::Scratch { .. } => {
+                    run.unreadable("V-BOX", &box_path, format!("[{}] {e}", e.code()))
                 }
                 _ => run.failed("V-BOX", 0, "box.jsonl", format!("[{}] {e}", e.code())),
             }

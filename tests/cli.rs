@@ -350,6 +350,30 @@ fn a_reordered_box_is_refused() {
 }
 
 #[test]
+fn a_count_without_room_for_its_scratch_files_is_refused_and_writes_nothing() {
+    let ev = simulated();
+    let nowhere = ev.path().join("no-such-dir");
+    let (s1, p1, s2, p2) = both_keyholders();
+    let mut args: Vec<String> = vec!["unlock".into()];
+    args.extend(share_args(&[(&s1, &p1), (&s2, &p2)]));
+    let o = Command::new(BIN)
+        .arg("-d")
+        .arg(ev.path())
+        .args(&args)
+        .env("TMPDIR", &nowhere)
+        .output()
+        .unwrap();
+    assert_refused(&o, "E-FILE-WRITE", &nowhere.display().to_string());
+    assert!(
+        stderr(&o).contains("TMPDIR"),
+        "the hint says what to do: {}",
+        stderr(&o)
+    );
+    assert!(!ev.path().join("tally.json").exists());
+    assert!(!ev.path().join("marked-roll.csv").exists());
+}
+
+#[test]
 fn a_box_that_was_never_closed_is_refused() {
     let ev = simulated();
     let mut lines = box_lines(ev.path());

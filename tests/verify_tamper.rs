@@ -132,6 +132,31 @@ fn the_honest_event_passes_every_check() {
 }
 
 #[test]
+fn a_verifier_without_room_for_scratch_files_is_incomplete_not_a_contradiction() {
+    let nowhere = tempfile::tempdir().unwrap().path().join("gone");
+    let o = Command::new(BIN)
+        .args(["verify", "--json"])
+        .arg(published())
+        .env("TMPDIR", &nowhere)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(o.status.code(), Some(3), "{r:#}");
+    assert_eq!(r["verdict"], "incomplete");
+    let bx = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "V-BOX")
+        .unwrap();
+    assert_eq!(bx["outcome"], "unreadable", "{bx:#}");
+    assert!(
+        bx["why"].as_str().unwrap().contains("E-FILE-WRITE"),
+        "{bx:#}"
+    );
+}
+
+#[test]
 fn a_flipped_byte_in_a_ciphertext() {
     let d = copy();
     let mut l = lines(d.path());
