@@ -181,9 +181,11 @@ pub fn voter_id_problem(v: &str) -> Option<&'static str> {
         Some("it is longer than 64 bytes")
     } else if v
         .chars()
-        .any(|c| c == ',' || c.is_whitespace() || c.is_control())
+        .any(|c| c == ',' || c == '"' || c.is_whitespace() || c.is_control())
     {
-        Some("it contains a comma, a space or a control character")
+        // What CSV would have to quote: the files that carry voter ids
+        // (roll, marked roll, envelopes) are written without quoting.
+        Some("it contains a comma, a double quote, a space or a control character")
     } else {
         None
     }
@@ -783,6 +785,11 @@ mod tests {
                 "E-ROLL-DUPLICATE",
             ),
             ("voter_id,referendum\n,sogne\n", "line 2", "E-ROLL-VOTER"),
+            (
+                "voter_id,referendum\nV1,sogne\nV\"2,sogne\n",
+                "line 3",
+                "E-ROLL-VOTER",
+            ),
             ("voter,ref\nV1,sogne\n", "line 1", "E-ROLL-SYNTAX"),
             (
                 "voter_id,referendum\nV1,sogne,extra\n",

@@ -308,6 +308,27 @@ fn a_marked_roll_changed_after_unlock_is_refused_by_the_trial() {
 }
 
 #[test]
+fn an_envelope_id_with_a_comma_keeps_the_decisions_file_in_columns() {
+    let ev = event_copy();
+    let o = trial_with(
+        ev.path(),
+        "\"A,3\",sogne-000002,2027-02-01T10:00:00+01:00,sogne\nB\"4,sogne-000003,2027-02-01T10:00:00+01:00,sogne\n",
+    );
+    assert!(o.status.success(), "{}", error_line(&o));
+    let text = fs::read_to_string(ev.path().join("postal-decisions.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let ids: Vec<String> = r
+        .records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            assert_eq!(rec.len(), 6, "{rec:?}");
+            rec[1].to_string()
+        })
+        .collect();
+    assert_eq!(ids, ["A,3", "B\"4"]);
+}
+
+#[test]
 fn bad_envelope_files_name_the_file_and_line() {
     let ev = event_copy();
     let before = fs::read(ev.path().join("postal-trial.json")).unwrap();

@@ -189,20 +189,41 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
         referendums: figures,
         decisions,
     };
-    let mut csv = String::from("order,envelope_id,referendum,decision,reason,pile\n");
-    for d in &file.decisions {
-        csv.push_str(&format!(
-            "{},{},{},{},{},{}\n",
-            d.order,
-            d.envelope,
-            d.referendum,
-            d.decision,
-            d.reason.map_or("", |r| r.as_str()),
-            if d.approved() { "open" } else { "unopened" }
-        ));
+    // Envelope ids are free text: the csv writer quotes one that holds a
+    // comma, a quote or a line break, so the columns stay put.
+    let mut csv = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    let rows = std::iter::once(
+        [
+            "order",
+            "envelope_id",
+            "referendum",
+            "decision",
+            "reason",
+            "pile",
+        ]
+        .map(String::from),
+    )
+    .chain(file.decisions.iter().map(|d| {
+        [
+            d.order.to_string(),
+            d.envelope.clone(),
+            d.referendum.clone(),
+            d.decision.to_string(),
+            d.reason.map_or("", |r| r.as_str()).to_string(),
+            (if d.approved() { "open" } else { "unopened" }).to_string(),
+        ]
+    }));
+    for row in rows {
+        csv.write_record(&row)
+            .map_err(|e| Failure::new("E-INTERNAL", e.to_string(), None))?;
     }
+    let csv = csv
+        .into_inner()
+        .map_err(|e| Failure::new("E-INTERNAL", e.to_string(), None))?;
     write_json(&out, &file, a.force)?;
-    urne::fsio::write_atomic(&csv_out, csv.as_bytes(), a.force)?;
+    urne::fsio::write_atomic(&csv_out, &csv, a.force)?;
     super::log_step(
         dir,
         "postal-trial",
