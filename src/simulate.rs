@@ -71,16 +71,43 @@ enum Kind {
     NotInRoll,
     Outside,
     BadProof,
-    /// A copy of the ciphertexts of plan `usize`.
-    Copy(usize),
+    /// A copy of the ciphertexts of plan `u32`.
+    Copy(u32),
+}
+
+/// Who casts a planned ballot: the `n`th voter on the referendum's roll
+/// (1-based), or the `n`th voter who is not on it. A number, not an id, so
+/// that four million plans take 24 bytes each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Voter {
+    OnRoll(u64),
+    NotOnRoll(u64),
 }
 
 #[derive(Clone, Debug)]
 struct Plan {
-    referendum: usize,
-    voter: String,
-    choice: usize,
+    referendum: u16,
+    choice: u16,
     kind: Kind,
+    voter: Voter,
+}
+
+impl Plan {
+    fn referendum(&self) -> usize {
+        usize::from(self.referendum)
+    }
+
+    fn choice(&self) -> usize {
+        usize::from(self.choice)
+    }
+
+    fn voter_id(&self, manifest: &Manifest) -> String {
+        let r = &manifest.referendums()[self.referendum()].id;
+        match self.voter {
+            Voter::OnRoll(n) => voter_id(r, n),
+            Voter::NotOnRoll(b) => format!("{r}-not-on-roll-{b}"),
+        }
+    }
 }
 
 /// The voter id of the `n`th voter (1-based) on referendum `id`'s roll.
@@ -88,14 +115,16 @@ pub fn voter_id(referendum: &str, n: u64) -> String {
     format!("{referendum}-{n:06}")
 }
 
-/// The roll entries `(voter, referendum)` for a spec.
-pub fn roll_entries(manifest: &Manifest, spec: &Spec) -> Vec<(String, String)> {
+/// The roll entries `(voter, referendum)` for a spec, one at a time.
+pub fn roll_entries<'a>(
+    manifest: &'a Manifest,
+    spec: &'a Spec,
+) -> impl Iterator<Item = (String, String)> + 'a {
     manifest
         .referendums()
         .iter()
         .zip(&spec.entitled)
         .flat_map(|(r, &n)| (1..=n).map(move |i| (voter_id(&r.id, i), r.id.clone())))
-        .collect()
 }
 
 /// `round(n · fraction)` for a fraction clamped to 0..=1.
@@ -108,6 +137,9 @@ fn share_of(n: u64, fraction: f64) -> u64 {
     ((n as f64) * fraction.clamp(0.0, 1.0)).round() as u64
 }
 
+/// Plans every ballot of the box, in box order. (Referendums and options are
+/// numbered in 16 bits, far above what a manifest holds; a copy's source in
+/// 32 bits.)
 fn plans(manifest: &Manifest, spec: &Spec, rng: &mut StdRng) -> Vec<Plan> {
     let mut firsts = Vec::new();
     let mut revotes = Vec::new();
@@ -118,56 +150,35 @@ fn plans(manifest: &Manifest, spec: &Spec, rng: &mut StdRng) -> Vec<Plan> {
         .zip(&spec.entitled)
         .enumerate()
     {
+        let referendum = u16::try_from(ri).unwrap_or(u16::MAX);
         let k = r.options.len();
+        // Drawn as a usize, as before plans were packed, so that a seed gives
+        // the same box as it did.
+        let choose = |rng: &mut StdRng| u16::try_from(rng.gen_range(0..k)).unwrap_or(0);
         let voters = share_of(n, spec.turnout);
         // Voters beyond those who vote well cast the bad ballots that need a
         // voter on the roll, so each bad kind is the voter's only ballot.
         let reserved = 3 * spec.bad_each;
         let voters = voters.min(n.saturating_sub(reserved));
+        let plan = |voter, choice, kind| Plan {
+            referendum,
+            choice,
+            kind,
+            voter,
+        };
         for v in 1..=voters {
-            let choice = rng.gen_range(0..k);
-            firsts.push(Plan {
-                referendum: ri,
-                voter: voter_id(&r.id, v),
-                choice,
-                kind: Kind::Good,
-            });
+            firsts.push(plan(Voter::OnRoll(v), choose(rng), Kind::Good));
             if rng.gen_bool(spec.revote.clamp(0.0, 1.0)) {
-                revotes.push(Plan {
-                    referendum: ri,
-                    voter: voter_id(&r.id, v),
-                    choice: rng.gen_range(0..k),
-                    kind: Kind::Good,
-                });
+                revotes.push(plan(Voter::OnRoll(v), choose(rng), Kind::Good));
             }
         }
         for b in 0..spec.bad_each {
-            let spare = |j: u64| voter_id(&r.id, voters + 1 + 3 * b + j);
-            bad.push(Plan {
-                referendum: ri,
-                voter: format!("{}-not-on-roll-{b}", r.id),
-                choice: 0,
-                kind: Kind::NotInRoll,
-            });
-            bad.push(Plan {
-                referendum: ri,
-                voter: spare(0),
-                choice: 0,
-                kind: Kind::Outside,
-            });
-            bad.push(Plan {
-                referendum: ri,
-                voter: spare(1),
-                choice: 0,
-                kind: Kind::BadProof,
-            });
-            bad.push(Plan {
-                referendum: ri,
-                voter: spare(2),
-                choice: 0,
-                // The source index is fixed below, once positions are known.
-                kind: Kind::Copy(usize::MAX),
-            });
+            let spare = |j: u64| Voter::OnRoll(voters + 1 + 3 * b + j);
+            bad.push(plan(Voter::NotOnRoll(b), 0, Kind::NotInRoll));
+            bad.push(plan(spare(0), 0, Kind::Outside));
+            bad.push(plan(spare(1), 0, Kind::BadProof));
+            // The source index is fixed below, once positions are known.
+            bad.push(plan(spare(2), 0, Kind::Copy(u32::MAX)));
         }
     }
     let mut all = firsts;
@@ -178,11 +189,12 @@ fn plans(manifest: &Manifest, spec: &Spec, rng: &mut StdRng) -> Vec<Plan> {
         if let Kind::Copy(_) = p.kind {
             let src = all[..n_first]
                 .iter()
-                .position(|q| q.referendum == p.referendum);
+                .position(|q| q.referendum == p.referendum)
+                .and_then(|i| u32::try_from(i).ok());
             match src {
                 Some(i) => {
                     p.kind = Kind::Copy(i);
-                    p.choice = all[i].choice;
+                    p.choice = all[i as usize].choice;
                 }
                 None => p.kind = Kind::BadProof,
             }
@@ -211,34 +223,46 @@ fn truth(manifest: &Manifest, spec: &Spec, plans: &[Plan]) -> Truth {
             votes: vec![0; r.options.len()],
         })
         .collect();
-    // The final good ballot per voter under the policy.
-    let mut final_choice: BTreeMap<(usize, &str), usize> = BTreeMap::new();
+    // The final good ballot's choice per voter under the policy, per
+    // referendum, indexed by the voter's number on the roll.
+    const NONE: u16 = u16::MAX;
+    let mut final_choice: Vec<Vec<u16>> = spec
+        .entitled
+        .iter()
+        .map(|&n| vec![NONE; usize::try_from(n).unwrap_or(0) + 1])
+        .collect();
     for p in plans {
-        let t = &mut out[p.referendum];
+        let t = &mut out[p.referendum()];
         t.received += 1;
         let reject = |t: &mut TruthReferendum, r: Rejection| {
             *t.rejected.entry(r.as_str().into()).or_default() += 1;
         };
-        match p.kind {
-            Kind::NotInRoll => reject(t, Rejection::NotInRoll),
-            Kind::Outside => reject(t, Rejection::OutsideWindow),
-            Kind::BadProof => reject(t, Rejection::InvalidProof),
-            Kind::Copy(_) => reject(t, Rejection::CopiedBallot),
-            Kind::Good => match (policy, final_choice.get(&(p.referendum, p.voter.as_str()))) {
-                (EvotePolicy::Single, Some(_)) => reject(t, Rejection::AlreadyVotedElectronically),
-                (EvotePolicy::LastCounts, Some(_)) => {
-                    t.superseded += 1;
-                    final_choice.insert((p.referendum, &p.voter), p.choice);
+        match (p.kind, p.voter) {
+            (Kind::NotInRoll, _) => reject(t, Rejection::NotInRoll),
+            (Kind::Outside, _) => reject(t, Rejection::OutsideWindow),
+            (Kind::BadProof, _) => reject(t, Rejection::InvalidProof),
+            (Kind::Copy(_), _) => reject(t, Rejection::CopiedBallot),
+            (Kind::Good, Voter::NotOnRoll(_)) => reject(t, Rejection::NotInRoll),
+            (Kind::Good, Voter::OnRoll(v)) => {
+                let slot = &mut final_choice[p.referendum()][usize::try_from(v).unwrap_or(0)];
+                match (policy, *slot != NONE) {
+                    (EvotePolicy::Single, true) => reject(t, Rejection::AlreadyVotedElectronically),
+                    (EvotePolicy::LastCounts, true) => {
+                        t.superseded += 1;
+                        *slot = p.choice;
+                    }
+                    (_, false) => {
+                        t.counted += 1;
+                        *slot = p.choice;
+                    }
                 }
-                (_, None) => {
-                    t.counted += 1;
-                    final_choice.insert((p.referendum, &p.voter), p.choice);
-                }
-            },
+            }
         }
     }
-    for ((r, _), choice) in final_choice {
-        out[r].votes[choice] += 1;
+    for (r, choices) in final_choice.iter().enumerate() {
+        for &c in choices.iter().filter(|&&c| c != NONE) {
+            out[r].votes[usize::from(c)] += 1;
+        }
     }
     Truth {
         format: "urne-simulation/1".into(),
@@ -263,14 +287,15 @@ fn make_ballot(
     seed: u64,
 ) -> Ballot {
     let p = &plans[i];
-    let r = &manifest.referendums()[p.referendum];
+    let r = &manifest.referendums()[p.referendum()];
     let k = r.options.len();
     // A copy reuses its source's randomness: the same ciphertexts, re-proved
     // for the copier's voter id, so the proofs verify.
     let src = match p.kind {
-        Kind::Copy(s) => s,
+        Kind::Copy(s) => s as usize,
         _ => i,
     };
+    let voter = p.voter_id(manifest);
     let mut rng = ballot_rng(seed, src);
     let randomness: Vec<Zeroizing<Scalar>> = (0..k)
         .map(|_| Zeroizing::new(Scalar::random(&mut rng)))
@@ -278,11 +303,11 @@ fn make_ballot(
     let ctx = BallotContext {
         fingerprint: &key.fingerprint,
         referendum: &r.id,
-        voter: &p.voter,
+        voter: &voter,
     };
     let mut proof_rng = ballot_rng(seed ^ 0x5eed, i);
     let mut b =
-        ballot::encrypt_with_randomness(&key.key, &ctx, k, p.choice, &randomness, &mut proof_rng)
+        ballot::encrypt_with_randomness(&key.key, &ctx, k, p.choice(), &randomness, &mut proof_rng)
             .unwrap_or_else(|_| unreachable_ballot());
     if p.kind == Kind::BadProof {
         b.options[0].proof.s0 = PubScalar(b.options[0].proof.s0.0 + Scalar::ONE);
@@ -357,8 +382,8 @@ pub fn write_box(
                 record: RecordKind::Ballot,
                 seq: 0,
                 prev: Digest32::default(),
-                voter: p.voter.clone(),
-                referendum: manifest.referendums()[p.referendum].id.clone(),
+                voter: p.voter_id(manifest),
+                referendum: manifest.referendums()[p.referendum()].id.clone(),
                 cast_at: fmt_time(at),
                 ballot: b,
             })?;

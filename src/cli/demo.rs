@@ -189,14 +189,14 @@ fn run_simulation(dir: &EventDir, a: &SimulateArgs) -> CliResult<(Manifest, Trut
         bad_each: a.bad,
         seed: a.seed,
     };
-    let mut roll = String::from("voter_id,referendum\n");
-    for (v, r) in simulate::roll_entries(&manifest, &spec) {
-        roll.push_str(&v);
-        roll.push(',');
-        roll.push_str(&r);
-        roll.push('\n');
-    }
-    write(&dir.roll(), &roll, a.force)?;
+    // Streamed: a national roll is not built in memory first.
+    urne::fsio::write_atomic_with(&dir.roll(), a.force, |w| {
+        w.write_all(b"voter_id,referendum\n")?;
+        for (v, r) in simulate::roll_entries(&manifest, &spec) {
+            writeln!(w, "{v},{r}")?;
+        }
+        Ok(())
+    })?;
     eprintln!("Encrypting the simulated ballots …");
     let truth = simulate::write_box(
         &manifest,
@@ -347,20 +347,19 @@ pub fn demo(a: DemoArgs) -> CliResult {
     println!();
     println!("4. Postal votes: the envelope trial against the roll and the marked roll.");
     let marked = urne::postal::load_marked_roll(&dir.marked_roll(), &manifest)?;
-    let roll_entries = simulate::roll_entries(
-        &manifest,
-        &Spec {
-            entitled: manifest
-                .referendums()
-                .iter()
-                .map(|r| r.entitled.unwrap_or(1000))
-                .collect(),
-            turnout: 0.0,
-            revote: 0.0,
-            bad_each: 0,
-            seed: 0,
-        },
-    );
+    let roll_spec = Spec {
+        entitled: manifest
+            .referendums()
+            .iter()
+            .map(|r| r.entitled.unwrap_or(1000))
+            .collect(),
+        turnout: 0.0,
+        revote: 0.0,
+        bad_each: 0,
+        seed: 0,
+    };
+    let roll_entries: Vec<(String, String)> =
+        simulate::roll_entries(&manifest, &roll_spec).collect();
     let sim = simulate::postal(&manifest, &roll_entries, &marked, 0.12, 2, 2027);
     let envelopes = dir.path("postal-input/envelopes.csv");
     let entries = dir.path("postal-input/count-entries.csv");
