@@ -602,7 +602,7 @@ pub fn count_box(
     let slots = inputs.roll.slots();
     let mut pass = FirstPass {
         chain: ChainChecker::new(&file, &header_line),
-        scratch: Scratch::new(slots)?,
+        scratch: Scratch::new(slots, std::fs::metadata(path).map_or(0, |m| m.len()))?,
         seal: None,
         ballots: 0,
         invalid_examples: Vec::new(),

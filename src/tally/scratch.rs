@@ -16,9 +16,12 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use super::{RecordFacts, RuleEngine, Status, TallyError};
 use crate::event::EvotePolicy;
 
-/// Roll entries per copy bucket: a bucket holds about this many eligible
-/// records (20 bytes each) when it is sorted in memory.
-const SLOTS_PER_BUCKET: usize = 1 << 16;
+/// Records per copy bucket: a bucket holds about this many eligible records
+/// (20 bytes each) when it is sorted in memory.
+const RECORDS_PER_BUCKET: u64 = 1 << 16;
+/// Fewer bytes than a ballot line takes (one of three options, with its
+/// proofs, is about 1.8 KB), to bound the number of records by the box's size.
+const MIN_BALLOT_LINE: u64 = 1 << 10;
 const MAX_BUCKETS: usize = 256;
 const FACT_BYTES: usize = 9;
 const PAIR_BYTES: usize = 20;
@@ -56,9 +59,13 @@ pub(super) fn later_copies(pairs: &mut [([u8; 16], u32)], out: &mut Vec<u32>) {
 }
 
 impl Scratch {
-    /// Scratch files for a box counted against a roll of `slots` entries.
-    pub(super) fn new(slots: usize) -> Result<Self, TallyError> {
-        Scratch::with_buckets((slots / SLOTS_PER_BUCKET).clamp(1, MAX_BUCKETS))
+    /// Scratch files for a box of `box_bytes` counted against a roll of
+    /// `slots` entries: enough buckets for every voter, or for a box full of
+    /// re-votes, whichever is more (up to 256).
+    pub(super) fn new(slots: usize, box_bytes: u64) -> Result<Self, TallyError> {
+        let records = (slots as u64).max(box_bytes / MIN_BALLOT_LINE);
+        let n = (records / RECORDS_PER_BUCKET).clamp(1, MAX_BUCKETS as u64);
+        Scratch::with_buckets(usize::try_from(n).unwrap_or(MAX_BUCKETS))
     }
 
     pub(super) fn with_buckets(n: usize) -> Result<Self, TallyError> {
