@@ -181,22 +181,51 @@ impl MarkedRoll {
         manifest: &Manifest,
         envelopes: &[Envelope],
     ) -> Result<Self, PostalError> {
-        let senders: std::collections::HashSet<(&str, &str)> = envelopes
-            .iter()
-            .filter_map(|e| Some((e.referendum.as_str(), e.voter.as_deref()?)))
-            .collect();
-        let ids: Vec<&str> = manifest
-            .referendums()
-            .iter()
-            .map(|r| r.id.as_str())
-            .collect();
-        let mut kept = Vec::new();
-        read_marked_roll(reader, file, manifest, |r, v| {
-            if senders.contains(&(ids[r], v)) {
-                kept.push((v.to_string(), ids[r].to_string()));
-            }
-        })?;
-        Ok(MarkedRoll::from_entries(kept))
+        let mut marks = SendersMarks::new(
+            manifest,
+            envelopes
+                .iter()
+                .filter_map(|e| Some((e.referendum.as_str(), e.voter.as_deref()?))),
+        );
+        read_marked_roll(reader, file, manifest, |r, v| marks.offer(r, v))?;
+        Ok(marks.finish())
+    }
+}
+
+/// Gathers, from a marked roll given line by line, the marks of a few
+/// (referendum, voter) pairs: the senders of postal envelopes.
+pub struct SendersMarks<'a> {
+    senders: std::collections::HashSet<(&'a str, &'a str)>,
+    ids: Vec<&'a str>,
+    kept: Vec<(String, String)>,
+}
+
+impl<'a> SendersMarks<'a> {
+    /// For `senders`, (referendum id, voter id) pairs.
+    pub fn new(manifest: &'a Manifest, senders: impl Iterator<Item = (&'a str, &'a str)>) -> Self {
+        SendersMarks {
+            senders: senders.collect(),
+            ids: manifest
+                .referendums()
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect(),
+            kept: Vec::new(),
+        }
+    }
+
+    /// One line of the marked roll: the referendum's index in the manifest
+    /// and the voter id; kept if it is a sender's.
+    pub fn offer(&mut self, referendum: usize, voter: &str) {
+        let r = self.ids[referendum];
+        if self.senders.contains(&(r, voter)) {
+            self.kept.push((voter.to_string(), r.to_string()));
+        }
+    }
+
+    /// The senders' marks.
+    pub fn finish(self) -> MarkedRoll {
+        MarkedRoll::from_entries(self.kept)
     }
 }
 

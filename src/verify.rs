@@ -13,7 +13,7 @@
 //! contradicts the published result (exit 1) — and [`Verdict::Incomplete`] —
 //! files are missing or unreadable, so nothing can be concluded (exit 3).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -1146,20 +1146,11 @@ fn check_postal_trial(
     }
     // The marked roll as recomputed from the box, not as published; only the
     // lines of voters who sent an envelope matter to the trial.
-    let senders: HashSet<(&str, &str)> = (trial.decisions.iter())
-        .map(|d| (d.referendum.as_str(), d.voter.as_str()))
-        .collect();
-    let ids: Vec<&str> = manifest
-        .referendums()
-        .iter()
-        .map(|r| r.id.as_str())
-        .collect();
-    let mut kept = Vec::new();
-    if let Err(e) = marked.for_each(|r, v| {
-        if senders.contains(&(ids[r], v)) {
-            kept.push((v.to_string(), ids[r].to_string()));
-        }
-    }) {
+    let mut marks = postal::SendersMarks::new(
+        manifest,
+        (trial.decisions.iter()).map(|d| (d.referendum.as_str(), d.voter.as_str())),
+    );
+    if let Err(e) = marked.for_each(|r, v| marks.offer(r, v)) {
         run.failed(
             "V-POSTAL-TRIAL",
             trial.decisions.len() as u64,
@@ -1168,7 +1159,7 @@ fn check_postal_trial(
         );
         return None;
     }
-    let marked = postal::MarkedRoll::from_entries(kept);
+    let marked = marks.finish();
     let mut envelopes = Vec::with_capacity(trial.decisions.len());
     for d in &trial.decisions {
         let Ok(at) = OffsetDateTime::parse(&d.received_at, &Rfc3339) else {
