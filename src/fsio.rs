@@ -170,17 +170,10 @@ impl<R: Read> Read for HashingReader<R> {
 
 /// SHA-256 of a file, streamed, lowercase hex.
 pub fn sha256_file(path: &Path) -> Result<String, FsError> {
-    let mut f = std::fs::File::open(path).map_err(|e| read_err(path, e))?;
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf).map_err(|e| read_err(path, e))?;
-        if n == 0 {
-            break;
-        }
-        ctx.update(&buf[..n]);
-    }
-    Ok(hex::encode(ctx.finish().as_ref()))
+    let f = std::fs::File::open(path).map_err(|e| read_err(path, e))?;
+    HashingReader::new(std::io::BufReader::with_capacity(1 << 20, f))
+        .finish()
+        .map_err(|e| read_err(path, e))
 }
 
 #[cfg(test)]

@@ -221,12 +221,14 @@ pub fn decide(policy: EvotePolicy, slots: usize, facts: &[RecordFacts]) -> Vec<S
         .collect();
     let mut copies = Vec::new();
     scratch::later_copies(&mut pairs, &mut copies);
-    let copies: HashSet<u32> = copies.into_iter().collect();
-    let mut engine = RuleEngine::with_slots(policy, slots);
-    for (i, f) in (0u32..).zip(facts) {
-        engine.apply(f, copies.contains(&i));
+    let replayed = scratch::replay(policy, slots, facts.len(), copies, |apply| {
+        facts.iter().for_each(apply);
+        Ok::<(), std::convert::Infallible>(())
+    });
+    match replayed {
+        Ok(statuses) => statuses,
+        Err(never) => match never {},
     }
-    engine.finish()
 }
 
 /// E-vote figures of one referendum.

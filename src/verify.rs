@@ -1015,6 +1015,11 @@ fn count_file_problem(file: &CountFile, manifest: &Manifest) -> Option<(String, 
         })
 }
 
+/// Why a check stops when the count's scratch marked roll cannot be read back.
+fn spool_unreadable(e: &std::io::Error) -> String {
+    format!("the marked roll recomputed from the box could not be read back from the count's scratch file: {e}")
+}
+
 /// A keyed digest of a multiset of marked-roll lines: per referendum, the
 /// number of lines and the sum modulo 2^128 of a SHA-256, under a key drawn
 /// for this run, of each voter id. Two multisets fixed before the key is
@@ -1073,12 +1078,7 @@ fn check_marked_roll(dir: &Path, manifest: &Manifest, marked: &tally::MarkedSpoo
         marked.for_each(|r, v| sets[r].push(v))
     });
     if let Err(e) = read {
-        run.failed(
-            "V-MARKED-ROLL",
-            0,
-            "marked-roll.csv",
-            format!("the marked roll recomputed from the box could not be read back from the count's scratch file: {e}"),
-        );
+        run.failed("V-MARKED-ROLL", 0, "marked-roll.csv", spool_unreadable(&e));
         return;
     }
     let total = marked.len();
@@ -1155,7 +1155,7 @@ fn check_postal_trial(
             "V-POSTAL-TRIAL",
             trial.decisions.len() as u64,
             "postal-trial.json",
-            format!("the marked roll recomputed from the box could not be read back from the count's scratch file: {e}"),
+            spool_unreadable(&e),
         );
         return None;
     }

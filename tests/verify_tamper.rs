@@ -91,6 +91,25 @@ fn first_check<'a>(r: &'a Value, outcome: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {outcome} check: {r:#}"))
 }
 
+/// The check of the report with this `code`.
+fn check<'a>(r: &'a Value, code: &str) -> &'a Value {
+    r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} check: {r:#}"))
+}
+
+/// Rewrites the lines of `marked-roll.csv` after its header.
+fn edit_marked_roll(dir: &Path, f: impl FnOnce(&mut Vec<String>)) {
+    let path = dir.join("marked-roll.csv");
+    let text = fs::read_to_string(&path).unwrap();
+    let mut l: Vec<String> = text.lines().skip(1).map(String::from).collect();
+    f(&mut l);
+    fs::write(&path, format!("voter_id,referendum\n{}\n", l.join("\n"))).unwrap();
+}
+
 fn lines(dir: &Path) -> Vec<String> {
     fs::read_to_string(dir.join("box.jsonl"))
         .unwrap()
@@ -143,12 +162,7 @@ fn a_verifier_without_room_for_scratch_files_is_incomplete_not_a_contradiction()
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(o.status.code(), Some(3), "{r:#}");
     assert_eq!(r["verdict"], "incomplete");
-    let bx = r["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "V-BOX")
-        .unwrap();
+    let bx = check(&r, "V-BOX");
     assert_eq!(bx["outcome"], "unreadable", "{bx:#}");
     assert!(
         bx["why"].as_str().unwrap().contains("E-FILE-WRITE"),
@@ -366,37 +380,33 @@ fn a_postal_count_of_another_event() {
 #[test]
 fn a_voter_dropped_from_the_marked_roll() {
     let d = copy();
-    let path = d.path().join("marked-roll.csv");
-    let text = fs::read_to_string(&path).unwrap();
-    let mut l: Vec<&str> = text.lines().collect();
-    let gone = l.remove(7).split(',').next().unwrap().to_string();
-    fs::write(&path, l.join("\n") + "\n").unwrap();
+    let mut gone = String::new();
+    edit_marked_roll(d.path(), |l| {
+        gone = l.remove(6).split(',').next().unwrap().to_string();
+    });
     assert_caught(d.path(), "V-MARKED-ROLL", &gone);
 }
 
 #[test]
 fn a_marked_voter_swapped_for_one_without_a_counted_e_vote() {
     let d = copy();
-    let path = d.path().join("marked-roll.csv");
-    let text = fs::read_to_string(&path).unwrap();
-    let mut l: Vec<String> = text.lines().map(String::from).collect();
-    let gone = l[7].split(',').next().unwrap().to_string();
-    // The same number of lines; one voter's id is now another's.
-    l[7] = l[7].replacen(&gone, "someone-else", 1);
-    fs::write(&path, l.join("\n") + "\n").unwrap();
+    let mut gone = String::new();
+    edit_marked_roll(d.path(), |l| {
+        gone = l[6].split(',').next().unwrap().to_string();
+        // The same number of lines; one voter's id is now another's.
+        l[6] = l[6].replacen(&gone, "someone-else", 1);
+    });
     assert_caught(d.path(), "V-MARKED-ROLL", &gone);
 }
 
 #[test]
 fn a_marked_roll_in_another_order_with_a_line_twice_still_holds() {
     let d = copy();
-    let path = d.path().join("marked-roll.csv");
-    let text = fs::read_to_string(&path).unwrap();
-    let mut l: Vec<&str> = text.lines().skip(1).collect();
-    l.reverse();
-    let again = l[3];
-    l.push(again);
-    fs::write(&path, format!("voter_id,referendum\n{}\n", l.join("\n"))).unwrap();
+    edit_marked_roll(d.path(), |l| {
+        l.reverse();
+        let again = l[3].clone();
+        l.push(again);
+    });
     // The hashes the protocols rest on no longer match, but the marked roll
     // is the same set of voters.
     let (_, r) = verify(d.path());
@@ -405,13 +415,8 @@ fn a_marked_roll_in_another_order_with_a_line_twice_still_holds() {
         "V-PROTOCOL-EVIDENCE",
         "{r:#}"
     );
-    let check = r["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["code"] == "V-MARKED-ROLL")
-        .unwrap();
-    assert_eq!(check["outcome"], "held", "{check:#}");
+    let mr = check(&r, "V-MARKED-ROLL");
+    assert_eq!(mr["outcome"], "held", "{mr:#}");
 }
 
 #[test]

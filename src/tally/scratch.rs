@@ -58,6 +58,30 @@ pub(super) fn later_copies(pairs: &mut [([u8; 16], u32)], out: &mut Vec<u32>) {
     }
 }
 
+/// Applies the counting rules in box order to the facts that `facts` hands
+/// to its argument, `copies` being the records that repeat the ciphertexts of
+/// an earlier eligible record (in any order). The one replay of [`super::decide`]
+/// (facts in memory) and of the count (facts in a scratch file).
+pub(super) fn replay<E>(
+    policy: EvotePolicy,
+    slots: usize,
+    records: usize,
+    mut copies: Vec<u32>,
+    facts: impl FnOnce(&mut dyn FnMut(&RecordFacts)) -> Result<(), E>,
+) -> Result<Vec<Status>, E> {
+    copies.sort_unstable();
+    let mut engine = RuleEngine::with_slots(policy, slots);
+    engine.reserve(records);
+    let mut next_copy = copies.into_iter().peekable();
+    let mut idx = 0u32;
+    facts(&mut |f| {
+        let copied = next_copy.next_if_eq(&idx).is_some();
+        engine.apply(f, copied);
+        idx += 1;
+    })?;
+    Ok(engine.finish())
+}
+
 impl Scratch {
     /// Scratch files for a box of `box_bytes` counted against a roll of
     /// `slots` entries: enough buckets for every voter, or for a box full of
@@ -134,17 +158,10 @@ impl Scratch {
             later_copies(&mut pairs, &mut copies);
         }
         drop(pairs);
-        copies.sort_unstable();
-        let mut engine = RuleEngine::with_slots(policy, slots);
-        engine.reserve(self.records());
-        let mut next_copy = copies.iter().copied().peekable();
-        let mut idx = 0u32;
-        self.for_each_fact(|f| {
-            let copied = next_copy.next_if_eq(&idx).is_some();
-            engine.apply(&f, copied);
-            idx += 1;
-        })?;
-        Ok(engine.finish())
+        let records = self.records();
+        replay(policy, slots, records, copies, |apply| {
+            self.for_each_fact(|f| apply(&f))
+        })
     }
 
     /// Calls `each` with the facts of every record, in box order (without
