@@ -8,6 +8,7 @@
 
 use std::hint::black_box;
 use std::time::Instant;
+use urne::crypto::random_scalar;
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoBasepointTable, RistrettoPoint};
@@ -26,8 +27,10 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(20_000);
-    let scalars: Vec<Scalar> = (0..n).map(|_| Scalar::random(&mut OsRng)).collect();
-    let points: Vec<RistrettoPoint> = (0..n).map(|_| RistrettoPoint::random(&mut OsRng)).collect();
+    let scalars: Vec<Scalar> = (0..n).map(|_| random_scalar(&mut OsRng)).collect();
+    let points: Vec<RistrettoPoint> = (0..n)
+        .map(|_| RistrettoPoint::mul_base(&random_scalar(&mut OsRng)))
+        .collect();
     let encoded: Vec<CompressedRistretto> = points.iter().map(|p| p.compress()).collect();
     let key_table = RistrettoBasepointTable::create(&points[0]);
     // The weights of a batch are 128-bit; the other coefficients full-size.

@@ -7,6 +7,7 @@
 //! Prints a Markdown table row per measurement (see BENCHMARKS.md).
 
 use std::time::Instant;
+use urne::crypto::random_scalar;
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::scalar::Scalar;
@@ -21,7 +22,7 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(5000);
-    let secret = Scalar::random(&mut OsRng);
+    let secret = random_scalar(&mut OsRng);
     let point = &secret * RISTRETTO_BASEPOINT_TABLE;
     let key = PublicKey::new(point);
     let fingerprint = [7u8; 32];

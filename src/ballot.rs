@@ -16,6 +16,7 @@
 //! challenge, so a ballot cannot be replayed for another voter, referendum or
 //! election: its proofs would not verify.
 
+use crate::crypto::random_scalar;
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
@@ -96,7 +97,7 @@ pub fn encrypt<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<Ballot, BallotError> {
     let randomness: Vec<Zeroizing<Scalar>> = (0..n_options.min(MAX_OPTIONS))
-        .map(|_| Zeroizing::new(Scalar::random(rng)))
+        .map(|_| Zeroizing::new(random_scalar(rng)))
         .collect();
     encrypt_with_randomness(key, ctx, n_options, choice, &randomness, rng)
 }
@@ -144,7 +145,7 @@ pub fn encrypt_with_randomness<R: RngCore + CryptoRng>(
         provers.push(prover);
         *r_sum += **r;
     }
-    let w = Zeroizing::new(Scalar::random(rng));
+    let w = Zeroizing::new(random_scalar(rng));
     let w_half = Zeroizing::new(*w * half);
     halves.push(&*w_half * RISTRETTO_BASEPOINT_TABLE);
     halves.push(key.mul(&w_half));
@@ -307,7 +308,7 @@ mod tests {
     }
 
     fn fixture() -> Fixture {
-        let s = Scalar::random(&mut OsRng);
+        let s = random_scalar(&mut OsRng);
         Fixture {
             s,
             key: PublicKey::new(s * G),
@@ -372,7 +373,7 @@ mod tests {
         let mut options = Vec::new();
         let mut r_sum = Scalar::ZERO;
         for (i, &m) in ms.iter().enumerate() {
-            let r = Scalar::random(&mut OsRng);
+            let r = random_scalar(&mut OsRng);
             let ct = Ciphertext::encrypt_with(&f.key, &Scalar::from(m), &r);
             let elems = CiphertextElems {
                 a: Elem::from_point(&ct.a),

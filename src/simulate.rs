@@ -6,6 +6,7 @@
 //! encryption alike) comes from a seeded generator so a run can be repeated; a
 //! real voting client uses the operating system's generator.
 
+use crate::crypto::random_scalar;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -298,7 +299,7 @@ fn make_ballot(
     let voter = p.voter_id(manifest);
     let mut rng = ballot_rng(seed, src);
     let randomness: Vec<Zeroizing<Scalar>> = (0..k)
-        .map(|_| Zeroizing::new(Scalar::random(&mut rng)))
+        .map(|_| Zeroizing::new(random_scalar(&mut rng)))
         .collect();
     let ctx = BallotContext {
         fingerprint: &key.fingerprint,

@@ -7,6 +7,7 @@
 //! Decryption with the whole secret `s` (K = s·G) would be `B − s·A = m·G`; urne
 //! never holds `s`, only shares of it (see [`crate::crypto::shamir`]).
 
+use super::random_scalar;
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::ristretto::{RistrettoBasepointTable, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
@@ -80,7 +81,7 @@ impl Ciphertext {
     /// `Enc_K(m; r)` with fresh randomness; returns the randomness too (needed for
     /// the proofs, then dropped by the caller).
     pub fn encrypt<R: RngCore + CryptoRng>(key: &PublicKey, m: u64, rng: &mut R) -> (Self, Scalar) {
-        let r = Scalar::random(rng);
+        let r = random_scalar(rng);
         (Self::encrypt_with(key, &Scalar::from(m), &r), r)
     }
 
@@ -108,7 +109,7 @@ mod tests {
 
     #[test]
     fn decrypts_with_the_whole_secret_and_adds() {
-        let s = Scalar::random(&mut OsRng);
+        let s = random_scalar(&mut OsRng);
         let key = PublicKey::new(s * G);
         let (c1, _) = Ciphertext::encrypt(&key, 3, &mut OsRng);
         let (c2, _) = Ciphertext::encrypt(&key, 4, &mut OsRng);

@@ -12,6 +12,7 @@
 //! ([`BatchVerifier`]); a false equation survives with probability at most 2⁻¹²⁸.
 //! Verification runs on public data only, so it uses variable-time arithmetic.
 
+use super::random_scalar;
 use curve25519_dalek::constants::{RISTRETTO_BASEPOINT_POINT as G, RISTRETTO_BASEPOINT_TABLE};
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
@@ -210,9 +211,9 @@ impl ZeroOneProver {
         r: &Scalar,
         rng: &mut R,
     ) -> (Self, [RistrettoPoint; 4]) {
-        let w = Zeroizing::new(Scalar::random(rng));
-        let c_sim = Zeroizing::new(Scalar::random(rng));
-        let s_sim = Zeroizing::new(Scalar::random(rng));
+        let w = Zeroizing::new(random_scalar(rng));
+        let c_sim = Zeroizing::new(random_scalar(rng));
+        let s_sim = Zeroizing::new(random_scalar(rng));
         let half = half();
         let w_half = Zeroizing::new(*w * half);
         let t_half = Zeroizing::new((*s_sim - *c_sim * r) * half);
@@ -277,9 +278,9 @@ impl ZeroOneProof {
         r: &Scalar,
         rng: &mut R,
     ) -> ZeroOneProof {
-        let w = Zeroizing::new(Scalar::random(rng));
-        let c_sim = Scalar::random(rng);
-        let s_sim = Scalar::random(rng);
+        let w = Zeroizing::new(random_scalar(rng));
+        let c_sim = random_scalar(rng);
+        let s_sim = random_scalar(rng);
         // The real branch's commitments.
         let real_a = &*w * RISTRETTO_BASEPOINT_TABLE;
         let real_b = key.mul(&w);
@@ -372,7 +373,7 @@ impl DleqProof {
         mul_h: &dyn Fn(&Scalar) -> RistrettoPoint,
         rng: &mut R,
     ) -> DleqProof {
-        let w = Zeroizing::new(Scalar::random(rng));
+        let w = Zeroizing::new(random_scalar(rng));
         let a = Elem::from_point(&(&*w * RISTRETTO_BASEPOINT_TABLE));
         let b = Elem::from_point(&mul_h(&w));
         let c = Self::challenge(tag, statement, &a, &b);
@@ -452,7 +453,7 @@ mod tests {
     use rand::rngs::OsRng;
 
     fn setup() -> (Scalar, PublicKey) {
-        let s = Scalar::random(&mut OsRng);
+        let s = random_scalar(&mut OsRng);
         (s, PublicKey::new(s * G))
     }
 
@@ -605,8 +606,8 @@ mod tests {
 
     #[test]
     fn dleq_proves_and_catches_a_wrong_y() {
-        let x = Scalar::random(&mut OsRng);
-        let h = RistrettoPoint::random(&mut OsRng);
+        let x = random_scalar(&mut OsRng);
+        let h = RistrettoPoint::mul_base(&random_scalar(&mut OsRng));
         let (big_x, y) = (x * G, x * h);
         let stmt = |t: &mut Transcript| {
             t.point(&big_x.compress()).point(&y.compress());

@@ -11,6 +11,7 @@
 //! ```
 //! The polynomial exists only inside [`deal`] and is zeroized when dropped.
 
+use super::random_scalar;
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
@@ -90,7 +91,7 @@ pub fn deal<R: RngCore + CryptoRng>(
     if t < 1 || t > n || n > MAX_KEYHOLDERS {
         return Err(SharingError::BadThreshold { t, n });
     }
-    let poly = Polynomial((0..t).map(|_| Scalar::random(rng)).collect());
+    let poly = Polynomial((0..t).map(|_| random_scalar(rng)).collect());
     let commitments = poly
         .0
         .iter()
