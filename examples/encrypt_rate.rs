@@ -10,7 +10,6 @@ use std::time::Instant;
 use urne::crypto::random_scalar;
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
-use curve25519_dalek::scalar::Scalar;
 use rand::rngs::OsRng;
 
 use urne::ballot::{self, BallotContext};
