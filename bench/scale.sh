@@ -24,8 +24,10 @@ printf 'bench pass phrase 2\n' >"$WORK/p2"
 timed() { # timed OUT cmd... → "seconds peakKiB" in OUT; the command's exit code is ignored
   /usr/bin/time -f '%e %M' -o "$1" "${@:2}" >/dev/null 2>&1 || true
 }
-row() { awk -v job="$1" -v n="$2" -v s="$3" -v k="$4" \
-  'BEGIN { printf "| %s | %d | %.1f | %.0f | %.0f |\n", job, n, s, n / s, k / 1024 }'; }
+row() { # job ballots seconds peakKiB ("-" when not measured)
+  awk -v job="$1" -v n="$2" -v s="$3" -v k="$4" \
+  'BEGIN { m = (k == "-") ? "–" : sprintf("%.0f", k / 1024);
+           printf "| %s | %d | %.1f | %.0f | %s |\n", job, n, s, n / s, m }'; }
 # The proof checks run on curve25519-dalek's AVX-512 IFMA backend when the CPU
 # has it (.cargo/config.toml), on AVX2 otherwise: about 20 % apart, so say which.
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
@@ -58,8 +60,8 @@ if [ "$BELENIOS" -gt 0 ]; then
   v=$(echo "$out" | awk '$1 == "verify_s" { print $2 }')
   c=$(echo "$out" | awk '$1 == "cast_s" { print $2 }')
   if [ -n "$v" ]; then
-    row "Belenios 2.0 election verify (peer)" "$BELENIOS" "$v" 0
-    row "Belenios 2.0 ballot generation (peer)" "$BELENIOS" "$c" 0
+    row "Belenios 2.0 election verify (peer)" "$BELENIOS" "$v" -
+    row "Belenios 2.0 ballot generation (peer)" "$BELENIOS" "$c" -
   else
     echo "| Belenios peer | $BELENIOS | could not run | | |"
   fi
