@@ -236,18 +236,42 @@ fn name(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
-/// Reads a file as text; `Err` is a reason fit for the report.
-fn read(path: &Path) -> Result<String, String> {
-    match std::fs::read(path) {
-        Ok(b) => String::from_utf8(b).map_err(|_| "it is not UTF-8 text".to_string()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err("it is missing".into()),
-        Err(e) => Err(format!("it cannot be read ({e})")),
+/// Why a published file was not taken in. A file that is missing or cannot
+/// be read leaves the record incomplete (unreadable); a file that is there but
+/// is not a valid file of its kind (not UTF-8, not JSON of its format, another
+/// `format`) contradicts it (failed). SPEC, "Outcomes, verdict and exit status".
+enum NotLoaded {
+    Absent(String),
+    Invalid(String),
+}
+
+impl Run {
+    /// Reports a file that was not taken in under `code`, by [`NotLoaded`]'s rule.
+    fn not_loaded(&mut self, code: &'static str, path: &Path, item: &str, e: NotLoaded) {
+        match e {
+            NotLoaded::Absent(why) => self.unreadable(code, path, why),
+            NotLoaded::Invalid(why) => self.failed(code, 0, item, why),
+        }
     }
 }
 
-fn json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, String> {
+/// Reads a file as text.
+fn read(path: &Path) -> Result<String, NotLoaded> {
+    match std::fs::read(path) {
+        Ok(b) => {
+            String::from_utf8(b).map_err(|_| NotLoaded::Invalid("it is not UTF-8 text".into()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(NotLoaded::Absent("it is missing".into()))
+        }
+        Err(e) => Err(NotLoaded::Absent(format!("it cannot be read ({e})"))),
+    }
+}
+
+fn json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, NotLoaded> {
     let text = read(path)?;
-    serde_json::from_str(&text).map_err(|e| format!("it is not a valid file of its kind ({e})"))
+    serde_json::from_str(&text)
+        .map_err(|e| NotLoaded::Invalid(format!("it is not a valid file of its kind ({e})")))
 }
 
 /// Names of files that hold secrets and must not be published.
@@ -341,9 +365,9 @@ fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
     };
     let key_path = p("election-key.json");
     let key = match read(&key_path) {
-        Err(why) => {
+        Err(e) => {
             run.held("V-MANIFEST", 1);
-            run.unreadable("V-KEY", &key_path, why);
+            run.not_loaded("V-KEY", &key_path, "election-key.json", e);
             run.skip_rest("V-KEY-TESTS", "the election key did not load");
             return;
         }
@@ -392,12 +416,12 @@ fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
         }
     };
     let tally_path = p("tally.json");
-    let tally: TallyFile = match read(&tally_path)
-        .and_then(|t| TallyFile::from_json(&t, "tally.json").map_err(|e| e.to_string()))
-    {
+    let tally: TallyFile = match read(&tally_path).and_then(|t| {
+        TallyFile::from_json(&t, "tally.json").map_err(|e| NotLoaded::Invalid(e.to_string()))
+    }) {
         Ok(t) => t,
-        Err(why) => {
-            run.unreadable("V-ROLL", &tally_path, why);
+        Err(e) => {
+            run.not_loaded("V-ROLL", &tally_path, "tally.json", e);
             run.skip_rest("V-BOX", "the tally did not load");
             return;
         }
@@ -570,8 +594,8 @@ fn check_key_tests(dir: &Path, key: &ElectionKey, run: &mut Run) {
     for f in &files {
         let t: KeyTest = match json(f) {
             Ok(t) => t,
-            Err(why) => {
-                run.unreadable("V-KEY-TESTS", f, why);
+            Err(e) => {
+                run.not_loaded("V-KEY-TESTS", f, &format!("key-tests/{}", name(f)), e);
                 return;
             }
         };
@@ -1135,8 +1159,8 @@ fn check_postal_trial(
     let path = dir.join("postal-trial.json");
     let trial: TrialFile = match json(&path) {
         Ok(t) => t,
-        Err(why) => {
-            run.unreadable("V-POSTAL-TRIAL", &path, why);
+        Err(e) => {
+            run.not_loaded("V-POSTAL-TRIAL", &path, "postal-trial.json", e);
             return None;
         }
     };
@@ -1231,8 +1255,8 @@ fn check_postal_count(
     let path = dir.join("postal-count.json");
     let file: CountFile = match json(&path) {
         Ok(c) => c,
-        Err(why) => {
-            run.unreadable("V-POSTAL-COUNT", &path, why);
+        Err(e) => {
+            run.not_loaded("V-POSTAL-COUNT", &path, "postal-count.json", e);
             return None;
         }
     };
@@ -1330,7 +1354,7 @@ fn check_protocols(
     let log = read(&log_path).and_then(|t| {
         ceremony_log::verify_chain(&t, "ceremony-log.jsonl")
             .map(|e| (e, t))
-            .map_err(|e| e.to_string())
+            .map_err(|e| NotLoaded::Invalid(e.to_string()))
     });
     let mut protocols = Vec::new();
     for r in manifest.referendums() {
@@ -1511,13 +1535,7 @@ fn check_protocols(
     check_signatures(dir, manifest, &protocols, run);
     // V-CEREMONY-LOG.
     match log {
-        Err(why) => {
-            if why.contains("missing") || why.contains("cannot be read") {
-                run.unreadable("V-CEREMONY-LOG", &log_path, why);
-            } else {
-                run.failed("V-CEREMONY-LOG", 0, "ceremony-log.jsonl", why);
-            }
-        }
+        Err(e) => run.not_loaded("V-CEREMONY-LOG", &log_path, "ceremony-log.jsonl", e),
         Ok((entries, text)) => {
             let lines: Vec<&str> = text.lines().collect();
             for (p, _) in &protocols {
@@ -1584,8 +1602,9 @@ fn check_signatures(
         }
         let sigs: SignatureFile = match json(&sig_path) {
             Ok(s) => s,
-            Err(why) => {
-                run.unreadable("V-SIGNATURES", &sig_path, why);
+            Err(e) => {
+                let item = format!("protocols/{}.signatures.json", p.referendum);
+                run.not_loaded("V-SIGNATURES", &sig_path, &item, e);
                 return;
             }
         };

@@ -453,6 +453,45 @@ fn a_missing_file_is_incomplete_not_contradicted() {
     assert_eq!(missing["file"], "postal-count.json");
 }
 
+#[test]
+fn a_file_that_is_there_but_not_of_its_kind_is_a_contradiction() {
+    // Cut short: not JSON any more. A missing file leaves the record
+    // incomplete (above); one that is there and broken contradicts it.
+    for (file, code) in [
+        ("tally.json", "V-ROLL"),
+        ("key-tests/keyholder-2.json", "V-KEY-TESTS"),
+        ("postal-trial.json", "V-POSTAL-TRIAL"),
+        ("postal-count.json", "V-POSTAL-COUNT"),
+        ("protocols/sogne.signatures.json", "V-SIGNATURES"),
+    ] {
+        let d = copy();
+        let path = d.path().join(file);
+        let text = fs::read_to_string(&path).unwrap();
+        fs::write(&path, &text[..text.len() / 2]).unwrap();
+        let why = assert_caught(d.path(), code, file);
+        assert!(why.contains("EOF while parsing"), "{file}: {why}");
+    }
+    // Another format of a file this verifier knows.
+    let d = copy();
+    edit_json(&d.path().join("tally.json"), |t| {
+        t["format"] = Value::from("urne-tally/2");
+    });
+    let why = assert_caught(d.path(), "V-ROLL", "tally.json");
+    assert!(why.contains("urne-tally/2"), "{why}");
+    // A ceremony-log line without one of its fields (the reason names a
+    // missing field, which once made it "unreadable").
+    let d = copy();
+    let path = d.path().join("ceremony-log.jsonl");
+    let text = fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let mut first: Value = serde_json::from_str(&lines[0]).unwrap();
+    first.as_object_mut().unwrap().remove("who");
+    lines[0] = first.to_string();
+    fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let why = assert_caught(d.path(), "V-CEREMONY-LOG", "ceremony-log.jsonl");
+    assert!(why.contains("who"), "{why}");
+}
+
 /// Asserts the report is incomplete (exit 3) with `code` the first check that
 /// could not run, and returns that check.
 fn assert_incomplete(dir: &Path, code: &str) -> Value {
