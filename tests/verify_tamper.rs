@@ -428,6 +428,19 @@ fn a_keyholders_verification_key_swapped() {
         k["keyholders"][1]["verification_key"] = a;
     });
     assert_caught(d.path(), "V-KEY", "election-key.json");
+    let (_, r) = verify(d.path());
+    assert_eq!(check(&r, "V-MANIFEST")["outcome"], "skipped", "{r:#}");
+}
+
+#[test]
+fn without_the_election_key_the_manifest_is_not_called_held() {
+    let d = copy();
+    fs::remove_file(d.path().join("election-key.json")).unwrap();
+    let (_, r) = verify(d.path());
+    let m = check(&r, "V-MANIFEST");
+    assert_eq!(m["outcome"], "skipped", "{m:#}");
+    assert!(m["why"].as_str().unwrap().contains("hash"), "{m:#}");
+    assert_incomplete(d.path(), "V-KEY");
 }
 
 #[test]
