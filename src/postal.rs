@@ -88,6 +88,11 @@ impl PostalReason {
         }
     }
 
+    /// The reason with this file name, if there is one.
+    pub fn from_name(name: &str) -> Option<PostalReason> {
+        PostalReason::ALL.into_iter().find(|r| r.as_str() == name)
+    }
+
     /// The stable code (docs/SPEC.md, "Error and check codes").
     pub fn code(self) -> &'static str {
         match self {

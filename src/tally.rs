@@ -13,7 +13,8 @@
 //! | `EV-ALREADY-VOTED` | `already_voted_electronically` | policy `single`: the voter already has a counted e-vote |
 //!
 //! Under policy `last_counts`, a voter's later valid ballot counts and the
-//! earlier one becomes *superseded* (`EV-SUPERSEDED`), which is not a rejection.
+//! earlier one becomes *superseded*, which is not a rejection and has no code
+//! (it is the `superseded` figure).
 //!
 //! Only the aggregate of the whole closed box per referendum and option is ever
 //! decrypted, and every keyholder recomputes it from the sealed box itself.
@@ -75,6 +76,11 @@ impl Rejection {
             Rejection::CopiedBallot => "EV-COPIED-BALLOT",
             Rejection::AlreadyVotedElectronically => "EV-ALREADY-VOTED",
         }
+    }
+
+    /// The reason with this file name, if there is one.
+    pub fn from_name(name: &str) -> Option<Rejection> {
+        Rejection::ALL.into_iter().find(|r| r.as_str() == name)
     }
 
     /// The snake_case name used in files.

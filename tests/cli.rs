@@ -146,6 +146,34 @@ fn unlock_with_both_keyholders_counts_what_was_cast() {
     let (s1, p1, s2, p2) = both_keyholders();
     let o = unlock(ev.path(), &[(&s1, &p1), (&s2, &p2)], &[]);
     assert_ok(&o);
+    // The rejections carry their codes, and the ballots whose proofs fail
+    // are named by their line in the box.
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("rejected invalid_proof [EV-INVALID-PROOF]: 1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("rejected not_in_roll [EV-NOT-IN-ROLL]: 1"),
+        "{out}"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    let named = err
+        .lines()
+        .find(|l| {
+            l.starts_with(
+                "Ballots whose proofs fail are rejected [EV-INVALID-PROOF]: box.jsonl line ",
+            )
+        })
+        .unwrap_or_else(|| panic!("no line naming the failed proofs: {err}"));
+    let box_text = fs::read_to_string(ev.path().join("box.jsonl")).unwrap();
+    let lines: Vec<&str> = box_text.lines().collect();
+    let numbers = named.rsplit("line ").next().unwrap().trim_end_matches('.');
+    let numbers: Vec<usize> = numbers.split(", ").map(|n| n.parse().unwrap()).collect();
+    assert_eq!(numbers.len(), 2, "one bad proof per referendum: {named}");
+    for n in numbers {
+        assert!(n >= 2 && n < lines.len(), "{named}");
+    }
     let tally = read_tally(ev.path());
     let truth: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(ev.path().join("simulation.json")).unwrap())

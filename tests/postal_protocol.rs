@@ -308,6 +308,23 @@ fn a_marked_roll_changed_after_unlock_is_refused_by_the_trial() {
 }
 
 #[test]
+fn the_trial_prints_each_rejection_with_its_code() {
+    let ev = event_copy();
+    let o = trial_with(
+        ev.path(),
+        "E1,sogne-999999,2027-02-01T10:00:00+01:00,sogne\nE2,sogne-000004,2027-02-04T10:00:00+01:00,sogne\n",
+    );
+    assert!(o.status.success(), "{}", error_line(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("    not_in_roll [P-NOT-IN-ROLL]: 1"), "{out}");
+    // sogne-000004 voted electronically, which is tried before lateness.
+    assert!(
+        out.contains("    has_electronic_vote [P-HAS-ELECTRONIC-VOTE]: 1"),
+        "{out}"
+    );
+}
+
+#[test]
 fn an_envelope_id_with_a_comma_keeps_the_decisions_file_in_columns() {
     let ev = event_copy();
     let o = trial_with(

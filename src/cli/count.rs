@@ -9,7 +9,9 @@ use rand::rngs::OsRng;
 
 use urne::event::{Manifest, Roll};
 use urne::keys::ElectionKey;
-use urne::tally::{self, BoxCount, CountInputs, InputHash, PartialDecryption, TallyFile};
+use urne::tally::{
+    self, BoxCount, CountInputs, InputHash, PartialDecryption, Rejection, TallyFile,
+};
 
 use super::ceremony::{open_share_interactive, read_sealed};
 use super::{now, refuse_existing, CliResult, EventDir, Failure, PassphraseArgs};
@@ -91,6 +93,9 @@ fn count_box(dir: &EventDir) -> CliResult<Counted> {
         "The box holds {} ballots; its chain, seal and proofs are checked.",
         count.ballots
     );
+    if let Some(lines) = invalid_lines(&count.invalid_examples) {
+        eprintln!("{lines}");
+    }
     let inputs = vec![
         input_hash("manifest.toml", &dir.manifest())?,
         input_hash("roll.csv", &dir.roll())?,
@@ -155,6 +160,28 @@ fn write_results(
     Ok(())
 }
 
+/// A line naming the first box lines whose proofs fail (the count keeps up
+/// to 100, in box order), so that keyholders and observers can look at them;
+/// the tally gives only their number. `None` if every proof held.
+fn invalid_lines(examples: &[(u64, Rejection)]) -> Option<String> {
+    let (_, why) = examples.first()?;
+    let shown: Vec<String> = examples
+        .iter()
+        .take(10)
+        .map(|(line, _)| line.to_string())
+        .collect();
+    let more = if examples.len() > shown.len() {
+        ", …"
+    } else {
+        ""
+    };
+    Some(format!(
+        "Ballots whose proofs fail are rejected [{}]: box.jsonl line {}{more}.",
+        why.code(),
+        shown.join(", ")
+    ))
+}
+
 /// Prints the result per referendum.
 pub fn print_tally(t: &TallyFile, manifest: &Manifest) {
     for (r, m) in t.referendums.iter().zip(manifest.referendums()) {
@@ -170,7 +197,10 @@ pub fn print_tally(t: &TallyFile, manifest: &Manifest) {
         );
         for (reason, n) in &r.evotes.rejected {
             if *n > 0 {
-                println!("    rejected {reason}: {n}");
+                match Rejection::from_name(reason) {
+                    Some(why) => println!("    rejected {reason} [{}]: {n}", why.code()),
+                    None => println!("    rejected {reason}: {n}"),
+                }
             }
         }
         for o in &r.results {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use urne::error::Explain;
-use urne::postal::{self, CountFile, Pending, TrialFile, COUNT_FORMAT, TRIAL_FORMAT};
+use urne::postal::{self, CountFile, Pending, PostalReason, TrialFile, COUNT_FORMAT, TRIAL_FORMAT};
 use urne::tally::InputHash;
 
 use super::{now, CliResult, EventDir, Failure};
@@ -241,7 +241,10 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
             f.rejected_total()
         );
         for (r, n) in f.rejected.iter().filter(|(_, n)| **n > 0) {
-            println!("    {r}: {n}");
+            match PostalReason::from_name(r) {
+                Some(why) => println!("    {r} [{}]: {n}", why.code()),
+                None => println!("    {r}: {n}"),
+            }
         }
         if !f.unopened.is_empty() {
             println!("  to the unopened pile: {}", f.unopened.join(", "));
