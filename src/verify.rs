@@ -1044,9 +1044,18 @@ fn count_file_problem(file: &CountFile, manifest: &Manifest) -> Option<(String, 
         })
 }
 
-/// Why a check stops when the count's scratch marked roll cannot be read back.
-fn spool_unreadable(e: &std::io::Error) -> String {
-    format!("the marked roll recomputed from the box could not be read back from the count's scratch file: {e}")
+impl Run {
+    /// Reports `code` unreadable because the marked roll recomputed from the
+    /// box could not be read back from the count's scratch file: this machine
+    /// could not do the check, the published files are not at fault (as for
+    /// V-BOX when the scratch files cannot be written).
+    fn spool_unreadable(&mut self, code: &'static str, e: &std::io::Error) {
+        self.unreadable(
+            code,
+            &std::env::temp_dir(),
+            format!("the marked roll recomputed from the box could not be read back from the count's scratch file: {e}"),
+        );
+    }
 }
 
 /// A keyed digest of a multiset of marked-roll lines: per referendum, the
@@ -1107,7 +1116,7 @@ fn check_marked_roll(dir: &Path, manifest: &Manifest, marked: &tally::MarkedSpoo
         marked.for_each(|r, v| sets[r].push(v))
     });
     if let Err(e) = read {
-        run.failed("V-MARKED-ROLL", 0, "marked-roll.csv", spool_unreadable(&e));
+        run.spool_unreadable("V-MARKED-ROLL", &e);
         return;
     }
     let total = marked.len();
@@ -1180,12 +1189,7 @@ fn check_postal_trial(
         (trial.decisions.iter()).map(|d| (d.referendum.as_str(), d.voter.as_str())),
     );
     if let Err(e) = marked.for_each(|r, v| marks.offer(r, v)) {
-        run.failed(
-            "V-POSTAL-TRIAL",
-            trial.decisions.len() as u64,
-            "postal-trial.json",
-            spool_unreadable(&e),
-        );
+        run.spool_unreadable("V-POSTAL-TRIAL", &e);
         return None;
     }
     let marked = marks.finish();
