@@ -664,15 +664,14 @@ pub fn count_box(
     let statuses = scratch.decide(inputs.manifest.evote_policy, slots)?;
     let n_refs = inputs.manifest.referendums().len();
     let mut figures = vec![EvoteFigures::new(); n_refs];
-    let mut unknown_referendum = EvoteFigures::new();
     let mut i = 0;
     scratch.for_each_fact(|f| {
         let st = statuses[i];
         i += 1;
-        let f = match f.referendum {
-            Some(r) => &mut figures[r],
-            None => &mut unknown_referendum,
-        };
+        // A record for a referendum not in the manifest is in no figure, only
+        // in the box's ballot count (SPEC §4.4).
+        let Some(r) = f.referendum else { return };
+        let f = &mut figures[r];
         f.received += 1;
         match st {
             Status::Counted => f.counted += 1,
