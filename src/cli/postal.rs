@@ -194,30 +194,22 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
     let mut csv = csv::WriterBuilder::new()
         .terminator(csv::Terminator::Any(b'\n'))
         .from_writer(Vec::new());
-    let rows = std::iter::once(
-        [
-            "order",
-            "envelope_id",
-            "referendum",
-            "decision",
-            "reason",
-            "pile",
-        ]
-        .map(String::from),
-    )
-    .chain(file.decisions.iter().map(|d| {
-        [
-            d.order.to_string(),
-            d.envelope.clone(),
-            d.referendum.clone(),
-            d.decision.to_string(),
-            d.reason.map_or("", |r| r.as_str()).to_string(),
-            (if d.approved() { "open" } else { "unopened" }).to_string(),
-        ]
-    }));
-    for row in rows {
-        csv.write_record(&row)
-            .map_err(|e| Failure::new("E-INTERNAL", e.to_string(), None))?;
+    let internal = |e: csv::Error| Failure::new("E-INTERNAL", e.to_string(), None);
+    csv.write_record([
+        "order",
+        "envelope_id",
+        "referendum",
+        "decision",
+        "reason",
+        "pile",
+    ])
+    .map_err(internal)?;
+    for d in &file.decisions {
+        let pile = if d.approved() { "open" } else { "unopened" };
+        let (order, decision) = (d.order.to_string(), d.decision.to_string());
+        let reason = d.reason.map_or("", |r| r.as_str());
+        csv.write_record([&order, &d.envelope, &d.referendum, &decision, reason, pile])
+            .map_err(internal)?;
     }
     let csv = csv
         .into_inner()
