@@ -139,7 +139,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// A reader that computes the SHA-256 of every byte read through it, so that a
 /// file can be parsed and hashed in one read (what is hashed is what was parsed).
-pub struct HashingReader<R> {
+struct HashingReader<R> {
     inner: R,
     ctx: ring::digest::Context,
 }
@@ -168,12 +168,23 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// Reads a file once through `parse` and gives what it returns with the
+/// SHA-256 (lowercase hex) of the whole file, the bytes `parse` left unread
+/// included: what is hashed is what was parsed.
+pub fn read_hashed<T>(
+    path: &Path,
+    parse: impl FnOnce(&mut dyn Read) -> T,
+) -> Result<(T, String), FsError> {
+    let f = std::fs::File::open(path).map_err(|e| read_err(path, e))?;
+    let mut reader = HashingReader::new(std::io::BufReader::with_capacity(1 << 20, f));
+    let parsed = parse(&mut reader);
+    let hash = reader.finish().map_err(|e| read_err(path, e))?;
+    Ok((parsed, hash))
+}
+
 /// SHA-256 of a file, streamed, lowercase hex.
 pub fn sha256_file(path: &Path) -> Result<String, FsError> {
-    let f = std::fs::File::open(path).map_err(|e| read_err(path, e))?;
-    HashingReader::new(std::io::BufReader::with_capacity(1 << 20, f))
-        .finish()
-        .map_err(|e| read_err(path, e))
+    read_hashed(path, |_| ()).map(|((), hash)| hash)
 }
 
 #[cfg(test)]

@@ -118,19 +118,15 @@ fn read_marked_roll(
     manifest: &urne::event::Manifest,
     envelopes: &[postal::Envelope],
 ) -> CliResult<postal::MarkedRoll> {
-    let unreadable = |source| urne::fsio::FsError::Unreadable {
-        path: marked_path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(marked_path).map_err(unreadable)?;
-    let mut reader = urne::fsio::HashingReader::new(std::io::BufReader::new(file));
-    let parsed = postal::MarkedRoll::parse_for(
-        &mut reader,
-        &marked_path.display().to_string(),
-        manifest,
-        envelopes,
-    );
-    if reader.finish().map_err(unreadable)? != checked.sha256 {
+    let (parsed, hash) = urne::fsio::read_hashed(marked_path, |reader| {
+        postal::MarkedRoll::parse_for(
+            reader,
+            &marked_path.display().to_string(),
+            manifest,
+            envelopes,
+        )
+    })?;
+    if hash != checked.sha256 {
         return Err(Failure::new(
             "E-MARKED-ROLL-CHANGED",
             format!(
