@@ -174,9 +174,7 @@ impl MarkedRoll {
                 .collect(),
         ))
     }
-}
 
-impl MarkedRoll {
     /// Parses `marked-roll.csv` keeping only the marks of voters who sent one
     /// of `envelopes` (for that envelope's referendum): the trial looks up no
     /// one else, and a national marked roll need not be held in memory.
