@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Two builds of urne on one box, alternated (BENCHMARKS.md, "Scale"): on this
+# virtual machine the same build drifts by up to 15 % within an hour, so a
+# before/after figure is only worth something when the two runs interleave.
+#
+#   bench/ab.sh OLD_REV NEW_REV                 # 1M ballots, 2 rounds
+#   N=100000 ROUNDS=3 bench/ab.sh e30a720 HEAD
+#
+# Each revision is built in its own worktree (release profile, with the
+# repository's .cargo/config.toml of that revision). The box is simulated once
+# by NEW_REV's build (three options, last_counts, 5 % re-votes, two bad ballots
+# of each kind, as bench/scale.sh), then each round runs unlock and verify of
+# OLD_REV, then of NEW_REV, each on a fresh copy of the event directory, under
+# /usr/bin/time. Prints a Markdown table: round, build, job, seconds, peak RSS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ $# -eq 2 ] || { echo "usage: bench/ab.sh OLD_REV NEW_REV" >&2; exit 2; }
+N=${N:-1000000}
+ROUNDS=${ROUNDS:-2}
+WORK=${WORK:-$(mktemp -d)}
+trap 'git worktree remove --force "$WORK/src-old" 2>/dev/null || true;
+      git worktree remove --force "$WORK/src-new" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+target="$PWD/target/ab"
+build() { # build REV NAME → $WORK/NAME (the binary)
+  git worktree add --detach --quiet "$WORK/src-$2" "$1"
+  # One target directory for both (and for later runs): what the two share
+  # is built once.
+  (cd "$WORK/src-$2" && CARGO_TARGET_DIR="$target" cargo build --release --locked --quiet)
+  cp "$target/release/urne" "$WORK/$2"
+}
+build "$1" old
+build "$2" new
+printf 'bench pass phrase 1\n' >"$WORK/p1"
+printf 'bench pass phrase 2\n' >"$WORK/p2"
+box="$WORK/box"
+voters=$(awk -v n="$N" 'BEGIN { printf "%d", n / 1.05 + 0.5 }')
+"$WORK/new" -d "$box" simulate --voters "$voters" --turnout 1.0 --revote 0.05 \
+  --bad 2 --policy last_counts --insecure-fast-kdf \
+  --passphrase-file "$WORK/p1" --passphrase-file "$WORK/p2" >/dev/null 2>&1
+echo "| round | build | job | seconds | peak RSS MiB |"
+echo "|---:|---|---|---:|---:|"
+for round in $(seq 1 "$ROUNDS"); do
+  for b in old new; do
+    d="$WORK/run"; rm -rf "$d"; mkdir "$d"
+    # The box is linked, not copied: it is only read.
+    for f in "$box"/*; do
+      if [ "$(basename "$f")" = box.jsonl ]; then ln "$f" "$d/"; else cp -r "$f" "$d/"; fi
+    done
+    /usr/bin/time -f '%e %M' -o "$WORK/t" "$WORK/$b" -d "$d" unlock \
+      --share "$d/shares/keyholder-1.share" --share "$d/shares/keyholder-2.share" \
+      --passphrase-file "$WORK/p1" --passphrase-file "$WORK/p2" >/dev/null 2>&1
+    read -r s k < <(tail -1 "$WORK/t")
+    echo "| $round | $b | unlock | $s | $((k / 1024)) |"
+    test -s "$d/tally.json" || { echo "unlock failed ($b)" >&2; exit 1; }
+    # No postal files: verify ends "incomplete" after every e-vote check.
+    /usr/bin/time -f '%e %M' -o "$WORK/t" "$WORK/$b" verify "$d" >/dev/null 2>&1 || true
+    read -r s k < <(tail -1 "$WORK/t")
+    echo "| $round | $b | verify | $s | $((k / 1024)) |"
+  done
+done
