@@ -21,9 +21,10 @@ use urne::publish::results::{
 };
 use urne::tally::TallyFile;
 
+/// The official schemas, vendored unchanged (tests/data/schemas/README.md).
 const SCHEMA_DIR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/schemas/nist-1500-100-v2"
+    "/tests/data/schemas/nist-1500-100-v2"
 );
 
 fn generated_at() -> OffsetDateTime {
