@@ -2,7 +2,10 @@
 # Result-server throughput: `urne serve` (release) on loopback over a
 # publication of realistic size (~20 kB JSON, ~40 kB XML, ~10 kB HTML), loaded
 # by `oha` from a second process. Requests/s and p99 latency for 304 answers
-# (a newsroom polling an unchanged manifest) and for full 200 answers.
+# (a newsroom polling an unchanged manifest, by If-None-Match and by
+# If-Modified-Since) and for full 200 answers, without compression (no
+# Accept-Encoding) and with it (Accept-Encoding: gzip, compressed per request
+# by tower-http). "body bytes" is what one answer carries on the wire.
 #
 #   bench/serve.sh                    10 s per case, 50 connections
 #   DURATION=30s CONNS=100 bench/serve.sh
@@ -37,8 +40,12 @@ cleanup() {
 trap cleanup EXIT
 
 target/release/examples/serve_fixture "$WORK/pub" >"$WORK/files"
-printf '[public]\nrequests_per_minute = 1000000\n' >"$WORK/serve.toml"
+KEY=$(sed -n 's/^publisher_key //p' "$WORK/files")
+printf 'publisher_key = "%s"\n[public]\nrequests_per_minute = 1000000\n' "$KEY" >"$WORK/serve.toml"
 MANIFEST_ETAG="\"$(tr -d '\n' <"$WORK/pub/HEAD")\""
+# The fixture's published_at, as an HTTP date: If-Modified-Since → 304.
+LAST_MODIFIED="Mon, 03 Feb 2025 20:15:00 GMT"
+GZIP="Accept-Encoding: gzip"
 
 PIN_SERVER=()
 PIN_LOAD=()
@@ -66,15 +73,17 @@ stop_server() {
   SERVER=
 }
 
-# run LABEL PATH [ETAG]
+# run LABEL PATH [HEADER...]
 run() {
-  local label=$1 path=$2 etag=${3:-}
+  local label=$1 path=$2
+  shift 2
   start_server
   local url="http://$ADDR$path"
-  local size
-  size=$(curl -s -o /dev/null -w '%{size_download}' "$url")
   local args=(-z "$DURATION" -c "$CONNS" --no-tui --output-format json)
-  if [ -n "$etag" ]; then args+=(-H "If-None-Match: $etag"); size=0; fi
+  local curl_h=()
+  for h in "$@"; do args+=(-H "$h"); curl_h+=(-H "$h"); done
+  local size
+  size=$(curl -s -o /dev/null -w '%{size_download}' "${curl_h[@]}" "$url")
   "${PIN_LOAD[@]}" oha "${args[@]}" "$url" >"$WORK/oha.json"
   stop_server
   jq -r --arg name "$label" --arg size "$size" '
@@ -87,9 +96,13 @@ run() {
 
 echo "| request | body bytes | requests/s | p50 ms | p99 ms | 200/304 answers | other |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-run "GET /manifest.json, If-None-Match → 304" /manifest.json "$MANIFEST_ETAG"
+run "GET /manifest.json, If-None-Match → 304" /manifest.json "If-None-Match: $MANIFEST_ETAG"
+run "GET /manifest.json, If-Modified-Since → 304" /manifest.json "If-Modified-Since: $LAST_MODIFIED"
+run "GET /results.json, If-None-Match, gzip → 304" /results.json "If-None-Match: W/$(sed -n 's/^results.json [0-9]* \([0-9a-f]*\)$/"\1"/p' "$WORK/files")" "$GZIP"
 run "GET /results.json (~20 kB) → 200" /results.json
+run "GET /results.json, gzip → 200" /results.json "$GZIP"
 run "GET /results.xml (~40 kB) → 200" /results.xml
+run "GET /results.xml, gzip → 200" /results.xml "$GZIP"
 run "GET / (index.html, ~10 kB) → 200" /
 run "GET /manifest.json → 200" /manifest.json
 echo

@@ -74,6 +74,7 @@ fn main() -> ExitCode {
         .and_then(|(key, _)| publish(std::path::Path::new(&dir), meta, &files, &key));
     match outcome {
         Ok(m) => {
+            println!("publisher_key {}", m.publisher_key);
             for f in &m.files {
                 println!("{} {} {}", f.name, f.size, f.sha256);
             }

@@ -61,8 +61,16 @@ fn publish(dir: &Path, key: &PublisherKey, seq: u64) -> store::PublicationManife
     store::publish(dir, meta(seq), &files(seq), key).unwrap()
 }
 
+/// The publisher key of every test's publications, and the one `config()`
+/// pins the server to.
+fn the_key() -> &'static PublisherKey {
+    static KEY: std::sync::OnceLock<PublisherKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| PublisherKey::generate().unwrap().0)
+}
+
 fn config() -> ServeConfig {
     ServeConfig {
+        publisher_key: Some(the_key().public_key()),
         listen: "127.0.0.1:0".parse().unwrap(),
         public_requests_per_minute: NonZeroU32::new(100_000).unwrap(),
         ..ServeConfig::default()
@@ -168,8 +176,8 @@ fn etag_of(bytes: &[u8]) -> String {
 #[test]
 fn strong_etags_and_if_none_match_give_304() {
     let dir = tempfile::tempdir().unwrap();
-    let (key, _) = PublisherKey::generate().unwrap();
-    publish(dir.path(), &key, 1);
+    let key = the_key();
+    publish(dir.path(), key, 1);
     let srv = start(dir.path(), config());
 
     let m = get(srv.addr, "/manifest.json");
@@ -225,8 +233,8 @@ fn strong_etags_and_if_none_match_give_304() {
 #[test]
 fn cache_control_is_short_for_the_manifest_and_immutable_for_objects() {
     let dir = tempfile::tempdir().unwrap();
-    let (key, _) = PublisherKey::generate().unwrap();
-    let m = publish(dir.path(), &key, 1);
+    let key = the_key();
+    let m = publish(dir.path(), key, 1);
     let srv = start(dir.path(), config());
 
     for path in ["/manifest.json", "/manifest.json.sig", "/results.xml", "/"] {
@@ -286,19 +294,19 @@ fn before_the_first_publication_everything_is_404_and_then_served_at_once() {
     assert_eq!(h.status, 200);
     assert!(h.text().contains("no publication yet"), "{}", h.text());
 
-    let (key, _) = PublisherKey::generate().unwrap();
-    publish(dir.path(), &key, 1);
+    let key = the_key();
+    publish(dir.path(), key, 1);
     assert_eq!(get(srv.addr, "/results.json").body, files(1)[0].bytes);
     assert!(get(srv.addr, "/health").text().contains("sequence 1"));
-    publish(dir.path(), &key, 2);
+    publish(dir.path(), key, 2);
     assert_eq!(get(srv.addr, "/results.json").body, files(2)[0].bytes);
 }
 
 #[test]
 fn no_path_reaches_outside_the_manifest() {
     let dir = tempfile::tempdir().unwrap();
-    let (key, _) = PublisherKey::generate().unwrap();
-    let m = publish(dir.path(), &key, 1);
+    let key = the_key();
+    let m = publish(dir.path(), key, 1);
     std::fs::write(dir.path().join("secret.txt"), "SECRET").unwrap();
     let srv = start(dir.path(), config());
     let sha = m.files[0].sha256.hex();
@@ -350,8 +358,8 @@ fn statuses(rs: &[Resp]) -> Vec<u16> {
 #[test]
 fn the_public_limit_answers_429_with_retry_after() {
     let dir = tempfile::tempdir().unwrap();
-    let (key, _) = PublisherKey::generate().unwrap();
-    publish(dir.path(), &key, 1);
+    let key = the_key();
+    publish(dir.path(), key, 1);
     let srv = start(
         dir.path(),
         ServeConfig {
@@ -378,8 +386,8 @@ fn outlet(addresses: &[&str], test_addresses: &[&str], n: u32) -> MediaOutlet {
 #[test]
 fn an_allowlisted_media_address_gets_its_outlets_rate() {
     let dir = tempfile::tempdir().unwrap();
-    let (key, _) = PublisherKey::generate().unwrap();
-    publish(dir.path(), &key, 1);
+    let key = the_key();
+    publish(dir.path(), key, 1);
     let srv = start(
         dir.path(),
         ServeConfig {
@@ -397,8 +405,8 @@ fn an_allowlisted_media_address_gets_its_outlets_rate() {
 #[test]
 fn test_addresses_get_the_media_rate_only_while_enabled() {
     let dir = tempfile::tempdir().unwrap();
-    let (key, _) = PublisherKey::generate().unwrap();
-    publish(dir.path(), &key, 1);
+    let key = the_key();
+    publish(dir.path(), key, 1);
     for enabled in [true, false] {
         let srv = start(
             dir.path(),
@@ -433,8 +441,8 @@ fn read_until_closed(s: &mut TcpStream) -> Vec<u8> {
 #[test]
 fn idle_and_excess_connections_are_closed() {
     let dir = tempfile::tempdir().unwrap();
-    let (key, _) = PublisherKey::generate().unwrap();
-    publish(dir.path(), &key, 1);
+    let key = the_key();
+    publish(dir.path(), key, 1);
     let srv = start_with(
         dir.path(),
         config(),
@@ -497,8 +505,8 @@ fn idle_and_excess_connections_are_closed() {
 fn a_reader_never_sees_a_mix_of_two_publications() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().to_path_buf();
-    let (key, _) = PublisherKey::generate().unwrap();
-    publish(&root, &key, 1);
+    let key = the_key();
+    publish(&root, key, 1);
     let done = Arc::new(AtomicBool::new(false));
     let reader = {
         let (root, done) = (root.clone(), done.clone());
@@ -539,7 +547,7 @@ fn a_reader_never_sees_a_mix_of_two_publications() {
         })
     };
     for seq in 2..=51 {
-        publish(&root, &key, seq);
+        publish(&root, key, seq);
     }
     done.store(true, Ordering::SeqCst);
     let (reads, last) = reader.join().unwrap();
@@ -557,8 +565,8 @@ fn url(srv: &Running) -> String {
 fn fetch_once_downloads_verifies_and_writes_the_publication() {
     let dir = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let (key, _) = PublisherKey::generate().unwrap();
-    publish(dir.path(), &key, 1);
+    let key = the_key();
+    publish(dir.path(), key, 1);
     let srv = start(dir.path(), config());
 
     let run = || {
@@ -596,7 +604,7 @@ fn fetch_once_downloads_verifies_and_writes_the_publication() {
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("no change"));
 
-    publish(dir.path(), &key, 2);
+    publish(dir.path(), key, 2);
     let o = run();
     assert!(String::from_utf8_lossy(&o.stdout).contains("sequence 2"));
     assert_eq!(
@@ -609,9 +617,9 @@ fn fetch_once_downloads_verifies_and_writes_the_publication() {
 fn fetch_with_another_pinned_key_refuses_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let (key, _) = PublisherKey::generate().unwrap();
+    let key = the_key();
     let (other, _) = PublisherKey::generate().unwrap();
-    publish(dir.path(), &key, 1);
+    publish(dir.path(), key, 1);
     let srv = start(dir.path(), config());
     let e = Fetcher::new(&url(&srv), &other.public_b64(), out.path())
         .unwrap()
@@ -646,10 +654,10 @@ fn fetch_with_another_pinned_key_refuses_and_writes_nothing() {
 fn fetch_refuses_a_rollback_and_keeps_its_files() {
     let dir = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let (key, _) = PublisherKey::generate().unwrap();
-    publish(dir.path(), &key, 1);
+    let key = the_key();
+    publish(dir.path(), key, 1);
     let first_head = std::fs::read(dir.path().join("HEAD")).unwrap();
-    publish(dir.path(), &key, 2);
+    publish(dir.path(), key, 2);
     let srv = start(dir.path(), config());
     let fetcher = Fetcher::new(&url(&srv), &to_b64(&key.public_key()), out.path()).unwrap();
     assert!(matches!(fetcher.poll().unwrap(), Outcome::New(m) if m.sequence == 2));
@@ -711,8 +719,8 @@ fn fake_server(routes: std::collections::HashMap<String, Vec<u8>>) -> SocketAddr
 fn fetch_refuses_a_file_that_does_not_match_the_signed_manifest() {
     let dir = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let (key, _) = PublisherKey::generate().unwrap();
-    let m = publish(dir.path(), &key, 1);
+    let key = the_key();
+    let m = publish(dir.path(), key, 1);
     let (manifest_bytes, _) = store::current(dir.path()).unwrap().unwrap();
     let msha = Digest32(sha256(&manifest_bytes));
     let mut routes = std::collections::HashMap::new();
@@ -748,11 +756,11 @@ fn fetch_refuses_a_file_that_does_not_match_the_signed_manifest() {
 #[test]
 fn a_publication_altered_on_disk_is_not_served_and_the_previous_one_stays() {
     let dir = tempfile::tempdir().unwrap();
-    let (key, _) = PublisherKey::generate().unwrap();
-    publish(dir.path(), &key, 1);
+    let key = the_key();
+    publish(dir.path(), key, 1);
     let srv = start(dir.path(), config());
     assert!(get(srv.addr, "/health").text().contains("sequence 1"));
-    let m2 = publish(dir.path(), &key, 2);
+    let m2 = publish(dir.path(), key, 2);
     let xml = m2.file("results.xml").unwrap();
     std::fs::write(
         store::object_path(dir.path(), &xml.sha256),
@@ -830,10 +838,11 @@ fn the_binary_refuses_a_bad_config_or_directory_in_one_line() {
 fn the_binary_serves_and_logs_one_line_per_request() {
     use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
-    let (key, _) = PublisherKey::generate().unwrap();
-    publish(dir.path(), &key, 1);
+    let key = the_key();
+    publish(dir.path(), key, 1);
     let mut child = Command::new(env!("CARGO_BIN_EXE_urne"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--listen", "127.0.0.1:0", "--publisher-key"])
+        .arg(key.public_b64())
         .arg(dir.path())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -879,4 +888,276 @@ fn the_binary_serves_and_logs_one_line_per_request() {
             &r.body.len().to_string()
         ]
     );
+}
+
+// ---------------------------------------------------------------- issue 15 (2), issue 19
+
+#[test]
+fn the_server_refuses_to_start_without_a_publisher_key_or_on_another_keys_publication() {
+    let dir = tempfile::tempdir().unwrap();
+    let (other, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &other, 1);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // Pinned to the_key(): the publication in the directory is another's.
+    let e = rt
+        .block_on(Server::bind(dir.path(), &config()))
+        .err()
+        .expect("a server pinned to another key must not start");
+    assert_eq!(e.code(), "E-PUBLISH-WRONG-KEY", "{e}");
+    assert!(e.to_string().contains(&other.public_b64()), "{e}");
+    let e = rt
+        .block_on(Server::bind(
+            dir.path(),
+            &ServeConfig {
+                publisher_key: None,
+                ..config()
+            },
+        ))
+        .err()
+        .expect("a server without a publisher key must not start");
+    assert_eq!(e.code(), "E-SERVE-NO-KEY", "{e}");
+
+    // The binary: one line with the code, exit 1, for both.
+    for args in [
+        vec!["--publisher-key".to_string(), the_key().public_b64()],
+        vec![],
+    ] {
+        let o = Command::new(env!("CARGO_BIN_EXE_urne"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(&args)
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        let code = if args.is_empty() {
+            "E-SERVE-NO-KEY"
+        } else {
+            "E-PUBLISH-WRONG-KEY"
+        };
+        assert!(
+            stderr.starts_with(&format!("urne: error[{code}]")),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_swap_to_a_publication_signed_by_another_key_is_not_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = the_key();
+    publish(dir.path(), key, 1);
+    let srv = start(dir.path(), config());
+    assert!(get(srv.addr, "/health").text().contains("sequence 1"));
+    // An insider with write access to the directory publishes with their own key.
+    let (other, _) = PublisherKey::generate().unwrap();
+    publish(dir.path(), &other, 2);
+    for path in ["/manifest.json", "/manifest.json.sig", "/", "/results.json"] {
+        let r = get(srv.addr, path);
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(r.body, get(srv.addr, path).body);
+    }
+    let m: store::PublicationManifest =
+        serde_json::from_slice(&get(srv.addr, "/manifest.json").body).unwrap();
+    assert_eq!(m.sequence, 1);
+    assert_eq!(m.publisher_key, key.public_b64());
+    assert_eq!(get(srv.addr, "/results.json").body, files(1)[0].bytes);
+    assert_eq!(get(srv.addr, "/").body, files(1)[2].bytes);
+    assert!(get(srv.addr, "/health").text().contains("sequence 1"));
+    // The right key's next publication is served again.
+    publish(dir.path(), key, 3);
+    assert_eq!(get(srv.addr, "/results.json").body, files(3)[0].bytes);
+}
+
+#[test]
+fn if_modified_since_gives_304_unless_if_none_match_says_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    publish(dir.path(), the_key(), 1);
+    let srv = start(dir.path(), config());
+    let lm = "Mon, 03 Feb 2025 20:15:00 GMT";
+    for path in ["/manifest.json", "/results.json", "/"] {
+        let r = raw(srv.addr, "GET", path, &[("If-Modified-Since", lm)]);
+        assert_eq!(r.status, 304, "{path}");
+        assert!(r.body.is_empty());
+        assert_eq!(r.header("last-modified"), Some(lm));
+        let later = raw(
+            srv.addr,
+            "GET",
+            path,
+            &[("If-Modified-Since", "Tue, 04 Feb 2025 08:00:00 GMT")],
+        );
+        assert_eq!(later.status, 304, "{path}");
+        let earlier = raw(
+            srv.addr,
+            "GET",
+            path,
+            &[("If-Modified-Since", "Mon, 03 Feb 2025 20:14:59 GMT")],
+        );
+        assert_eq!(earlier.status, 200, "{path}");
+        // If-None-Match wins: a stale tag gets the body whatever the date.
+        let r = raw(
+            srv.addr,
+            "GET",
+            path,
+            &[("If-Modified-Since", lm), ("If-None-Match", "\"0000\"")],
+        );
+        assert_eq!(r.status, 200, "{path}");
+        let etag = r.header("etag").unwrap().to_string();
+        let r = raw(
+            srv.addr,
+            "GET",
+            path,
+            &[
+                ("If-Modified-Since", "Mon, 03 Feb 2020 00:00:00 GMT"),
+                ("If-None-Match", &etag),
+            ],
+        );
+        assert_eq!(r.status, 304, "{path}");
+    }
+    // A date that is not one is ignored.
+    let r = raw(
+        srv.addr,
+        "GET",
+        "/results.json",
+        &[("If-Modified-Since", "tomorrow")],
+    );
+    assert_eq!(r.status, 200);
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+/// The body of a chunked answer, de-chunked.
+fn dechunk(r: &Resp) -> Vec<u8> {
+    if r.header("transfer-encoding") != Some("chunked") {
+        return r.body.clone();
+    }
+    let mut out = Vec::new();
+    let mut rest = &r.body[..];
+    loop {
+        let eol = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&rest[..eol]).unwrap().trim(), 16).unwrap();
+        rest = &rest[eol + 2..];
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&rest[..size]);
+        rest = &rest[size + 2..];
+    }
+}
+
+#[test]
+fn bodies_are_gzipped_for_clients_that_ask_and_their_tag_is_weak() {
+    let dir = tempfile::tempdir().unwrap();
+    // A body worth compressing.
+    let big = "{\"Søgne\": [".to_string() + &"1234, ".repeat(2000) + "0]}\n";
+    let f = PublishedFile {
+        name: "results.json".into(),
+        bytes: big.clone().into_bytes(),
+        content_type: "application/json".into(),
+    };
+    store::publish(dir.path(), meta(1), &[f], the_key()).unwrap();
+    let srv = start(dir.path(), config());
+    let plain = get(srv.addr, "/results.json");
+    assert_eq!(plain.header("content-encoding"), None);
+    assert_eq!(plain.body, big.as_bytes());
+    let strong = plain.header("etag").unwrap().to_string();
+    assert!(strong.starts_with('"'), "{strong}");
+
+    let gz = raw(
+        srv.addr,
+        "GET",
+        "/results.json",
+        &[("Accept-Encoding", "gzip")],
+    );
+    assert_eq!(gz.status, 200);
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    assert!(gz
+        .header("vary")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("accept-encoding")));
+    let body = dechunk(&gz);
+    assert!(body.len() * 4 < big.len(), "{} bytes", body.len());
+    assert_eq!(gunzip(&body), big.as_bytes());
+    assert_eq!(gz.header("etag"), Some(format!("W/{strong}").as_str()));
+    // Its weak tag, sent back, gives 304.
+    let again = raw(
+        srv.addr,
+        "GET",
+        "/results.json",
+        &[
+            ("Accept-Encoding", "gzip"),
+            ("If-None-Match", &format!("W/{strong}")),
+        ],
+    );
+    assert_eq!(again.status, 304);
+}
+
+#[test]
+fn any_origin_may_read_the_files_from_a_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    publish(dir.path(), the_key(), 1);
+    let srv = start(dir.path(), config());
+    let origin = ("Origin", "https://widgets.newsroom.example");
+    let r = raw(srv.addr, "GET", "/results.json", &[origin]);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+    let exposed = r
+        .header("access-control-expose-headers")
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        exposed.contains("etag") && exposed.contains("last-modified"),
+        "{exposed}"
+    );
+    // The preflight of a conditional request.
+    let p = raw(
+        srv.addr,
+        "OPTIONS",
+        "/results.json",
+        &[
+            origin,
+            ("Access-Control-Request-Method", "GET"),
+            ("Access-Control-Request-Headers", "if-none-match"),
+        ],
+    );
+    assert_eq!(p.status, 200);
+    assert_eq!(p.header("access-control-allow-origin"), Some("*"));
+    assert!(p
+        .header("access-control-allow-headers")
+        .unwrap()
+        .contains("if-none-match"));
+    assert!(p
+        .header("access-control-allow-methods")
+        .unwrap()
+        .contains("GET"));
+}
+
+#[test]
+fn health_is_never_rate_limited_and_spends_no_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    publish(dir.path(), the_key(), 1);
+    let srv = start(
+        dir.path(),
+        ServeConfig {
+            public_requests_per_minute: rpm(2),
+            ..config()
+        },
+    );
+    for _ in 0..10 {
+        let h = get(srv.addr, "/health");
+        assert_eq!(h.status, 200);
+        assert!(h.text().contains("sequence 1"));
+    }
+    // The budget of 2 is untouched by the health checks.
+    assert_eq!(statuses(&hits(srv.addr, 3)), [200, 200, 429]);
+    assert_eq!(get(srv.addr, "/health").status, 200);
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use urne::serve::config::ServeConfig;
+use urne::serve::config::{parse_publisher_key, ServeConfig};
 use urne::serve::fetch::{Fetcher, Outcome};
 use urne::serve::Server;
 
@@ -14,6 +14,12 @@ use super::{CliResult, Failure};
 
 #[derive(Args, Debug)]
 pub struct ServeArgs {
+    /// The publisher's Ed25519 public key (base64), as `urne publish
+    /// --new-publisher-key` printed it: only publications signed with it are
+    /// served (overrides `publisher_key` in the configuration; one of the two
+    /// is required).
+    #[arg(long, value_name = "B64")]
+    pub publisher_key: Option<String>,
     /// The server's configuration (TOML): listen address, public rate, media
     /// outlets and their addresses. Without it: 127.0.0.1:8080, 60 requests a
     /// minute for everyone.
@@ -58,6 +64,15 @@ pub fn serve(a: ServeArgs) -> CliResult {
     };
     if let Some(listen) = a.listen {
         config.listen = listen;
+    }
+    if let Some(b64) = &a.publisher_key {
+        config.publisher_key = Some(parse_publisher_key(b64).ok_or_else(|| {
+            Failure::new(
+                "E-SERVE-KEY",
+                format!("--publisher-key {b64:?} is not an Ed25519 public key (32 bytes of base64, 44 characters)"),
+                Some("copy the publisher key exactly as `urne publish` printed it"),
+            )
+        })?);
     }
     if a.no_test_addresses {
         config.test_addresses_enabled = false;

@@ -1,6 +1,7 @@
 //! The result server's configuration (TOML, `urne serve --config FILE`).
 //!
 //! ```toml
+//! publisher_key = "…44 characters of base64…"   # required (or --publisher-key)
 //! listen = "127.0.0.1:8080"
 //! test_addresses_enabled = true      # false switches every test address off
 //!
@@ -23,6 +24,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::crypto::encoding::b64_32;
 use crate::error::Explain;
 
 /// The most addresses (and, separately, test addresses) one media outlet may register.
@@ -50,6 +52,10 @@ pub struct MediaOutlet {
 /// The checked configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServeConfig {
+    /// The publisher's Ed25519 public key: the server serves only
+    /// publications signed with it. Required to start (the CLI's
+    /// `--publisher-key` may give it instead).
+    pub publisher_key: Option<[u8; 32]>,
     pub listen: SocketAddr,
     pub public_requests_per_minute: NonZeroU32,
     pub media: Vec<MediaOutlet>,
@@ -59,6 +65,7 @@ pub struct ServeConfig {
 impl Default for ServeConfig {
     fn default() -> Self {
         ServeConfig {
+            publisher_key: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_requests_per_minute: nonzero(DEFAULT_PUBLIC_RPM),
             media: Vec::new(),
@@ -98,6 +105,7 @@ impl Explain for ConfigError {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
+    publisher_key: Option<Spanned<String>>,
     listen: Option<Spanned<String>>,
     test_addresses_enabled: Option<bool>,
     public: Option<RawPublic>,
@@ -196,6 +204,12 @@ impl Checker<'_> {
     }
 }
 
+/// A publisher key as the authority announces it: 32 bytes, standard padded
+/// base64 (surrounding whitespace ignored).
+pub fn parse_publisher_key(b64: &str) -> Option<[u8; 32]> {
+    b64_32(b64.trim()).ok()
+}
+
 impl ServeConfig {
     /// Reads and checks a configuration file.
     pub fn load(path: &Path) -> Result<ServeConfig, ConfigError> {
@@ -225,6 +239,20 @@ impl ServeConfig {
         })?;
         let c = Checker { file, text };
         let mut cfg = ServeConfig::default();
+        if let Some(key) = raw.publisher_key {
+            match parse_publisher_key(key.get_ref()) {
+                Some(k) => cfg.publisher_key = Some(k),
+                None => {
+                    return c.err(
+                        key.span(),
+                        format!(
+                            "publisher_key = {:?} is not an Ed25519 public key (32 bytes of base64, 44 characters)",
+                            key.get_ref()
+                        ),
+                    )
+                }
+            }
+        }
         if let Some(listen) = raw.listen {
             cfg.listen = match listen.get_ref().parse() {
                 Ok(a) => a,
@@ -295,6 +323,7 @@ mod tests {
     fn full_config_parses() {
         let cfg = ServeConfig::parse(
             r#"
+publisher_key = "RINIbnHFhaPOoYtpUiJrRzvNCrdGADL5pvXrXMmD0Dg="
 listen = "0.0.0.0:9000"
 test_addresses_enabled = false
 [public]
@@ -311,6 +340,11 @@ name = "TV 2"
         )
         .unwrap();
         assert_eq!(cfg.listen, "0.0.0.0:9000".parse().unwrap());
+        assert_eq!(
+            cfg.publisher_key
+                .map(|k| crate::crypto::encoding::to_b64(&k)),
+            Some("RINIbnHFhaPOoYtpUiJrRzvNCrdGADL5pvXrXMmD0Dg=".to_string())
+        );
         assert!(!cfg.test_addresses_enabled);
         assert_eq!(cfg.public_requests_per_minute.get(), 30);
         assert_eq!(
@@ -354,5 +388,8 @@ name = "TV 2"
         assert!(d.contains("twice"), "{d}");
         let (line, _) = line_of_error("listen = \"localhost\"\n");
         assert_eq!(line, 1);
+        let (line, d) = line_of_error("\npublisher_key = \"c2hvcnQ=\"\n");
+        assert_eq!(line, 2);
+        assert!(d.contains("32 bytes"), "{d}");
     }
 }

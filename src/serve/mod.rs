@@ -15,12 +15,20 @@
 //! Every other path is 404; nothing is ever read from a path the request
 //! names, only from the manifest's list, so no request reaches a file outside
 //! the publication. Each representation has the strong `ETag` `"<sha256-hex>"`
-//! of its bytes; `If-None-Match` (a list, weak tags, `*`) gives 304.
+//! of its bytes; `If-None-Match` (a list, weak tags, `*`) gives 304, and
+//! without it `If-Modified-Since` does (RFC 9110 §13.2.2: If-None-Match wins).
+//! Bodies are gzip-compressed for clients that accept it (the `ETag` of a
+//! compressed body is then weak), and every answer carries
+//! `Access-Control-Allow-Origin: *` (tower-http's compression and CORS
+//! layers), so that a newsroom's browser widget can read the files.
 //!
+//! The server is configured with the publisher's public key and serves only
+//! publications signed with it: it refuses to start on one that is not, and
 //! `HEAD` is read on every request; when it names a new manifest, the whole
-//! publication is loaded (every object checked against its hash and the
-//! signature against the manifest's key) and served from memory from then on.
+//! publication is loaded (every object checked against its hash, and the
+//! signature against the configured key) and served from memory from then on.
 //! A publication that fails those checks is not served; the one before it stays.
+//! `/health` answers before the rate limits: a monitor is never refused.
 
 pub mod config;
 pub mod fetch;
@@ -40,6 +48,8 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use axum::Extension;
 use axum::Router;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::crypto::encoding::{sha256, Digest32};
 use crate::error::Explain;
@@ -78,6 +88,10 @@ pub enum ServeError {
     TooLarge { path: PathBuf, size: u64 },
     #[error("the server stopped: {source}")]
     Io { source: std::io::Error },
+    #[error(
+        "no publisher key is configured: the server would serve a publication signed by anyone"
+    )]
+    NoPublisherKey,
 }
 
 impl Explain for ServeError {
@@ -88,6 +102,7 @@ impl Explain for ServeError {
             ServeError::Store(e) => e.code(),
             ServeError::TooLarge { .. } => "E-SERVE-TOO-LARGE",
             ServeError::Io { .. } => "E-SERVE-IO",
+            ServeError::NoPublisherKey => "E-SERVE-NO-KEY",
         }
     }
 
@@ -99,7 +114,15 @@ impl Explain for ServeError {
             ServeError::Listen { .. } => Some(
                 "choose another address or port with --listen, or stop the other server".into(),
             ),
+            ServeError::Store(StoreError::WrongPublisher { .. }) => Some(
+                "the publication directory holds a publication not signed with the configured publisher key; check publisher_key against the key the authority announced"
+                    .into(),
+            ),
             ServeError::Store(e) => e.hint(),
+            ServeError::NoPublisherKey => Some(
+                "give the publisher's public key (as `urne publish --new-publisher-key` printed it) with publisher_key in the configuration or --publisher-key"
+                    .into(),
+            ),
             _ => None,
         }
     }
@@ -132,28 +155,34 @@ struct Snapshot {
     status: store::Status,
     manifest: Item,
     signature: Item,
-    last_modified: Option<HeaderValue>,
+    last_modified: Option<LastModified>,
     by_name: HashMap<String, Item>,
     by_sha: HashMap<Digest32, Item>,
 }
 
-/// `Sun, 06 Nov 1994 08:49:37 GMT` from RFC 3339.
-fn http_date(rfc3339: &str) -> Option<HeaderValue> {
-    use time::format_description::well_known::Rfc3339;
-    let t = time::OffsetDateTime::parse(rfc3339, &Rfc3339)
-        .ok()?
-        .to_offset(time::UtcOffset::UTC);
-    let fmt = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    HeaderValue::from_str(&t.format(fmt).ok()?).ok()
+/// A `Last-Modified` value and the time it stands for (whole seconds).
+#[derive(Clone)]
+struct LastModified {
+    header: HeaderValue,
+    at: std::time::SystemTime,
 }
 
-/// Loads and checks the publication whose manifest hashes to `sha`.
-fn load_snapshot(dir: &Path, sha: &Digest32) -> Result<Snapshot, ServeError> {
+/// `Sun, 06 Nov 1994 08:49:37 GMT` from RFC 3339 (the fraction dropped).
+fn http_date(rfc3339: &str) -> Option<LastModified> {
+    use time::format_description::well_known::Rfc3339;
+    let t = time::OffsetDateTime::parse(rfc3339, &Rfc3339).ok()?;
+    let secs = u64::try_from(t.unix_timestamp()).ok()?;
+    let at = std::time::UNIX_EPOCH.checked_add(Duration::from_secs(secs))?;
+    let header = HeaderValue::from_str(&httpdate::fmt_http_date(at)).ok()?;
+    Some(LastModified { header, at })
+}
+
+/// Loads the publication whose manifest hashes to `sha`, and checks it: its
+/// signature with the configured publisher key, every object against its hash.
+fn load_snapshot(dir: &Path, sha: &Digest32, key: &[u8; 32]) -> Result<Snapshot, ServeError> {
     let (manifest_bytes, manifest) = store::read_manifest(dir, sha)?;
     let sig = store::read_signature(dir, sha)?;
-    store::verify_publication(&manifest_bytes, &sig, None)?;
+    store::verify_publication(&manifest_bytes, &sig, Some(key))?;
     let size: u64 = manifest.files.iter().map(|f| f.size).sum();
     if size > MAX_PUBLICATION_BYTES {
         return Err(ServeError::TooLarge {
@@ -206,6 +235,8 @@ struct Loaded {
 
 struct App {
     dir: PathBuf,
+    /// The only key whose publications are served.
+    publisher_key: [u8; 32],
     /// Access log and publication changes on stderr.
     log: bool,
     limits: Limits,
@@ -281,7 +312,8 @@ impl App {
             }
         }
         let dir = self.dir.clone();
-        let outcome = tokio::task::spawn_blocking(move || load_snapshot(&dir, &sha)).await;
+        let key = self.publisher_key;
+        let outcome = tokio::task::spawn_blocking(move || load_snapshot(&dir, &sha, &key)).await;
         match outcome {
             Ok(Ok(snapshot)) => {
                 let snapshot = Arc::new(snapshot);
@@ -352,13 +384,32 @@ fn none_match(headers: &HeaderMap, etag: &str) -> bool {
         .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
 }
 
+/// Is the client's copy current (RFC 9110 §13.2.2, for GET and HEAD)?
+/// `If-None-Match`, when present, decides alone; otherwise `If-Modified-Since`,
+/// if it is one valid HTTP date and the representation has a `Last-Modified`
+/// no later than it.
+fn not_modified(req: &HeaderMap, etag: &str, last_modified: Option<&LastModified>) -> bool {
+    if req.contains_key(header::IF_NONE_MATCH) {
+        return none_match(req, etag);
+    }
+    let mut since = req.get_all(header::IF_MODIFIED_SINCE).iter();
+    let (Some(value), None, Some(lm)) = (since.next(), since.next(), last_modified) else {
+        return false;
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| httpdate::parse_http_date(v.trim()).ok())
+        .is_some_and(|since| lm.at <= since)
+}
+
 fn represent(
     req: &HeaderMap,
     item: &Item,
     cache: &'static str,
-    last_modified: Option<&HeaderValue>,
+    last_modified: Option<&LastModified>,
 ) -> Response {
-    let fresh = none_match(req, &item.etag);
+    let fresh = not_modified(req, &item.etag, last_modified);
     let mut r = if fresh {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NOT_MODIFIED;
@@ -372,7 +423,7 @@ fn represent(
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     if let Some(lm) = last_modified {
-        h.insert(header::LAST_MODIFIED, lm.clone());
+        h.insert(header::LAST_MODIFIED, lm.header.clone());
     }
     if !fresh {
         h.insert(header::CONTENT_TYPE, item.content_type.clone());
@@ -406,25 +457,28 @@ fn object<'a>(snapshot: &'a Snapshot, sha: &Digest32, sig: bool) -> Option<&'a I
     snapshot.by_sha.get(sha)
 }
 
+/// `/health`: answered whatever the client's budget, so that a monitor is
+/// never refused (and never spends a newsroom's budget).
+async fn health(app: &App) -> Response {
+    let body = match app.view().await {
+        View::Ready { current, .. } => {
+            format!("ok: sequence {} ({})\n", current.sequence, current.status)
+        }
+        View::NotPublished => "ok: no publication yet\n".to_string(),
+        View::Unavailable => "ok: the publication cannot be read\n".to_string(),
+    };
+    let mut r = Response::new(Body::from(body));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
 async fn respond(app: &App, path: &str, headers: &HeaderMap) -> Response {
     let view = app.view().await;
-    if path == "/health" {
-        let body = match &view {
-            View::Ready { current, .. } => {
-                format!("ok: sequence {} ({})\n", current.sequence, current.status)
-            }
-            View::NotPublished => "ok: no publication yet\n".to_string(),
-            View::Unavailable => "ok: the publication cannot be read\n".to_string(),
-        };
-        let mut r = Response::new(Body::from(body));
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-        r.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        return r;
-    }
     let (current, previous) = match view {
         View::NotPublished => return text(StatusCode::NOT_FOUND, NOT_PUBLISHED, SHORT_CACHE),
         View::Unavailable => {
@@ -475,10 +529,15 @@ async fn handle(
     req: Request,
 ) -> Response {
     let ip = peer.ip().to_canonical();
-    let (tier, allowed) = app.limits.check(ip);
     let (parts, _body) = req.into_parts();
     let method = parts.method;
     let path = parts.uri.path();
+    let health_check = path == "/health" && (method == Method::GET || method == Method::HEAD);
+    let (tier, allowed) = if health_check {
+        (app.limits.classify(ip), Ok(()))
+    } else {
+        app.limits.check(ip)
+    };
     let response = match allowed {
         Err(wait) => {
             let secs = retry_after_secs(wait);
@@ -501,6 +560,7 @@ async fn handle(
                 .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
             r
         }
+        Ok(()) if health_check => health(&app).await,
         Ok(()) => respond(&app, path, &parts.headers).await,
     };
     let bytes = if method == Method::HEAD {
@@ -516,6 +576,35 @@ async fn handle(
         response.status().as_u16(),
     ));
     response
+}
+
+/// CORS for browser widgets: any origin may read the public files, with the
+/// conditional-request headers and the validators they need.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::any())
+        .allow_methods([Method::GET, Method::HEAD])
+        .allow_headers([header::IF_NONE_MATCH, header::IF_MODIFIED_SINCE])
+        .expose_headers([header::ETAG, header::LAST_MODIFIED, header::RETRY_AFTER])
+        .max_age(Duration::from_secs(3600))
+}
+
+/// A compressed body is another representation than the bytes the strong
+/// `ETag` names (RFC 9110 §8.8.3): its tag is made weak. If-None-Match
+/// compares weakly, so `W/"<sha>"` still gives 304.
+async fn weaken_etag_if_encoded(mut r: Response) -> Response {
+    if r.headers().contains_key(header::CONTENT_ENCODING) {
+        let weak = r
+            .headers()
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.starts_with("W/"))
+            .and_then(|v| HeaderValue::from_str(&format!("W/{v}")).ok());
+        if let Some(weak) = weak {
+            r.headers_mut().insert(header::ETAG, weak);
+        }
+    }
+    r
 }
 
 /// Limits on connections, against clients that hold connections open
@@ -610,8 +699,9 @@ impl Server {
         }
         std::fs::read_dir(dir).map_err(|e| dir_err(e.to_string()))?;
         let mut loaded = Loaded::default();
+        let publisher_key = config.publisher_key.ok_or(ServeError::NoPublisherKey)?;
         if let Some(sha) = store::read_head(dir)? {
-            loaded.current = Some(Arc::new(load_snapshot(dir, &sha)?));
+            loaded.current = Some(Arc::new(load_snapshot(dir, &sha, &publisher_key)?));
         }
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
@@ -623,6 +713,7 @@ impl Server {
             listener,
             app: App {
                 dir: dir.to_path_buf(),
+                publisher_key,
                 log: true,
                 limits: Limits::new(config),
                 loaded: RwLock::new(loaded),
@@ -661,7 +752,12 @@ impl Server {
     ) -> Result<(), ServeError> {
         let limits = self.connections;
         let app = Arc::new(self.app);
-        let router = Router::new().fallback(handle).with_state(app.clone());
+        let router = Router::new()
+            .fallback(handle)
+            .with_state(app.clone())
+            .layer(CompressionLayer::new())
+            .layer(axum::middleware::map_response(weaken_etag_if_encoded))
+            .layer(cors());
         let evictor = {
             let app = app.clone();
             tokio::spawn(async move {
@@ -747,9 +843,52 @@ mod tests {
     }
 
     #[test]
+    fn if_none_match_wins_over_if_modified_since() {
+        let lm = http_date("2025-02-03T21:15:00+01:00").unwrap();
+        let etag = "\"abc\"";
+        let mut h = HeaderMap::new();
+        let at = |v: &'static str| HeaderValue::from_static(v);
+        h.insert(
+            header::IF_MODIFIED_SINCE,
+            at("Mon, 03 Feb 2025 20:15:00 GMT"),
+        );
+        assert!(not_modified(&h, etag, Some(&lm)));
+        // The obsolete formats RFC 9110 requires a recipient to accept.
+        h.insert(
+            header::IF_MODIFIED_SINCE,
+            at("Monday, 03-Feb-25 20:15:00 GMT"),
+        );
+        assert!(not_modified(&h, etag, Some(&lm)));
+        h.insert(header::IF_MODIFIED_SINCE, at("Mon Feb  3 20:15:00 2025"));
+        assert!(not_modified(&h, etag, Some(&lm)));
+        h.insert(
+            header::IF_MODIFIED_SINCE,
+            at("Mon, 03 Feb 2025 20:14:59 GMT"),
+        );
+        assert!(!not_modified(&h, etag, Some(&lm)));
+        h.insert(header::IF_MODIFIED_SINCE, at("yesterday"));
+        assert!(!not_modified(&h, etag, Some(&lm)));
+        // Nothing to compare with: no 304.
+        h.insert(
+            header::IF_MODIFIED_SINCE,
+            at("Mon, 03 Feb 2025 20:15:00 GMT"),
+        );
+        assert!(!not_modified(&h, etag, None));
+        // If-None-Match present: it alone decides, either way.
+        h.insert(header::IF_NONE_MATCH, at("\"other\""));
+        assert!(!not_modified(&h, etag, Some(&lm)));
+        h.insert(
+            header::IF_MODIFIED_SINCE,
+            at("Mon, 03 Feb 2020 20:15:00 GMT"),
+        );
+        h.insert(header::IF_NONE_MATCH, at("\"abc\""));
+        assert!(not_modified(&h, etag, Some(&lm)));
+    }
+
+    #[test]
     fn http_dates() {
         assert_eq!(
-            http_date("2025-02-03T21:15:00+01:00").unwrap(),
+            http_date("2025-02-03T21:15:00.75+01:00").unwrap().header,
             "Mon, 03 Feb 2025 20:15:00 GMT"
         );
         assert!(http_date("yesterday").is_none());
