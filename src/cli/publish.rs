@@ -102,8 +102,10 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
         "E-TALLY-MALFORMED",
         Some("nothing to publish before `urne unlock` has made the tally"),
     )?;
-    // The protocols made so far, with whether the whole leadership signed.
+    // The protocols made so far, with whether the whole leadership signed
+    // (and their bytes and signatures, whose times date the report).
     let mut protocols = Vec::new();
+    let mut evidence = Vec::new();
     for r in manifest.referendums() {
         let path = dir.protocol(&r.id, "json");
         if !path.exists() {
@@ -113,16 +115,36 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
             .map_err(|e| Failure::new("E-FILE-READ", format!("{}: {e}", path.display()), None))?;
         let p = protocol::parse(&bytes, &path.display().to_string())?;
         let sig_path = dir.protocol(&r.id, "signatures.json");
-        let signed = if sig_path.exists() {
-            let s: SignatureFile = read_json(&sig_path, "E-SIGNATURES-MALFORMED", None)?;
-            protocol::fully_signed(&p, &bytes, &s)
+        let sigs: Option<SignatureFile> = if sig_path.exists() {
+            Some(read_json(&sig_path, "E-SIGNATURES-MALFORMED", None)?)
         } else {
-            false
+            None
         };
-        protocols.push((p, signed));
+        let signed = sigs
+            .as_ref()
+            .is_some_and(|s| protocol::fully_signed(&p, &bytes, s));
+        protocols.push((p.clone(), signed));
+        evidence.push((p, bytes, sigs));
     }
     let now = time::OffsetDateTime::now_utc();
-    let mut b = ResultSet::builder(&manifest, now).tally(&tally);
+    // NIST's GeneratedDate: the latest evidence, not the clock, so that a
+    // republication of unchanged figures changes no content file.
+    let evidence_refs: Vec<_> = evidence
+        .iter()
+        .map(|(p, b, s)| (p, b.as_slice(), s.as_ref()))
+        .collect();
+    let generated = results::evidence_time_of(Some(&tally), &evidence_refs).ok_or_else(|| {
+        Failure::new(
+            "E-TALLY-MALFORMED",
+            format!(
+                "{}: computed_at {:?} is not an RFC 3339 time",
+                dir.tally().display(),
+                tally.computed_at
+            ),
+            None,
+        )
+    })?;
+    let mut b = ResultSet::builder(&manifest, generated).tally(&tally);
     for (p, signed) in &protocols {
         b = b.protocol(p, *signed);
     }
@@ -164,6 +186,11 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
         PublishedFile {
             name: "results.csv".into(),
             bytes: results::results_csv(&rs).into_bytes(),
+            content_type: "text/csv; charset=utf-8".into(),
+        },
+        PublishedFile {
+            name: "results-spreadsheet.csv".into(),
+            bytes: results::results_csv_spreadsheet(&rs).into_bytes(),
             content_type: "text/csv; charset=utf-8".into(),
         },
         PublishedFile {

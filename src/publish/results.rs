@@ -5,7 +5,13 @@
 //!
 //! Pure: a [`ResultSet`] is built from values (the manifest, the tally, the
 //! protocols) and each format is a function of it; nothing here reads or writes
-//! files, and nothing reads the clock (the caller passes the time of the update).
+//! files, and nothing reads the clock. The one time in the files, NIST's
+//! required `GeneratedDate`, is the time of the latest evidence the figures
+//! rest on ([`evidence_time`]: the tally's, the protocols', their valid
+//! signatures'), never the time of publishing: so the content files are
+//! byte-identical whenever the figures and the stage are, and a republication
+//! of unchanged figures changes no file, no `ETag`, no download. The time of a
+//! publication is the signed manifest's `published_at`.
 //!
 //! # What is known: the stage
 //!
@@ -36,12 +42,15 @@
 //! | an option | `BallotMeasureSelection`, `Selection` = option, `SequenceOrder` = k | `bms-E-R-k` |
 //! | votes for an option | `VoteCounts` per known channel: `Type` `other` + `OtherType` `electronic` (counted e-votes), `absentee-mail` (postal), `total` (the sum of the channels counted so far) | — |
 //! | whether a channel is counted | the contest's `CountStatus`: `completed` or `not-processed`, for `other`/`electronic` and `absentee-mail` | — |
-//! | ballots per channel | `Election.BallotCounts` per referendum unit and channel: electronic `BallotsCast` = counted e-votes, `BallotsRejected` = e-votes rejected by a counting rule (superseded e-votes are in neither); absentee-mail `BallotsCast` = postal ballots counted (blank and invalid included), `BallotsRejected` = envelopes rejected unopened; total = the sums | — |
-//! | blank postal ballots (when no option is called blank) | the contest's `OtherCounts.Undervotes` | — |
+//! | ballots per channel | `Election.BallotCounts` per referendum unit and channel: electronic `BallotsCast` = counted e-votes + e-votes rejected by a counting rule, `BallotsRejected` = the latter (superseded e-votes are in neither); absentee-mail `BallotsCast` = postal ballots counted (blank and invalid included) + envelopes rejected unopened, `BallotsRejected` = the latter; total = the sums | — |
+//! | blank and invalid postal ballots | the contest's `OtherCounts` (once postal votes are counted): `Undervotes` = blank ballots when no option is called blank (else 0: they are votes for that option), `Overvotes` = invalid ballots | — |
 //!
-//! Invalid postal ballots have no NIST field of their own (they are not
-//! overvotes): they are `BallotsCast` (absentee-mail) minus the postal
-//! `VoteCounts` minus `Undervotes`, and the protocol names them.
+//! So every ballot is accounted for, per channel and for the total:
+//! `BallotsCast − BallotsRejected = Σ VoteCounts + Undervotes + Overvotes`
+//! (e-votes have neither under- nor overvotes: each proves one option). NIST
+//! v2 has no field of its own for an invalid ballot; `Overvotes` is the
+//! nearest — a ballot the count cannot credit to exactly one option — and the
+//! protocol names the figure as invalid.
 //!
 //! In partial results `total` is the sum of the channels counted so far, and
 //! the contest's `CountStatus` says which are missing.
@@ -154,10 +163,17 @@ pub struct Channel {
     /// The sum of `votes`: the votes for an option.
     pub counted: u64,
     /// Ballots counted in this channel: counted e-votes; postal ballots of
-    /// every category (blank and invalid included).
-    pub ballots_cast: u64,
+    /// every category (blank and invalid included). Always
+    /// `counted + blank + invalid`.
+    pub ballots_counted: u64,
+    /// Ballots counted as blank when no option is called blank (postal only).
+    pub blank: u64,
+    /// Ballots counted as invalid (postal only).
+    pub invalid: u64,
     /// E-votes rejected by a counting rule; postal envelopes rejected unopened.
     pub rejected: u64,
+    /// `ballots_counted + rejected`: NIST `BallotsCast`.
+    pub ballots_cast: u64,
 }
 
 impl Channel {
@@ -428,12 +444,16 @@ impl<'a> ResultSetBuilder<'a> {
                 }
                 res.entitled = Some(t.entitled);
                 res.voters = Some(t.evotes.counted);
-                res.electronic = Some(Channel {
-                    votes,
-                    counted,
-                    ballots_cast: t.evotes.counted,
-                    rejected: sum_values(&t.evotes.rejected).ok_or_else(|| bad(overflow()))?,
-                });
+                res.electronic = Some(
+                    channel(
+                        votes,
+                        counted,
+                        0,
+                        0,
+                        sum_values(&t.evotes.rejected).ok_or_else(overflow),
+                    )
+                    .map_err(bad)?,
+                );
             }
             if let Some((p, fully_signed)) = protocol {
                 let fig = protocol_figures(r, p).map_err(|rule| ResultsError::Inconsistent {
@@ -569,21 +589,56 @@ fn protocol_figures(r: &Referendum, p: &Protocol) -> Result<ProtocolFigures, Str
     } else {
         Some(pc.figure("blank"))
     };
+    let invalid = pc.figure("invalid");
+    let postal = channel(
+        postal,
+        p_counted,
+        blank.unwrap_or(0),
+        invalid,
+        Ok(p.envelopes.rejected_total),
+    )?;
+    if postal.ballots_counted != pc.ballots {
+        return Err(format!(
+            "its postal votes for an option ({p_counted}), blank ({}) and invalid ({invalid}) ballots do not add up to the {} postal ballots counted",
+            blank.unwrap_or(0),
+            pc.ballots
+        ));
+    }
     Ok(ProtocolFigures {
-        electronic: Channel {
-            votes: electronic,
-            counted: e_counted,
-            ballots_cast: p.evotes.counted,
-            rejected: sum_values(&p.evotes.rejected).ok_or_else(overflow)?,
-        },
-        postal: Channel {
-            votes: postal,
-            counted: p_counted,
-            ballots_cast: pc.ballots,
-            rejected: p.envelopes.rejected_total,
-        },
+        electronic: channel(
+            electronic,
+            e_counted,
+            0,
+            0,
+            sum_values(&p.evotes.rejected).ok_or_else(overflow),
+        )?,
+        postal,
         blank,
-        invalid: pc.figure("invalid"),
+        invalid,
+    })
+}
+
+/// A channel's figures, with its sums checked.
+fn channel(
+    votes: Vec<u64>,
+    counted: u64,
+    blank: u64,
+    invalid: u64,
+    rejected: Result<u64, String>,
+) -> Result<Channel, String> {
+    let rejected = rejected?;
+    let ballots_counted = counted
+        .checked_add(blank)
+        .and_then(|x| x.checked_add(invalid))
+        .ok_or_else(overflow)?;
+    Ok(Channel {
+        votes,
+        counted,
+        ballots_counted,
+        blank,
+        invalid,
+        rejected,
+        ballots_cast: ballots_counted.checked_add(rejected).ok_or_else(overflow)?,
     })
 }
 
@@ -600,12 +655,13 @@ fn total(known: &[&Channel]) -> Result<Option<Channel>, String> {
         for (a, b) in t.votes.iter_mut().zip(&c.votes) {
             *a = a.checked_add(*b).ok_or_else(overflow)?;
         }
-        t.counted = t.counted.checked_add(c.counted).ok_or_else(overflow)?;
-        t.ballots_cast = t
-            .ballots_cast
-            .checked_add(c.ballots_cast)
-            .ok_or_else(overflow)?;
-        t.rejected = t.rejected.checked_add(c.rejected).ok_or_else(overflow)?;
+        let add = |a: u64, b: u64| a.checked_add(b).ok_or_else(overflow);
+        t.counted = add(t.counted, c.counted)?;
+        t.ballots_counted = add(t.ballots_counted, c.ballots_counted)?;
+        t.blank = add(t.blank, c.blank)?;
+        t.invalid = add(t.invalid, c.invalid)?;
+        t.rejected = add(t.rejected, c.rejected)?;
+        t.ballots_cast = add(t.ballots_cast, c.ballots_cast)?;
     }
     Ok(Some(t))
 }
@@ -631,6 +687,43 @@ fn nist_time_zone(t: OffsetDateTime) -> OffsetDateTime {
     }
 }
 
+/// The time of the latest evidence, for NIST's `GeneratedDate`: the latest
+/// of the given RFC 3339 times (the tally's `computed_at`, each protocol's
+/// `created_at`, the `signed_at` of each of its valid signatures); `None` if
+/// none parses. A time that does not parse is left out.
+pub fn evidence_time<'a>(times: impl IntoIterator<Item = &'a str>) -> Option<OffsetDateTime> {
+    times
+        .into_iter()
+        .filter_map(|t| {
+            OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .max()
+}
+
+/// [`evidence_time`] of a tally and protocols, each protocol with its exact
+/// bytes and its signatures file if there is one (only signatures that verify
+/// count).
+pub fn evidence_time_of(
+    tally: Option<&TallyFile>,
+    protocols: &[(&Protocol, &[u8], Option<&crate::protocol::SignatureFile>)],
+) -> Option<OffsetDateTime> {
+    let mut times: Vec<&str> = Vec::new();
+    if let Some(t) = tally {
+        times.push(&t.computed_at);
+    }
+    for (p, bytes, sigs) in protocols {
+        times.push(&p.created_at);
+        if let Some(sigs) = sigs {
+            for s in &sigs.signatures {
+                if crate::protocol::check_signature(p, bytes, s).is_ok() {
+                    times.push(&s.signed_at);
+                }
+            }
+        }
+    }
+    evidence_time(times)
+}
+
 const DATE: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
 const TIME: &[BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
@@ -642,8 +735,10 @@ fn date(t: OffsetDateTime) -> String {
 }
 
 impl ResultSet {
-    /// Starts a result set for the manifest's event; `generated_at` is the
-    /// time of this update (written without fractional seconds).
+    /// Starts a result set for the manifest's event; `generated_at` is NIST's
+    /// `GeneratedDate` (written without fractional seconds): give the time of
+    /// the latest evidence ([`evidence_time_of`]), not the clock's, so that
+    /// unchanged figures make unchanged files.
     pub fn builder(manifest: &Manifest, generated_at: OffsetDateTime) -> ResultSetBuilder<'_> {
         ResultSetBuilder {
             manifest,
@@ -885,13 +980,17 @@ fn report(rs: &ResultSet) -> Obj {
                 )
             })
             .collect();
-        let other_counts = match r.postal_blank {
-            Some(b) if r.postal.is_some() => vec![V::Obj(
+        // Blank and invalid ballots are postal only (each e-vote proves one
+        // option), so the contest's one OtherCounts is the postal channel's
+        // and the total's.
+        let other_counts = match &r.postal {
+            Some(p) => vec![V::Obj(
                 Obj::new("OtherCounts")
                     .f("GpUnitId", s(&unit))
-                    .f("Undervotes", V::Int(b)),
+                    .f("Overvotes", V::Int(p.invalid))
+                    .f("Undervotes", V::Int(p.blank)),
             )],
-            _ => Vec::new(),
+            None => Vec::new(),
         };
         contests.push(V::Obj(
             Obj::new("BallotMeasureContest")
@@ -1079,68 +1178,162 @@ pub fn nist_xml(rs: &ResultSet) -> String {
 // ---------------------------------------------------------------------------
 // CSV
 
-/// The CSV header: one row per referendum × option × vote type.
+/// The CSV header (`urne-results-csv/2`). Per referendum, one row per
+/// category × vote type, in this order: each option (ballot order), `blank`
+/// (only when no option is called blank), `invalid`, `rejected`; and for each,
+/// the vote types `electronic`, `postal` and `total` (the channels counted so
+/// far). The rows are always there, so the file's shape does not change during
+/// the night; a vote type not yet counted has empty `votes` and `percent`.
 ///
-/// - `event`, `referendum`, `area`, `option` (as on the ballot), `option_order`
-///   (1-based ballot position);
-/// - `vote_type`: `electronic`, `postal` or `total` (the channels counted so far);
-/// - `votes`, and `percent` (the option's share of this vote type's votes for an
-///   option, one decimal); both empty while that vote type is not counted;
+/// - `event`, `referendum`, `area`;
+/// - `category`: `option` (votes for the option named in `option`, at ballot
+///   position `option_order`), `blank` (blank ballots, when no option is
+///   blank; otherwise they are votes for that option), `invalid` (ballots
+///   counted as invalid), `rejected` (e-votes rejected by a counting rule;
+///   postal envelopes rejected unopened); `option` and `option_order` are
+///   empty on the rows that are not options;
+/// - `vote_type`: `electronic`, `postal` or `total`;
+/// - `votes`: the figure;
+/// - `percent` and `percent_of`: on option rows, the option's share in percent
+///   (one decimal) of `percent_of`, which is `electronic_votes_for_an_option`,
+///   `postal_votes_for_an_option` or `votes_for_an_option` (all channels
+///   counted so far: the protocol's percentage); empty on other rows;
 /// - `entitled`, `voters` (marked in the roll as having voted, so far),
-///   `turnout_percent`: the referendum's, repeated on each of its rows, empty
-///   while unknown;
+///   `turnout_percent` (voters over entitled): the referendum's, repeated on
+///   each of its rows, empty while unknown;
 /// - `stage` (`partial`, `complete`, `certified`), `is_test` (`true`/`false`),
-///   `generated_at` (RFC 3339), `source` (the authority).
-pub const CSV_HEADER: [&str; 15] = [
+///   `source` (the authority).
+///
+/// Every ballot is accounted for: per referendum and vote type, the `option`,
+/// `blank` and `invalid` rows add up to the ballots counted, and with the
+/// `rejected` row to NIST's `BallotsCast`. There is no time column: the file
+/// is byte-identical whenever the figures and the stage are.
+pub const CSV_HEADER: [&str; 16] = [
     "event",
     "referendum",
     "area",
+    "category",
     "option",
     "option_order",
     "vote_type",
     "votes",
     "percent",
+    "percent_of",
     "entitled",
     "voters",
     "turnout_percent",
     "stage",
     "is_test",
-    "generated_at",
     "source",
 ];
 
-/// The results as CSV (UTF-8, header [`CSV_HEADER`], `\n` line ends).
-pub fn results_csv(rs: &ResultSet) -> String {
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    let generated = rs.generated_at_string();
-    let mut rows: Vec<Vec<String>> = Vec::new();
+/// A row's category (the CSV's `category` column).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    /// Votes for the option at this (0-based) ballot position.
+    Option(usize),
+    Blank,
+    Invalid,
+    Rejected,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Option(_) => "option",
+            Category::Blank => "blank",
+            Category::Invalid => "invalid",
+            Category::Rejected => "rejected",
+        }
+    }
+}
+
+impl ReferendumResult {
+    /// The CSV's categories for this referendum, in file order.
+    pub fn categories(&self) -> Vec<Category> {
+        let mut c: Vec<Category> = (0..self.options.len()).map(Category::Option).collect();
+        if !self.options.iter().any(|o| o.eq_ignore_ascii_case("blank")) {
+            c.push(Category::Blank);
+        }
+        c.extend([Category::Invalid, Category::Rejected]);
+        c
+    }
+}
+
+impl Channel {
+    /// The figure of a category in this channel.
+    pub fn figure(&self, c: Category) -> Option<u64> {
+        match c {
+            Category::Option(k) => self.votes.get(k).copied(),
+            Category::Blank => Some(self.blank),
+            Category::Invalid => Some(self.invalid),
+            Category::Rejected => Some(self.rejected),
+        }
+    }
+}
+
+impl VoteType {
+    /// What an option row's `percent` is a share of.
+    pub fn percent_of(self) -> &'static str {
+        match self {
+            VoteType::Electronic => "electronic_votes_for_an_option",
+            VoteType::Postal => "postal_votes_for_an_option",
+            VoteType::Total => "votes_for_an_option",
+        }
+    }
+}
+
+/// Indexes of `percent` and `turnout_percent` in [`CSV_HEADER`].
+const DECIMAL_COLUMNS: [usize; 2] = [8, 12];
+
+/// The rows of the CSV, as text cells in [`CSV_HEADER`] order; `percent`
+/// with a decimal point.
+fn csv_rows(rs: &ResultSet) -> Vec<[String; 16]> {
+    let mut rows = Vec::new();
+    let opt = |x: Option<u64>| x.map(|n| n.to_string()).unwrap_or_default();
     for r in &rs.referendums {
-        let opt = |x: Option<u64>| x.map(|n| n.to_string()).unwrap_or_default();
-        for (k, o) in r.options.iter().enumerate() {
+        for cat in r.categories() {
+            let (option, order) = match cat {
+                Category::Option(k) => (
+                    r.options.get(k).cloned().unwrap_or_default(),
+                    (k + 1).to_string(),
+                ),
+                _ => (String::new(), String::new()),
+            };
             for t in VoteType::ALL {
                 let c = r.channel(t);
-                rows.push(vec![
+                let (percent, percent_of) = match cat {
+                    Category::Option(k) => (
+                        c.and_then(|c| c.percent(k)).unwrap_or_default(),
+                        t.percent_of().to_string(),
+                    ),
+                    _ => (String::new(), String::new()),
+                };
+                rows.push([
                     rs.event.clone(),
                     r.id.clone(),
                     r.area.clone(),
-                    o.clone(),
-                    (k + 1).to_string(),
+                    cat.as_str().into(),
+                    option.clone(),
+                    order.clone(),
                     t.as_str().into(),
-                    opt(c.and_then(|c| c.votes.get(k).copied())),
-                    c.and_then(|c| c.percent(k)).unwrap_or_default(),
+                    opt(c.and_then(|c| c.figure(cat))),
+                    percent,
+                    percent_of,
                     opt(r.entitled),
                     opt(r.voters),
                     r.turnout_percent().unwrap_or_default(),
                     rs.stage.as_str().into(),
                     rs.is_test.to_string(),
-                    generated.clone(),
                     rs.authority.clone(),
                 ]);
             }
         }
     }
+    rows
+}
+
+fn write_csv(mut w: csv::Writer<Vec<u8>>, rows: &[[String; 16]], bom: bool) -> String {
     let written = w
         .write_record(CSV_HEADER)
         .and_then(|()| rows.iter().try_for_each(|row| w.write_record(row)));
@@ -1149,9 +1342,53 @@ pub fn results_csv(rs: &ResultSet) -> String {
         return String::new();
     }
     match w.into_inner() {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            if bom {
+                format!("\u{FEFF}{text}")
+            } else {
+                text.into_owned()
+            }
+        }
         Err(_) => String::new(),
     }
+}
+
+/// The results as CSV (RFC 4180 with `\n` line ends: UTF-8 without BOM, `,`
+/// between fields, `.` in decimals; header [`CSV_HEADER`]).
+pub fn results_csv(rs: &ResultSet) -> String {
+    let w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    write_csv(w, &csv_rows(rs), false)
+}
+
+/// The same rows as [`results_csv`], for spreadsheets set to a language that
+/// writes a decimal comma (Excel in nb, sv, cs, de…): a UTF-8 byte order mark
+/// first (without it Excel reads "Søgne" as mojibake), `;` between fields, `,`
+/// as the decimal mark in `percent` and `turnout_percent`, CRLF line ends. A text cell that a spreadsheet would
+/// take for a formula (starting with `=`, `+`, `-`, `@`, tab or CR) is
+/// written with a `'` before it.
+pub fn results_csv_spreadsheet(rs: &ResultSet) -> String {
+    let w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let rows: Vec<[String; 16]> = csv_rows(rs)
+        .into_iter()
+        .map(|mut row| {
+            for i in DECIMAL_COLUMNS {
+                row[i] = row[i].replace('.', ",");
+            }
+            for cell in row.iter_mut() {
+                if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                    cell.insert(0, '\'');
+                }
+            }
+            row
+        })
+        .collect();
+    write_csv(w, &rows, true)
 }
 
 // ---------------------------------------------------------------------------
