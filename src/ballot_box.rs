@@ -26,6 +26,10 @@ use crate::ballot::Ballot;
 use crate::crypto::encoding::{from_b64, to_b64, Digest32, Transcript};
 use crate::error::Explain;
 
+pub mod intake;
+pub mod state;
+pub mod tracker;
+
 /// The format tag of a ballot box.
 pub const BOX_FORMAT: &str = "urne-box/1";
 /// The `kind` of a sealed box signing key.

@@ -444,11 +444,7 @@ fn parse_checked_line(
         {
             pending = Some((batch, cts));
         }
-        let mut t = Transcript::sha256("urne/v1/ballot-ciphertexts");
-        for o in &rec.ballot.options {
-            t.point(&o.a.0).point(&o.b.0);
-        }
-        digest.copy_from_slice(&t.finish32()[..16]);
+        digest = ciphertext_digest(&rec.ballot);
     }
     Ok(ParsedLine::Ballot(Box::new(Parsed {
         seq: rec.seq,
@@ -463,6 +459,20 @@ fn parse_checked_line(
         },
         pending,
     })))
+}
+
+/// The digest of a ballot's ciphertexts that the copied-ballot rule compares
+/// (SPEC §4.2): the first 16 bytes of
+/// `H256("urne/v1/ballot-ciphertexts"; A_0, B_0, …)` over the encodings as stored.
+/// The box's intake applies the same rule before appending.
+pub fn ciphertext_digest(ballot: &crate::ballot::Ballot) -> [u8; 16] {
+    let mut t = Transcript::sha256("urne/v1/ballot-ciphertexts");
+    for o in &ballot.options {
+        t.point(&o.a.0).point(&o.b.0);
+    }
+    let mut digest = [0u8; 16];
+    digest.copy_from_slice(&t.finish32()[..16]);
+    digest
 }
 
 /// Checks a group of lines: parses each, then verifies all their proofs in one

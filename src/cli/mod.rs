@@ -7,6 +7,7 @@
 mod ceremony;
 mod count;
 mod demo;
+mod intake;
 mod postal;
 mod prompt;
 mod protocol;
@@ -14,6 +15,7 @@ mod publish;
 mod rehearse;
 mod roll;
 mod serve;
+mod track;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -116,6 +118,9 @@ pub enum Command {
     /// Mirror a result server's current publication into a directory,
     /// checking the publisher's signature.
     Fetch(serve::FetchArgs),
+    /// Say what became of the ballot a voter's tracker names: in the sealed
+    /// box or not, counted, superseded or rejected (and why).
+    Track(track::TrackArgs),
 }
 
 /// Non-interactive passphrases, for rehearsals and tests only.
@@ -255,6 +260,7 @@ pub fn main() -> ExitCode {
         Command::Publish(a) => publish::publish(&dir, a),
         Command::Serve(a) => serve::serve(a),
         Command::Fetch(a) => serve::fetch(a),
+        Command::Track(a) => track::track(a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

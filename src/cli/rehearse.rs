@@ -7,7 +7,7 @@ use rand::rngs::OsRng;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use urne::ballot::{self, Ballot, BallotContext};
+use urne::ballot::{self, BallotContext};
 use urne::ballot_box::{
     self, Appender, BoxHeader, BoxSigningKey, RecordKind, BOX_FORMAT, BOX_KEY_KIND,
 };
@@ -62,12 +62,17 @@ pub struct BoxInitArgs {
 #[derive(Args, Debug)]
 pub struct CastArgs {
     /// The encrypted ballot (from `urne encrypt`).
-    #[arg(long, value_name = "FILE")]
-    pub ballot: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "batch", requires_all = ["voter", "referendum"])]
+    pub ballot: Option<PathBuf>,
     #[arg(long)]
-    pub voter: String,
+    pub voter: Option<String>,
     #[arg(long)]
-    pub referendum: String,
+    pub referendum: Option<String>,
+    /// Cast every ballot of a JSON Lines file instead, in order, one sync per
+    /// group: each line {"voter":…,"referendum":…,"ballot":{…}}, optionally
+    /// with "cast_at". For rehearsals.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["ballot", "voter", "referendum"])]
+    pub batch: Option<PathBuf>,
     /// The time of casting (RFC 3339); default now. For rehearsals.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
@@ -204,7 +209,7 @@ fn init(dir: &EventDir, a: BoxInitArgs) -> CliResult {
     Ok(())
 }
 
-fn parse_time(s: &str, what: &str) -> CliResult<OffsetDateTime> {
+pub(super) fn parse_time(s: &str, what: &str) -> CliResult<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
         Failure::new(
             "E-TIME",
@@ -215,80 +220,32 @@ fn parse_time(s: &str, what: &str) -> CliResult<OffsetDateTime> {
 }
 
 fn cast(dir: &EventDir, a: CastArgs) -> CliResult {
-    let (manifest, _) = super::load_manifest(dir)?;
-    let roll = super::load_roll(dir, &manifest)?;
-    let key = super::load_key(dir)?;
-    let r = manifest
-        .referendum(&a.referendum)
-        .ok_or_else(|| unknown_referendum(dir, &a.referendum))?;
-    if !roll.contains(&r.id, &a.voter) {
+    if let Some(batch) = &a.batch {
+        return super::intake::cast_batch(dir, batch, a.at.clone());
+    }
+    let (Some(ballot), Some(voter), Some(referendum)) = (&a.ballot, &a.voter, &a.referendum) else {
         return Err(Failure::new(
-            "EV-NOT-IN-ROLL",
-            format!(
-                "voter {} is not in the roll for referendum {} ({}); the ballot was not cast",
-                a.voter,
-                r.id,
-                dir.roll().display()
-            ),
+            "E-INTERNAL",
+            "box cast needs --ballot, --voter and --referendum, or --batch",
             None,
         ));
-    }
-    let at_text = a.at.clone().unwrap_or_else(now);
-    let at = parse_time(&at_text, "--at")?;
-    if !manifest.in_voting_window(at) {
-        return Err(Failure::new(
-            "EV-OUTSIDE-WINDOW",
-            format!("{at_text} is outside the voting window; the ballot was not cast"),
-            None,
-        ));
-    }
-    let text = urne::fsio::read_to_string(&a.ballot)?;
-    let b: Ballot = serde_json::from_str(&text).map_err(|e| {
-        Failure::new(
-            "E-BALLOT-MALFORMED",
-            format!("{}: not a ballot ({e})", a.ballot.display()),
-            None,
-        )
-    })?;
-    let ctx = BallotContext {
-        fingerprint: &key.fingerprint,
-        referendum: &r.id,
-        voter: &a.voter,
     };
-    b.verify(&key.key.elem, &key.key.point, &ctx, r.options.len())
-        .map_err(|e| {
-            Failure::new(
-                "EV-INVALID-PROOF",
-                format!(
-                    "{}: {e} for voter {} in referendum {}; the ballot was not cast",
-                    a.ballot.display(),
-                    a.voter,
-                    r.id
-                ),
-                Some("a ballot is bound to one voter, referendum and election"),
-            )
-        })?;
-    let mut app = Appender::open(&dir.ballot_box())?;
-    if app.header().fingerprint.0 != key.fingerprint {
-        return Err(Failure::new(
-            "E-BOX-OTHER-ELECTION",
-            format!("{} belongs to another election", dir.ballot_box().display()),
-            None,
-        ));
-    }
-    let head = app.cast(&a.voter, &r.id, &at_text, b)?;
-    println!(
-        "Ballot {} cast for voter {} in {} (receipt {})",
-        app.ballots(),
-        a.voter,
-        r.id,
-        &head.hex()[..16]
-    );
-    Ok(())
+    let (manifest, _) = super::load_manifest(dir)?;
+    let r = manifest
+        .referendum(referendum)
+        .ok_or_else(|| unknown_referendum(dir, referendum))?;
+    let at_text = a.at.clone().unwrap_or_else(now);
+    parse_time(&at_text, "--at")?;
+    super::intake::cast_one(dir, ballot, voter, &r.id, at_text)
 }
 
 fn close(dir: &EventDir, a: BoxCloseArgs) -> CliResult {
     let box_path = dir.ballot_box();
+    // One writer at a time; a line torn by a crash is cut off and logged.
+    let _lock = ballot_box::intake::BoxLock::take(&box_path)?;
+    if let Some(cut) = ballot_box::intake::cut_torn_tail(&box_path)? {
+        super::intake::log_cut(dir, &cut)?;
+    }
     let app = Appender::open(&box_path)?;
     let sealed = read_sealed(&dir.box_key())?;
     if sealed.kind != BOX_KEY_KIND {
