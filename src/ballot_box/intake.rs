@@ -810,7 +810,7 @@ fn take_from<S: Keep>(
             match p? {
                 Line::Ballot(r) => {
                     check_link(&file, raw.line_no, st.pos, r.seq, &r.prev)?;
-                    let f = facts.next().unwrap_or_else(|| unreachable_facts());
+                    let f = facts.next().unwrap_or_else(unreachable_facts);
                     let mut undo = Vec::new();
                     if st
                         .take(&f, r.seq, Mode::InBox, &mut undo)
