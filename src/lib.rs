@@ -7,7 +7,9 @@
 //! - [`keys`]: the key ceremony (Shamir t-of-n with Feldman commitments), sealed
 //!   share files, the key test.
 //! - [`ballot`]: ballot encryption and its proofs.
-//! - [`ballot_box`]: the append-only, hash-chained, sealed ballot box.
+//! - [`ballot_box`]: the append-only, hash-chained, sealed ballot box, its
+//!   state, its intake and its ballot trackers.
+//! - [`box_service`]: the receiving service (`urne box serve`).
 //! - [`tally`]: the e-vote counting rules, the homomorphic sum, partial decryption
 //!   and combination.
 //! - [`publish`]: the signed, content-addressed publication store.
@@ -25,6 +27,7 @@
 
 pub mod ballot;
 pub mod ballot_box;
+pub mod box_service;
 pub mod ceremony_log;
 pub mod crypto;
 pub mod error;

@@ -490,6 +490,16 @@ pub struct Receipt {
     /// Under `last_counts`: the earlier ballot of the voter's that this one
     /// supersedes.
     pub supersedes: Option<u64>,
+    /// The very ballot was already in the box (offered again after a lost
+    /// answer): this is its receipt, and nothing was appended.
+    pub repeated: bool,
+}
+
+/// An offered ballot's outcome before the append.
+enum Pending {
+    New(Receipt),
+    Same(u64),
+    Refused(Refusal),
 }
 
 /// Why an offered ballot was not appended.
@@ -674,6 +684,56 @@ fn matches_box<S>(
         }
     }
     Ok(Ok(()))
+}
+
+/// The ballot line with this `seq`, searched from byte `end` of the box
+/// backwards, a block at a time.
+fn find_line(path: &Path, end: u64, seq: u64) -> Result<Option<Vec<u8>>, BoxError> {
+    const BLOCK: u64 = 256 * 1024;
+    let prefix: &[u8] = b"{\"record\":\"ballot\",\"seq\":";
+    // Some(found), or None to go on; Err(()) once the lines are older.
+    let check = |line: &[u8]| -> Result<bool, ()> {
+        let l = line.strip_suffix(b"\n").unwrap_or(line);
+        let Some(rest) = l.strip_prefix(prefix) else {
+            return Ok(false);
+        };
+        let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+        let n: Option<u64> = std::str::from_utf8(&rest[..digits])
+            .ok()
+            .and_then(|d| d.parse().ok());
+        match n {
+            Some(n) if n == seq => Ok(true),
+            Some(n) if n < seq => Err(()),
+            _ => Ok(false),
+        }
+    };
+    let mut f = File::open(path).map_err(io_err(path))?;
+    // The start of a line that began before the block read last.
+    let mut carry: Vec<u8> = Vec::new();
+    let mut hi = end;
+    while hi > 0 {
+        let lo = hi.saturating_sub(BLOCK);
+        let mut buf = vec![0u8; usize::try_from(hi - lo).unwrap_or(0)];
+        f.seek(SeekFrom::Start(lo)).map_err(io_err(path))?;
+        f.read_exact(&mut buf).map_err(io_err(path))?;
+        buf.extend_from_slice(&carry);
+        let lines: Vec<&[u8]> = buf.split_inclusive(|&b| b == b'\n').collect();
+        let whole_from = usize::from(lo > 0);
+        for l in lines[whole_from..].iter().rev() {
+            match check(l) {
+                Ok(true) => return Ok(Some(l.strip_suffix(b"\n").unwrap_or(l).to_vec())),
+                Ok(false) => {}
+                Err(()) => return Ok(None),
+            }
+        }
+        carry = if lo > 0 {
+            lines.first().map(|l| l.to_vec()).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        hi = lo;
+    }
+    Ok(None)
 }
 
 /// Lines read from a box at a time when taking records in.
@@ -1039,20 +1099,22 @@ impl<S: Keep> Intake<S> {
                 .collect();
         }
         let mut undo = Vec::new();
-        let mut out: Vec<Result<Receipt, Refusal>> = Vec::with_capacity(n);
+        let before = self.state.pos.ballots;
+        let mut pending: Vec<Pending> = Vec::with_capacity(n);
         let mut records = Vec::new();
-        let mut seq = self.state.pos.ballots;
+        let mut seq = before;
         let mut failure = None;
         for (offer, c) in offers.into_iter().zip(checked) {
             match self.state.take(&c.facts, seq + 1, Mode::Offered, &mut undo) {
-                Ok(Ok((Status::Counted, supersedes))) => {
+                Ok(Ok(t)) if t.status == Status::Counted => {
                     seq += 1;
-                    out.push(Ok(Receipt {
+                    pending.push(Pending::New(Receipt {
                         seq,
                         line_hash: Digest32::default(),
                         tracker: String::new(),
                         cast_at: offer.cast_at.clone(),
-                        supersedes: supersedes.map(u64::from),
+                        supersedes: t.supersedes.map(u64::from),
+                        repeated: false,
                     }));
                     records.push(BallotRecord {
                         record: RecordKind::Ballot,
@@ -1064,8 +1126,13 @@ impl<S: Keep> Intake<S> {
                         ballot: offer.ballot,
                     });
                 }
-                Ok(Ok((Status::Rejected(why), _))) => out.push(Err(Refusal::Rule(why))),
-                Ok(Ok((Status::Superseded, _))) => out.push(Err(Refusal::Sealed)),
+                Ok(Ok(t)) => match (t.same_as, t.status) {
+                    (Some(s), _) => pending.push(Pending::Same(u64::from(s))),
+                    (None, Status::Rejected(why)) => {
+                        pending.push(Pending::Refused(Refusal::Rule(why)));
+                    }
+                    (None, _) => pending.push(Pending::Refused(Refusal::Sealed)),
+                },
                 Ok(Err(_)) | Err(_) => {
                     failure = Some("the box state disagrees with itself");
                     break;
@@ -1088,10 +1155,43 @@ impl<S: Keep> Intake<S> {
                 if let Err(e) = S::appended(&mut self.state) {
                     self.state_warning = Some(format!("{}: {e}", sp.display()));
                 }
-                let mut hashes = hashes.into_iter();
-                for r in out.iter_mut().flatten() {
-                    r.line_hash = hashes.next().unwrap_or_default();
-                    r.tracker = super::tracker::code(&r.line_hash);
+                let in_batch = |s: u64| {
+                    s.checked_sub(before + 1)
+                        .and_then(|i| usize::try_from(i).ok())
+                        .and_then(|i| hashes.get(i))
+                        .copied()
+                };
+                let new_receipts: Vec<Receipt> = pending
+                    .iter()
+                    .filter_map(|p| match p {
+                        Pending::New(r) => Some(r.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let mut out = Vec::with_capacity(n);
+                for p in pending {
+                    out.push(match p {
+                        Pending::New(mut r) => {
+                            r.line_hash = in_batch(r.seq).unwrap_or_default();
+                            r.tracker = super::tracker::code(&r.line_hash);
+                            Ok(r)
+                        }
+                        Pending::Refused(e) => Err(e),
+                        Pending::Same(s) => match in_batch(s) {
+                            Some(h) => {
+                                let first = new_receipts.iter().find(|r| r.seq == s);
+                                Ok(Receipt {
+                                    seq: s,
+                                    line_hash: h,
+                                    tracker: super::tracker::code(&h),
+                                    cast_at: first.map(|r| r.cast_at.clone()).unwrap_or_default(),
+                                    supersedes: None,
+                                    repeated: true,
+                                })
+                            }
+                            None => self.receipt_of(s).map_err(Refusal::Write),
+                        },
+                    });
                 }
                 out
             }
@@ -1111,11 +1211,11 @@ impl<S: Keep> Intake<S> {
                         source: io::Error::new(kind, msg.clone()),
                     }))
                 };
-                let mut out: Vec<Result<Receipt, Refusal>> = out
+                let mut out: Vec<Result<Receipt, Refusal>> = pending
                     .into_iter()
-                    .map(|r| match r {
-                        Ok(_) => Err(refusal()),
-                        other => other,
+                    .map(|p| match p {
+                        Pending::Refused(r) => Err(r),
+                        Pending::New(_) | Pending::Same(_) => Err(refusal()),
                     })
                     .collect();
                 while out.len() < n {
@@ -1124,6 +1224,36 @@ impl<S: Keep> Intake<S> {
                 out
             }
         }
+    }
+
+    /// The receipt of ballot `seq`, already in the box, read back from the
+    /// end of the box (a repeated ballot is almost always a recent one).
+    fn receipt_of(&self, seq: u64) -> Result<Receipt, IntakeError> {
+        let line =
+            find_line(&self.path, self.state.pos.len, seq)?.ok_or_else(|| IntakeError::State {
+                file: state_path(&self.path).display().to_string(),
+                source: io::Error::other(format!("ballot {seq} is not in the box")),
+            })?;
+        let rec = match parse_line(&line, &self.path.display().to_string(), seq + 1)? {
+            Line::Ballot(r) => r,
+            Line::Seal(_) => {
+                return Err(BoxError::Malformed {
+                    file: self.path.display().to_string(),
+                    line: seq + 1,
+                    detail: "a seal where a ballot was expected".into(),
+                }
+                .into())
+            }
+        };
+        let h = line_hash(&line);
+        Ok(Receipt {
+            seq,
+            line_hash: h,
+            tracker: super::tracker::code(&h),
+            cast_at: rec.cast_at,
+            supersedes: None,
+            repeated: true,
+        })
     }
 
     /// True if the state could not be kept (after a failed undo): the intake

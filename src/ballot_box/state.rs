@@ -270,6 +270,16 @@ pub enum Mode {
     Offered,
 }
 
+/// What [`State::take`] decided about a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Taken {
+    pub status: Status,
+    /// Under `last_counts`: the voter's earlier counted ballot, now superseded.
+    pub supersedes: Option<u32>,
+    /// A copy that is the voter's own counted ballot offered again: its `seq`.
+    pub same_as: Option<u32>,
+}
+
 /// The state disagrees with the box it was derived from (only a state file
 /// written by something else, or damaged, can): it must be rebuilt.
 #[derive(Debug)]
@@ -544,10 +554,14 @@ impl<S: Store> State<S> {
         seq: u64,
         mode: Mode,
         undo: &mut Vec<Undo>,
-    ) -> io::Result<Result<(Status, Option<u32>), Disagrees>> {
+    ) -> io::Result<Result<Taken, Disagrees>> {
         let (Some(slot), None) = (f.slot, f.own_rejection()) else {
             let why = f.own_rejection().unwrap_or(Rejection::NotInRoll);
-            return Ok(Ok((Status::Rejected(why), None)));
+            return Ok(Ok(Taken {
+                status: Status::Rejected(why),
+                supersedes: None,
+                same_as: None,
+            }));
         };
         let seq = u32::try_from(seq)
             .ok()
@@ -592,7 +606,17 @@ impl<S: Store> State<S> {
                 undo.push(Undo::Slot { slot, old: earlier });
             }
         }
-        Ok(Ok((status, supersedes)))
+        // The voter's counted ballot offered again (a retry after a lost
+        // answer): the same ciphertexts, from the same voter, still counted.
+        let same_as = match probe {
+            Probe::Found(s) if copied && s == earlier => Some(s),
+            _ => None,
+        };
+        Ok(Ok(Taken {
+            status,
+            supersedes,
+            same_as,
+        }))
     }
 
     /// Undoes changes, last first, which leaves the table exactly as before
@@ -646,7 +670,10 @@ mod tests {
     }
 
     fn take<S: Store>(s: &mut State<S>, f: &RecordFacts, seq: u64, mode: Mode) -> Status {
-        s.take(f, seq, mode, &mut Vec::new()).unwrap().unwrap().0
+        s.take(f, seq, mode, &mut Vec::new())
+            .unwrap()
+            .unwrap()
+            .status
     }
 
     #[test]
@@ -712,7 +739,23 @@ mod tests {
         take(&mut s, &facts(1, 7), 1, Mode::Offered);
         let mut undo = Vec::new();
         let got = s.take(&facts(1, 8), 2, Mode::Offered, &mut undo).unwrap();
-        assert_eq!(got.unwrap(), (Status::Counted, Some(1)));
+        let got = got.unwrap();
+        assert_eq!((got.status, got.supersedes), (Status::Counted, Some(1)));
+        // The same ballot offered again is known as the voter's own.
+        let again = s
+            .take(&facts(1, 8), 3, Mode::Offered, &mut Vec::new())
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.status, Status::Rejected(Rejection::CopiedBallot));
+        assert_eq!(again.same_as, Some(2));
+        let other = s
+            .take(&facts(1, 7), 3, Mode::Offered, &mut Vec::new())
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            other.same_as, None,
+            "a superseded ballot replayed is a copy"
+        );
         assert_eq!(s.entries(), 2);
         s.undo(undo).unwrap();
         assert_eq!(s.entries(), 1);

@@ -1,9 +1,11 @@
 //! `urne box cast` (one ballot, or a JSON Lines batch) and `urne box serve`:
 //! thin shells over [`urne::ballot_box::intake`] and [`urne::box_service`].
 
-use std::path::Path;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use clap::Args;
 use serde::Deserialize;
 
 use urne::ballot::Ballot;
@@ -160,6 +162,13 @@ pub fn cast_one(
     }
     let box_file = dir.ballot_box().display().to_string();
     match result {
+        Ok(r) if r.repeated => {
+            println!(
+                "This very ballot is already in the box as ballot {}; nothing was appended; tracker {} (line hash {})",
+                r.seq, r.tracker, r.line_hash
+            );
+            Ok(())
+        }
         Ok(r) => {
             println!(
                 "Ballot {} cast for voter {voter} in {referendum}; tracker {} (line hash {})",
@@ -289,4 +298,82 @@ pub fn cast_batch(dir: &EventDir, file: &Path, at: Option<String>) -> CliResult 
             None,
         )),
     }
+}
+
+#[derive(Args, Debug)]
+pub struct BoxServeArgs {
+    /// The service's configuration (TOML): listen address, the file holding
+    /// the shared bearer token, queue and batch sizes (docs/SPEC.md,
+    /// "Receiving service").
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Listen on this address and port (overrides the configuration).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+}
+
+/// `urne box serve`: opens the box (lock, torn line, state), then serves
+/// until Ctrl-C or SIGTERM, and saves the state on the way out.
+pub fn serve(dir: &EventDir, a: BoxServeArgs) -> CliResult {
+    use urne::box_service::config::BoxServeConfig;
+    use urne::box_service::BoxService;
+    let mut config = BoxServeConfig::load(&a.config)?;
+    if let Some(l) = a.listen {
+        config.listen = l;
+    }
+    let inputs = Arc::new(load_inputs(dir)?);
+    let opened = Intake::<MemStore>::open(&dir.ballot_box(), inputs)?;
+    report_opened(dir, &opened, false)?;
+    let intake = opened.intake;
+    let pos = intake.position();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Failure::new(
+                "E-SERVE-IO",
+                format!("could not start the service's runtime: {e}"),
+                None,
+            )
+        })?;
+    let intake = runtime.block_on(async {
+        let service = BoxService::bind(intake, &config).await?;
+        let addr = service.local_addr()?;
+        if let Some(t) = config.rehearsal_clock {
+            eprintln!("urne box serve: REHEARSAL: the service's clock started at {t}; never for a real election");
+        }
+        println!(
+            "urne box serve: taking ballots for {} on http://{addr}/ ({} ballots, head {}{})",
+            dir.ballot_box().display(),
+            pos.ballots,
+            pos.head,
+            if pos.sealed { ", closed" } else { "" }
+        );
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        let intake = service
+            .run(async {
+                #[cfg(unix)]
+                {
+                    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {},
+                        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {},
+                    }
+                }
+                #[cfg(not(unix))]
+                {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            })
+            .await?;
+        Ok::<_, Failure>(intake)
+    })?;
+    intake.save_state()?;
+    let pos = intake.position();
+    println!(
+        "urne box serve: stopped with {} ballots, head {}; state saved",
+        pos.ballots, pos.head
+    );
+    Ok(())
 }

@@ -45,6 +45,9 @@ pub enum BoxCommand {
     Cast(CastArgs),
     /// Close the box with a signed seal; it takes no more ballots.
     Close(BoxCloseArgs),
+    /// Take ballots from the voting system over HTTP (POST /ballots with
+    /// the shared token; GET /status for anyone), until Ctrl-C.
+    Serve(super::intake::BoxServeArgs),
 }
 
 #[derive(Args, Debug)]
@@ -147,6 +150,7 @@ pub fn box_command(dir: &EventDir, c: BoxCommand) -> CliResult {
         BoxCommand::Init(a) => init(dir, a),
         BoxCommand::Cast(a) => cast(dir, a),
         BoxCommand::Close(a) => close(dir, a),
+        BoxCommand::Serve(a) => super::intake::serve(dir, a),
     }
 }
 
