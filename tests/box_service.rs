@@ -453,6 +453,9 @@ fn a_full_disk_refuses_the_ballot_and_leaves_no_half_line() {
     );
 }
 
+/// Per ballot: the (seq, tracker) of every acknowledgement it got.
+type Acks = BTreeMap<usize, Vec<(u64, String)>>;
+
 #[test]
 fn kill_9_under_load_loses_no_acknowledged_ballot() {
     let ev = event(150);
@@ -468,7 +471,7 @@ fn kill_9_under_load_loses_no_acknowledged_ballot() {
     let total = work.len();
     let work = Arc::new(Mutex::new(work));
     // Per ballot: the (seq, tracker) of every acknowledgement it got.
-    let acks: Arc<Mutex<BTreeMap<usize, Vec<(u64, String)>>>> = Arc::default();
+    let acks: Arc<Mutex<Acks>> = Arc::default();
     let mut rng = rand::thread_rng();
     let mut kills = 0;
     for round in 0..5 {
@@ -529,7 +532,11 @@ fn kill_9_under_load_loses_no_acknowledged_ballot() {
         total,
         "every ballot was acknowledged in the end"
     );
-    assert_eq!(st.ballots as usize, total, "acknowledgements = lines");
+    assert_eq!(
+        usize::try_from(st.ballots).unwrap(),
+        total,
+        "acknowledgements = lines"
+    );
     let mut seqs: Vec<u64> = Vec::new();
     for (i, got) in acks.iter() {
         let (seq, t) = &got[0];
