@@ -1161,3 +1161,246 @@ fn health_is_never_rate_limited_and_spends_no_budget() {
     assert_eq!(statuses(&hits(srv.addr, 3)), [200, 200, 429]);
     assert_eq!(get(srv.addr, "/health").status, 200);
 }
+
+// ---------------------------------------------------------------- fetch: Retry-After and resuming
+
+type Script = std::collections::HashMap<String, Vec<(u16, Vec<(String, String)>, Vec<u8>)>>;
+
+/// A stand-in server playing, per path, a list of answers (the last one
+/// repeats), and counting the requests per path.
+fn scripted_server(
+    script: Script,
+) -> (
+    SocketAddr,
+    Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
+) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let counts = Arc::new(std::sync::Mutex::new(std::collections::HashMap::new()));
+    let seen = counts.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let text = String::from_utf8_lossy(&head);
+            let path = text.split(' ').nth(1).unwrap_or("").to_string();
+            let n = {
+                let mut c = seen.lock().unwrap();
+                let n = c.entry(path.clone()).or_insert(0);
+                *n += 1;
+                *n
+            };
+            let (status, headers, body) = match script.get(&path) {
+                Some(answers) => answers[(n - 1).min(answers.len() - 1)].clone(),
+                None => (404, vec![], Vec::new()),
+            };
+            let mut out = format!(
+                "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                body.len()
+            );
+            for (k, v) in headers {
+                out.push_str(&format!("{k}: {v}\r\n"));
+            }
+            out.push_str("\r\n");
+            let _ = s.write_all(out.as_bytes());
+            let _ = s.write_all(&body);
+        }
+    });
+    (addr, counts)
+}
+
+/// The script of a publication served whole (every answer 200).
+fn script_of(dir: &Path, m: &store::PublicationManifest) -> Script {
+    let (manifest_bytes, _) = store::current(dir).unwrap().unwrap();
+    let msha = Digest32(sha256(&manifest_bytes));
+    let mut s = Script::new();
+    s.insert("/manifest.json".into(), vec![(200, vec![], manifest_bytes)]);
+    s.insert(
+        format!("/objects/{}.sig", msha.hex()),
+        vec![(200, vec![], store::read_signature(dir, &msha).unwrap())],
+    );
+    for f in &m.files {
+        s.insert(
+            format!("/objects/{}", f.sha256.hex()),
+            vec![(200, vec![], store::read_object(dir, &f.sha256).unwrap())],
+        );
+    }
+    s
+}
+
+#[test]
+fn fetch_waits_as_retry_after_says_and_then_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let key = the_key();
+    let m = publish(dir.path(), key, 1);
+    let mut script = script_of(dir.path(), &m);
+    let xml = format!("/objects/{}", m.file("results.xml").unwrap().sha256.hex());
+    let ok = script[&xml][0].clone();
+    let busy = (
+        429,
+        vec![("Retry-After".to_string(), "1".to_string())],
+        b"Too many requests; see Retry-After.\n".to_vec(),
+    );
+    script.insert(xml.clone(), vec![busy, ok]);
+    let (addr, counts) = scripted_server(script);
+    let waits = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let w = waits.clone();
+    let fetcher = Fetcher::new(&format!("http://{addr}"), &key.public_b64(), out.path())
+        .unwrap()
+        .on_wait(move |x| w.lock().unwrap().push(x.clone()));
+    let t0 = std::time::Instant::now();
+    assert!(matches!(fetcher.poll().unwrap(), Outcome::New(m) if m.sequence == 1));
+    assert!(t0.elapsed() >= std::time::Duration::from_secs(1));
+    let waits = waits.lock().unwrap();
+    assert_eq!(waits.len(), 1, "{waits:?}");
+    assert_eq!(waits[0].status, 429);
+    assert_eq!(waits[0].retry_after.as_deref(), Some("1"));
+    assert_eq!(waits[0].wait, std::time::Duration::from_secs(1));
+    assert_eq!(waits[0].attempt, 2);
+    assert!(waits[0].url.ends_with(&xml));
+    assert_eq!(counts.lock().unwrap()[&xml], 2);
+    for f in files(1) {
+        assert_eq!(std::fs::read(out.path().join(&f.name)).unwrap(), f.bytes);
+    }
+}
+
+#[test]
+fn fetch_once_says_when_it_will_try_again_and_has_no_network_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let key = the_key();
+    let m = publish(dir.path(), key, 1);
+    let mut script = script_of(dir.path(), &m);
+    let json = format!("/objects/{}", m.file("results.json").unwrap().sha256.hex());
+    let busy = (
+        429,
+        vec![("Retry-After".to_string(), "1".to_string())],
+        Vec::new(),
+    );
+    let ok = script[&json][0].clone();
+    script.insert(json.clone(), vec![busy.clone(), ok]);
+    let (addr, _) = scripted_server(script.clone());
+    let run = |addr: SocketAddr, out: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_urne"))
+            .args([
+                "fetch",
+                &format!("http://{addr}/"),
+                "--publisher-key",
+                &key.public_b64(),
+                "--once",
+                "--out",
+            ])
+            .arg(out)
+            .output()
+            .unwrap()
+    };
+    let o = run(addr, out.path());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("HTTP 429"))
+        .unwrap_or_else(|| panic!("no wait line: {stderr}"));
+    // "<time> urne fetch: URL answered HTTP 429 (…; Retry-After: 1); waiting 1 s, try 2 at HH:MM:SSZ"
+    let t = line.split(' ').next().unwrap();
+    assert!(
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).is_ok(),
+        "{line}"
+    );
+    assert!(line.contains("Retry-After: 1"), "{line}");
+    assert!(line.contains("waiting 1 s, try 2 at "), "{line}");
+    assert!(line.ends_with('Z'), "{line}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains(" sequence 1 (partial, test): "), "{stdout}");
+
+    // A server that never stops saying 429: after MAX_ATTEMPTS tries, one
+    // error line, and its hint is about polling less often, not the network.
+    let out2 = tempfile::tempdir().unwrap();
+    script.insert(
+        json.clone(),
+        vec![(
+            429,
+            vec![("Retry-After".to_string(), "0".to_string())],
+            Vec::new(),
+        )],
+    );
+    let (addr, counts) = scripted_server(script);
+    let o = run(addr, out2.path());
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let err = stderr
+        .lines()
+        .find(|l| l.starts_with("urne: error["))
+        .unwrap();
+    assert!(err.starts_with("urne: error[E-FETCH-BUSY]"), "{stderr}");
+    assert!(!stderr.contains("network"), "{stderr}");
+    assert!(stderr.contains("--interval"), "{stderr}");
+    assert_eq!(
+        counts.lock().unwrap()[&json],
+        urne::serve::fetch::MAX_ATTEMPTS as usize
+    );
+    assert_eq!(std::fs::read_dir(out2.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_poll_that_failed_partway_resumes_and_unchanged_files_are_not_downloaded_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let key = the_key();
+    let m = publish(dir.path(), key, 1);
+    let mut script = script_of(dir.path(), &m);
+    let paths: Vec<String> = m
+        .files
+        .iter()
+        .map(|f| format!("/objects/{}", f.sha256.hex()))
+        .collect();
+    // The last file fails once (a server error), then is there.
+    let last = paths.last().unwrap().clone();
+    let ok = script[&last][0].clone();
+    script.insert(last.clone(), vec![(500, vec![], Vec::new()), ok]);
+    let (addr, counts) = scripted_server(script);
+    let fetcher = Fetcher::new(&format!("http://{addr}"), &key.public_b64(), out.path()).unwrap();
+    let e = fetcher.poll().unwrap_err();
+    assert_eq!(e.code(), "E-FETCH-STATUS", "{e}");
+    assert!(!e.hint().unwrap_or_default().contains("network"), "{e}");
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+    assert!(matches!(fetcher.poll().unwrap(), Outcome::New(_)));
+    let c = counts.lock().unwrap().clone();
+    for p in &paths[..paths.len() - 1] {
+        assert_eq!(c[p], 1, "{p} was downloaded again");
+    }
+    assert_eq!(c[&last], 2);
+
+    // The next publication changes one file: a new client with this
+    // directory downloads only that one.
+    let dir2 = tempfile::tempdir().unwrap();
+    publish(dir2.path(), key, 1);
+    let mut changed = files(2);
+    changed[1] = files(1)[1].clone();
+    changed[2] = files(1)[2].clone();
+    let m2 = store::publish(dir2.path(), meta(2), &changed, key).unwrap();
+    let (addr, counts) = scripted_server(script_of(dir2.path(), &m2));
+    let fetcher = Fetcher::new(&format!("http://{addr}"), &key.public_b64(), out.path()).unwrap();
+    assert!(matches!(fetcher.poll().unwrap(), Outcome::New(m) if m.sequence == 2));
+    let c = counts.lock().unwrap().clone();
+    let fetched: Vec<&String> = c
+        .keys()
+        .filter(|p| p.starts_with("/objects/") && !p.ends_with(".sig"))
+        .collect();
+    assert_eq!(
+        fetched,
+        [&format!(
+            "/objects/{}",
+            m2.file("results.json").unwrap().sha256.hex()
+        )]
+    );
+    assert_eq!(
+        std::fs::read(out.path().join("results.json")).unwrap(),
+        files(2)[0].bytes
+    );
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use urne::serve::config::{parse_publisher_key, ServeConfig};
-use urne::serve::fetch::{Fetcher, Outcome};
+use urne::serve::fetch::{Fetcher, Outcome, Wait};
 use urne::serve::Server;
 
 use super::{CliResult, Failure};
@@ -108,12 +108,47 @@ pub fn serve(a: ServeArgs) -> CliResult {
     })
 }
 
+/// Now, UTC, to the second: the start of every line `urne fetch` prints.
+fn stamp() -> String {
+    let t = time::OffsetDateTime::now_utc();
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn hms(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!("{:02}:{:02}:{:02}Z", t.hour(), t.minute(), t.second())
+}
+
+fn say_wait(w: &Wait) {
+    let why = match w.status {
+        429 => "too many requests",
+        _ => "unavailable",
+    };
+    let told = match &w.retry_after {
+        Some(r) => format!("Retry-After: {r}"),
+        None => "no Retry-After, backing off".into(),
+    };
+    eprintln!(
+        "{} urne fetch: {} answered HTTP {} ({why}; {told}); waiting {} s, try {} at {}",
+        stamp(),
+        w.url,
+        w.status,
+        w.wait.as_secs(),
+        w.attempt,
+        hms(w.until)
+    );
+}
+
 fn announce(outcome: &Outcome, url: &str, once: bool) {
     match outcome {
         Outcome::New(m) => {
             let files: Vec<&str> = m.files.iter().map(|f| f.name.as_str()).collect();
             println!(
-                "sequence {} ({}{}): {}",
+                "{} sequence {} ({}{}): {}",
+                stamp(),
                 m.sequence,
                 m.status,
                 if m.is_test { ", test" } else { "" },
@@ -121,26 +156,36 @@ fn announce(outcome: &Outcome, url: &str, once: bool) {
             );
         }
         Outcome::Unchanged { sequence } if once => {
-            println!("sequence {sequence}: no change");
+            println!("{} sequence {sequence}: no change", stamp());
         }
         Outcome::NotPublished if once => {
-            println!("{url}: no results have been published yet");
+            println!("{} {url}: no results have been published yet", stamp());
         }
         _ => {}
     }
 }
 
 pub fn fetch(a: FetchArgs) -> CliResult {
-    let fetcher = Fetcher::new(&a.url, &a.publisher_key, &a.out)?;
+    let fetcher = Fetcher::new(&a.url, &a.publisher_key, &a.out)?.on_wait(say_wait);
     if a.once {
         let outcome = fetcher.poll()?;
         announce(&outcome, &a.url, true);
         return Ok(());
     }
     let mut said_not_published = false;
+    // The last failure reported, and how many polls failed the same way since:
+    // a failure that repeats is said once, and its end is said.
+    let mut failing: Option<(String, u64)> = None;
     loop {
         match fetcher.poll() {
             Ok(outcome) => {
+                if let Some((_, n)) = failing.take() {
+                    eprintln!(
+                        "{} urne fetch: polling works again, after {n} failed poll{}",
+                        stamp(),
+                        if n == 1 { "" } else { "s" }
+                    );
+                }
                 if outcome == Outcome::NotPublished && !said_not_published {
                     announce(&outcome, &a.url, true);
                     said_not_published = true;
@@ -152,7 +197,19 @@ pub fn fetch(a: FetchArgs) -> CliResult {
             // failures (the output directory) stop the client.
             Err(e) if !e.is_local() => {
                 let f = Failure::from(e);
-                eprintln!("urne fetch: error[{}]: {}", f.code, f.message);
+                let line = format!("error[{}]: {}", f.code, f.message);
+                match &mut failing {
+                    Some((last, n)) if *last == line => *n += 1,
+                    _ => {
+                        eprintln!(
+                            "{} urne fetch: {line} (polling goes on every {} s; the files in {} are kept)",
+                            stamp(),
+                            a.interval,
+                            a.out.display()
+                        );
+                        failing = Some((line, 1));
+                    }
+                }
             }
             Err(e) => return Err(e.into()),
         }

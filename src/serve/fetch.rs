@@ -14,8 +14,19 @@
 //!    SHA-256, all in memory before anything is written.
 //! 5. Each file written atomically into the directory, then the signature, then
 //!    `manifest.json` last: the local manifest names only files already there.
+//!
+//! A file the directory already holds with the listed hash is not downloaded
+//! again (unchanged figures make byte-identical files), and the files of a
+//! poll that failed partway are kept in memory and not downloaded again by
+//! the next poll. When the server answers 429 or 503, the request is tried
+//! again after the `Retry-After` it gives (seconds or an HTTP date; without
+//! one, 1, 2, 4 … s), at most [`MAX_ATTEMPTS`] times and never waiting more
+//! than [`MAX_WAIT`] at once; each wait is reported to the caller first
+//! ([`Fetcher::on_wait`]), with the time of the next try.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::crypto::encoding::{b64_32, sha256, Digest32};
@@ -31,6 +42,25 @@ pub const LOCAL_SIGNATURE: &str = "manifest.json.sig";
 pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
 /// Time allowed for one whole request.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How many times one request is tried while the server answers 429 or 503.
+pub const MAX_ATTEMPTS: u32 = 6;
+/// The longest wait between two tries of a request, whatever `Retry-After` says.
+pub const MAX_WAIT: Duration = Duration::from_secs(300);
+
+/// A wait before trying a request again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wait {
+    pub url: String,
+    /// The status that asked for it (429 or 503).
+    pub status: u16,
+    /// The `Retry-After` the server gave, if any (as sent).
+    pub retry_after: Option<String>,
+    pub wait: Duration,
+    /// When the request is tried again.
+    pub until: time::OffsetDateTime,
+    /// The try that is coming (2 for the first retry).
+    pub attempt: u32,
+}
 
 /// Why a poll failed.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +73,12 @@ pub enum FetchError {
     Http { url: String, detail: String },
     #[error("{url} answered HTTP {status}")]
     Status { url: String, status: u16 },
+    #[error("{url} still answered HTTP {status} (too many requests, or unavailable) after {attempts} tries")]
+    Busy {
+        url: String,
+        status: u16,
+        attempts: u32,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -86,6 +122,7 @@ impl Explain for FetchError {
             FetchError::Key { .. } => "E-FETCH-KEY",
             FetchError::Http { .. } => "E-FETCH-HTTP",
             FetchError::Status { .. } => "E-FETCH-STATUS",
+            FetchError::Busy { .. } => "E-FETCH-BUSY",
             FetchError::Store(e) => e.code(),
             FetchError::File(e) => e.code(),
             FetchError::Local { .. } => "E-FETCH-LOCAL",
@@ -99,8 +136,18 @@ impl Explain for FetchError {
     fn hint(&self) -> Option<String> {
         Some(match self {
             FetchError::Key { .. } => "copy the publisher key exactly as the authority announced it".into(),
-            FetchError::Http { .. } | FetchError::Status { .. } => {
-                "check the URL and the network".into()
+            FetchError::Http { .. } => "check the URL and the network".into(),
+            FetchError::Status { status: 404, .. } => {
+                "check the URL: the server has no such file".into()
+            }
+            FetchError::Status { .. } => {
+                "the server answered, but not with the file; check the URL, or ask the result server's operator".into()
+            }
+            FetchError::Busy { status: 429, .. } => {
+                "the server limits how often one address may ask; poll less often (--interval), or ask the authority for a media account".into()
+            }
+            FetchError::Busy { .. } => {
+                "the server is unavailable for now; the next poll tries again".into()
             }
             FetchError::Store(e) => return e.hint(),
             FetchError::File(e) => return e.hint(),
@@ -135,12 +182,30 @@ pub enum Outcome {
     New(PublicationManifest),
 }
 
+type WaitHook = Box<dyn Fn(&Wait) + Send + Sync>;
+
 /// A poller of one server into one directory, pinned to one publisher key.
 pub struct Fetcher {
     agent: ureq::Agent,
     base: String,
     pinned: [u8; 32],
     out: PathBuf,
+    /// Verified files of a poll that failed partway, by hash.
+    fetched: Mutex<HashMap<Digest32, Vec<u8>>>,
+    on_wait: WaitHook,
+}
+
+/// `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 impl Fetcher {
@@ -166,7 +231,15 @@ impl Fetcher {
             base: base_url.trim_end_matches('/').to_string(),
             pinned,
             out: out.to_path_buf(),
+            fetched: Mutex::new(HashMap::new()),
+            on_wait: Box::new(|_| {}),
         })
+    }
+
+    /// Called before each wait for a server that answered 429 or 503.
+    pub fn on_wait(mut self, hook: impl Fn(&Wait) + Send + Sync + 'static) -> Fetcher {
+        self.on_wait = Box::new(hook);
+        self
     }
 
     /// The local manifest, if this directory holds one.
@@ -187,13 +260,56 @@ impl Fetcher {
     }
 
     /// GET with an optional `If-None-Match`; the status and the body (at most
-    /// `limit` bytes; empty unless 200).
+    /// `limit` bytes; empty unless 200). 429 and 503 are tried again after
+    /// the wait the server asks for (see the module documentation).
     fn get(
         &self,
         url: &str,
         etag: Option<&Digest32>,
         limit: u64,
     ) -> Result<(u16, Vec<u8>), FetchError> {
+        let mut attempt = 1;
+        loop {
+            match self.get_once(url, etag, limit)? {
+                Err((status, retry_after)) => {
+                    if attempt >= MAX_ATTEMPTS {
+                        return Err(FetchError::Busy {
+                            url: url.into(),
+                            status,
+                            attempts: attempt,
+                        });
+                    }
+                    let backoff = Duration::from_secs(1 << (attempt - 1).min(8));
+                    let wait = retry_after
+                        .as_deref()
+                        .and_then(parse_retry_after)
+                        .unwrap_or(backoff)
+                        .min(MAX_WAIT);
+                    attempt += 1;
+                    (self.on_wait)(&Wait {
+                        url: url.into(),
+                        status,
+                        retry_after,
+                        wait,
+                        until: time::OffsetDateTime::now_utc() + wait,
+                        attempt,
+                    });
+                    std::thread::sleep(wait);
+                }
+                Ok(answer) => return Ok(answer),
+            }
+        }
+    }
+
+    /// One GET: `Ok(Ok((status, body)))`, or `Ok(Err((status, Retry-After)))`
+    /// for 429 and 503.
+    #[allow(clippy::type_complexity)]
+    fn get_once(
+        &self,
+        url: &str,
+        etag: Option<&Digest32>,
+        limit: u64,
+    ) -> Result<Result<(u16, Vec<u8>), (u16, Option<String>)>, FetchError> {
         let http = |e: ureq::Error| FetchError::Http {
             url: url.into(),
             detail: e.to_string(),
@@ -204,8 +320,16 @@ impl Fetcher {
         }
         let mut resp = req.call().map_err(http)?;
         let status = resp.status().as_u16();
+        if status == 429 || status == 503 {
+            let retry_after = resp
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .map(String::from);
+            return Ok(Err((status, retry_after)));
+        }
         if status != 200 {
-            return Ok((status, Vec::new()));
+            return Ok(Ok((status, Vec::new())));
         }
         let body = resp
             .body_mut()
@@ -213,7 +337,17 @@ impl Fetcher {
             .limit(limit)
             .read_to_vec()
             .map_err(http)?;
-        Ok((status, body))
+        Ok(Ok((status, body)))
+    }
+
+    /// A listed file's bytes, if the directory already holds them (the same
+    /// file in the previous publication) or a failed poll fetched them.
+    fn have(&self, f: &store::FileEntry) -> Option<Vec<u8>> {
+        if let Some(b) = self.fetched.lock().ok()?.get(&f.sha256) {
+            return Some(b.clone());
+        }
+        let b = fsio::read(&self.out.join(&f.name)).ok()?;
+        (b.len() as u64 == f.size && sha256(&b) == f.sha256.0).then_some(b)
     }
 
     fn get_200(&self, url: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
@@ -278,8 +412,15 @@ impl Fetcher {
                 });
             }
         }
+        if let Ok(mut kept) = self.fetched.lock() {
+            kept.retain(|sha, _| manifest.files.iter().any(|f| f.sha256 == *sha));
+        }
         let mut files = Vec::with_capacity(manifest.files.len());
         for f in &manifest.files {
+            if let Some(body) = self.have(f) {
+                files.push((f.name.as_str(), body));
+                continue;
+            }
             let url = format!("{}/objects/{}", self.base, f.sha256.hex());
             let body = self.get_200(&url, f.size.saturating_add(1))?;
             let refuse = |detail: String| FetchError::Object {
@@ -297,6 +438,11 @@ impl Fetcher {
             if sha256(&body) != f.sha256.0 {
                 return Err(refuse("not the bytes the manifest's SHA-256 names".into()));
             }
+            // Kept, checked, until the whole poll succeeds: a poll that fails
+            // further on resumes from here.
+            if let Ok(mut kept) = self.fetched.lock() {
+                kept.insert(f.sha256, body.clone());
+            }
             files.push((f.name.as_str(), body));
         }
         for (name, body) in &files {
@@ -304,6 +450,9 @@ impl Fetcher {
         }
         fsio::write_atomic(&self.out.join(LOCAL_SIGNATURE), &sig, true)?;
         fsio::write_atomic(&self.out.join(LOCAL_MANIFEST), &bytes, true)?;
+        if let Ok(mut kept) = self.fetched.lock() {
+            kept.clear();
+        }
         Ok(Outcome::New(manifest))
     }
 }
