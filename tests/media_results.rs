@@ -350,3 +350,173 @@ fn republishing_unchanged_figures_changes_no_content_file() {
         .unwrap();
     assert_eq!(g.unix_timestamp(), latest.unix_timestamp(), "{generated}");
 }
+
+/// A newsroom's mirror of publication `m` of `pubdir`, as `urne fetch` writes it.
+fn mirror_of(pubdir: &Path, m: &Value, to: &Path) {
+    let _ = std::fs::remove_dir_all(to);
+    std::fs::create_dir_all(to).unwrap();
+    for f in m["files"].as_array().unwrap() {
+        let name = f["name"].as_str().unwrap();
+        std::fs::write(to.join(name), file(pubdir, m, name)).unwrap();
+    }
+    let sha = std::fs::read_to_string(pubdir.join("HEAD")).unwrap();
+    let sha = sha.trim();
+    std::fs::copy(pubdir.join("objects").join(sha), to.join("manifest.json")).unwrap();
+    std::fs::copy(
+        pubdir.join("objects").join(format!("{sha}.sig")),
+        to.join("manifest.json.sig"),
+    )
+    .unwrap();
+}
+
+fn verify_media(event: &Path, mirror: &Path, key: Option<&str>) -> (i32, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("verify").arg(event).arg("--media").arg(mirror);
+    if let Some(k) = key {
+        cmd.args(["--publisher-key", k]);
+    }
+    let o = cmd.output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    (o.status.code().unwrap(), out)
+}
+
+fn line<'a>(out: &'a str, code: &str) -> &'a str {
+    out.lines()
+        .find(|l| l.starts_with(code))
+        .unwrap_or_else(|| panic!("no {code} line in {out}"))
+}
+
+#[test]
+fn each_file_has_a_detached_signature_that_checks_alone() {
+    let p = published();
+    let key = urne::crypto::encoding::b64_32(p.first["publisher_key"].as_str().unwrap()).unwrap();
+    for name in [
+        "results.json",
+        "results.xml",
+        "results.csv",
+        "results-spreadsheet.csv",
+        "index.html",
+    ] {
+        let bytes = file(&p.pubdir, &p.first, name);
+        let sig = file(&p.pubdir, &p.first, &format!("{name}.sig"));
+        urne::publish::filesig::verify_file(
+            &sig,
+            name,
+            &bytes,
+            Some("sogne-songdalen-2027"),
+            Some(&key),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut altered = bytes.clone();
+        let at = altered.iter().position(|b| b.is_ascii_digit()).unwrap();
+        altered[at] = if altered[at] == b'9' {
+            b'8'
+        } else {
+            altered[at] + 1
+        };
+        assert!(
+            urne::publish::filesig::verify_file(&sig, name, &altered, None, Some(&key)).is_err()
+        );
+    }
+}
+
+#[test]
+fn a_newsrooms_mirror_is_checked_against_the_signed_protocols() {
+    let p = published();
+    let root = p.pubdir.parent().unwrap();
+    let mirror = root.join("mirror");
+    mirror_of(&p.pubdir, &p.first, &mirror);
+    let key = p.first["publisher_key"].as_str().unwrap();
+    let (code, out) = verify_media(&p.event, &mirror, Some(key));
+    assert_eq!(code, 0, "{out}");
+    assert!(line(&out, "M-MANIFEST").contains("held"), "{out}");
+    assert!(
+        line(&out, "M-FILES").contains("5 with a valid detached signature"),
+        "{out}"
+    );
+    let figures = line(&out, "M-FIGURES");
+    assert!(
+        figures.contains("held") && figures.contains("certified"),
+        "{out}"
+    );
+
+    // A file changed in the mirror: its hash no longer matches the manifest.
+    let csv = mirror.join("results.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    std::fs::write(&csv, text.replacen(",total,", ",total,1", 1)).unwrap();
+    let (code, out) = verify_media(&p.event, &mirror, Some(key));
+    assert_eq!(code, 1, "{out}");
+    assert!(line(&out, "M-FILES").contains("FAILED"), "{out}");
+    assert!(line(&out, "M-FIGURES").contains("skipped"), "{out}");
+
+    // Another key, pinned: refused.
+    let (other, _) = urne::publish::store::PublisherKey::generate().unwrap();
+    mirror_of(&p.pubdir, &p.first, &mirror);
+    let (code, out) = verify_media(&p.event, &mirror, Some(&other.public_b64()));
+    assert_eq!(code, 1, "{out}");
+    assert!(line(&out, "M-MANIFEST").contains("FAILED"), "{out}");
+}
+
+#[test]
+fn validly_signed_media_files_that_differ_from_the_protocols_fail() {
+    use urne::publish::{filesig, store};
+    let p = published();
+    let root = p.pubdir.parent().unwrap();
+    // Whoever holds a publisher key publishes one figure changed, every file
+    // and the manifest validly signed.
+    let (key, _) = store::PublisherKey::generate().unwrap();
+    let forged = root.join("forged-pub");
+    let _ = std::fs::remove_dir_all(&forged);
+    let mut files = Vec::new();
+    for f in p.first["files"].as_array().unwrap() {
+        let name = f["name"].as_str().unwrap();
+        if name.ends_with(".sig") {
+            continue;
+        }
+        let mut bytes = file(&p.pubdir, &p.first, name);
+        if name == "results.json" {
+            let v: Value = serde_json::from_slice(&bytes).unwrap();
+            let count =
+                &v["Election"][0]["Contest"][0]["ContestSelection"][0]["VoteCounts"][2]["Count"];
+            let n = count.as_u64().unwrap();
+            let text = String::from_utf8(bytes).unwrap().replacen(
+                &format!("\"Count\": {n}"),
+                &format!("\"Count\": {}", n + 100),
+                1,
+            );
+            bytes = text.into_bytes();
+        }
+        files.push(store::PublishedFile {
+            name: name.into(),
+            bytes,
+            content_type: f["content_type"].as_str().unwrap().into(),
+        });
+    }
+    let sigs: Vec<_> = files
+        .iter()
+        .map(|f| filesig::sign_file(&key, "sogne-songdalen-2027", f))
+        .collect();
+    files.extend(sigs);
+    let meta = store::PublicationMeta {
+        event: "sogne-songdalen-2027".into(),
+        authority: p.first["authority"].as_str().unwrap().into(),
+        source: p.first["source"].as_str().unwrap().into(),
+        sequence: 1,
+        published_at: p.first["published_at"].as_str().unwrap().into(),
+        status: store::Status::Certified,
+        is_test: true,
+    };
+    let m = store::publish(&forged, meta, &files, &key).unwrap();
+    let m: Value = serde_json::to_value(&m).unwrap();
+    let mirror = root.join("forged-mirror");
+    mirror_of(&forged, &m, &mirror);
+    let (code, out) = verify_media(&p.event, &mirror, Some(&key.public_b64()));
+    assert_eq!(code, 1, "{out}");
+    assert!(line(&out, "M-MANIFEST").contains("held"), "{out}");
+    assert!(line(&out, "M-FILES").contains("held"), "{out}");
+    let figures = line(&out, "M-FIGURES");
+    assert!(
+        figures.contains("FAILED") && figures.contains("results.json") && figures.contains("line "),
+        "{out}"
+    );
+}

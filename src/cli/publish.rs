@@ -7,6 +7,7 @@ use clap::Args;
 
 use urne::keys::seal::{self, SealHeader};
 use urne::protocol::{self, SignatureFile};
+use urne::publish::filesig;
 use urne::publish::results::{self, ResultSet, Stage};
 use urne::publish::store::{self, PublicationMeta, PublishedFile, PublisherKey, Status};
 use urne::tally::TallyFile;
@@ -172,7 +173,7 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
         Some(s) => s,
         None => store::current(&a.out)?.map_or(1, |(_, m)| m.sequence + 1),
     };
-    let files = vec![
+    let mut files = vec![
         PublishedFile {
             name: "results.json".into(),
             bytes: results::nist_json(&rs).into_bytes(),
@@ -199,6 +200,13 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
             content_type: "text/html; charset=utf-8".into(),
         },
     ];
+    // A detached signature beside each file, so each can be checked alone
+    // (deterministic: unchanged files keep unchanged signatures).
+    let signatures: Vec<PublishedFile> = files
+        .iter()
+        .map(|f| filesig::sign_file(&key, &manifest.event, f))
+        .collect();
+    files.extend(signatures);
     let published_at = now
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();

@@ -18,6 +18,13 @@ pub struct VerifyArgs {
     /// Print the report as JSON (urne-verify-report/1) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Check instead that a newsroom's mirror of the result files (what
+    /// `urne fetch` wrote) says exactly what the signed protocols in DIR say.
+    #[arg(long, value_name = "MIRROR")]
+    pub media: Option<PathBuf>,
+    /// With --media: the publisher key the newsroom pinned (base64).
+    #[arg(long, value_name = "B64", requires = "media")]
+    pub publisher_key: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -33,6 +40,9 @@ pub struct AuditPackArgs {
 /// Runs the verification; the exit code says held (0), contradicted (1) or
 /// incomplete (3).
 pub fn verify(a: VerifyArgs) -> ExitCode {
+    if let Some(mirror) = &a.media {
+        return verify_media(&a, mirror);
+    }
     let bar = if std::io::stderr().is_terminal() && !a.json {
         let b = indicatif::ProgressBar::new_spinner();
         b.set_style(
@@ -70,6 +80,28 @@ pub fn verify(a: VerifyArgs) -> ExitCode {
         Verdict::Held => 0,
         v => v.exit_code(),
     })
+}
+
+/// `urne verify DIR --media MIRROR` (src/publish/check.rs).
+fn verify_media(a: &VerifyArgs, mirror: &Path) -> ExitCode {
+    let pinned = match &a.publisher_key {
+        None => None,
+        Some(b64) => match urne::crypto::encoding::b64_32(b64.trim()) {
+            Ok(k) => Some(k),
+            Err(_) => {
+                eprintln!("urne: error[E-VERIFY-KEY]: --publisher-key {b64:?} is not an Ed25519 public key (32 bytes of base64)\n  hint: copy the publisher key exactly as the authority announced it");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let report = urne::publish::check::check_mirror(&a.dir, mirror, pinned.as_ref());
+    println!(
+        "Checking the media files in {} against {}",
+        mirror.display(),
+        a.dir.display()
+    );
+    print!("{}", report.render_text());
+    ExitCode::from(report.exit_code())
 }
 
 /// The files auditors get, relative to the event directory. Everything else

@@ -203,6 +203,8 @@ pub enum StoreError {
     BadSignature { manifest: Digest32 },
     #[error("the publisher key is not a valid Ed25519 key (PKCS#8)")]
     BadKey,
+    #[error("the detached signature of {name} is refused: {detail}")]
+    FileSignature { name: String, detail: String },
     #[error("the system random generator failed")]
     Random,
     #[error("another publication into {dir} is being written right now (its lock {lock} is held)")]
@@ -225,6 +227,7 @@ impl Explain for StoreError {
             }
             StoreError::WrongPublisher { .. } => "E-PUBLISH-WRONG-KEY",
             StoreError::BadKey => "E-PUBLISH-KEY",
+            StoreError::FileSignature { .. } => "E-PUBLISH-FILE-SIGNATURE",
             StoreError::Random => "E-PUBLISH-INTERNAL",
             StoreError::Busy { .. } => "E-PUBLISH-BUSY",
         }
@@ -247,6 +250,9 @@ impl Explain for StoreError {
             }
             StoreError::WrongPublisher { .. } => {
                 "check the publisher key you pinned against the one the authority announced".into()
+            }
+            StoreError::FileSignature { .. } => {
+                "the file was altered, or does not come from the publisher; do not use it".into()
             }
             StoreError::Busy { .. } => {
                 "wait for the other publication to finish, then publish again with a sequence above it".into()
@@ -368,6 +374,11 @@ impl PublisherKey {
     /// The public key in standard padded base64, as the manifest carries it.
     pub fn public_b64(&self) -> String {
         to_b64(&self.public)
+    }
+
+    /// The Ed25519 signature of a 32-byte message, base64.
+    pub fn sign_message(&self, message: &[u8; 32]) -> String {
+        to_b64(self.pair.sign(message).as_ref())
     }
 
     /// The signature object for exact manifest bytes.
