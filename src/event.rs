@@ -15,6 +15,7 @@ use time::OffsetDateTime;
 use crate::crypto::shamir::MAX_KEYHOLDERS;
 use crate::error::Explain;
 use crate::fsio::{self, FsError};
+use crate::i18n::{Lang, Zone};
 
 /// The manifest's format tag.
 pub const MANIFEST_FORMAT: &str = "urne-manifest/1";
@@ -74,6 +75,12 @@ struct RawManifest {
     keyholders: Vec<String>,
     #[serde(default)]
     leadership: Vec<String>,
+    #[serde(default)]
+    language: Option<String>,
+    #[serde(default)]
+    time_zone: Option<String>,
+    #[serde(default)]
+    place: Option<String>,
     referendum: Vec<Referendum>,
 }
 
@@ -97,6 +104,14 @@ pub struct Manifest {
     pub keyholders: Vec<String>,
     /// The leadership group who sign protocols.
     pub leadership: Vec<String>,
+    /// The language of what people read: the protocol's rendering, the
+    /// results page, prompts (default English).
+    pub language: Lang,
+    /// The time zone times are shown in to people (default UTC).
+    pub time_zone: Zone,
+    /// Where the electoral board meets and signs ("Søgne"), for the
+    /// protocol's place-and-date line; `None` leaves the line blank.
+    pub place: Option<String>,
     referendums: Vec<Referendum>,
 }
 
@@ -243,6 +258,22 @@ impl Manifest {
                 return Err(rule(format!("keyholder {k:?} is listed twice")));
             }
         }
+        let language = match &raw.language {
+            None => Lang::fallback(),
+            Some(tag) => Lang::parse(tag).map_err(|e| rule(format!("language = {tag:?}: {e}")))?,
+        };
+        let time_zone = match &raw.time_zone {
+            None => Zone::utc(),
+            Some(name) => Zone::parse(name).map_err(|e| rule(format!("time_zone: {e}")))?,
+        };
+        let place = match raw.place {
+            Some(p) if p.trim().is_empty() => {
+                return Err(rule(
+                    "place is empty; leave it out to leave the line blank".into(),
+                ))
+            }
+            p => p,
+        };
         if raw.referendum.is_empty() {
             return Err(rule("there is no [[referendum]]".into()));
         }
@@ -293,6 +324,9 @@ impl Manifest {
             threshold: raw.threshold,
             keyholders: raw.keyholders,
             leadership: raw.leadership,
+            language,
+            time_zone,
+            place,
             referendums: raw.referendum,
         })
     }
@@ -761,6 +795,50 @@ mod tests {
         assert_eq!(e.code(), "E-MANIFEST-SYNTAX");
         let e = Manifest::parse(&format!("{EXAMPLE}\nsurprise = 1\n"), "m.toml").unwrap_err();
         assert!(e.to_string().contains("surprise"), "{e}");
+    }
+
+    #[test]
+    fn language_time_zone_and_place_are_checked_and_default_to_english_and_utc() {
+        let with = |lines: &str| {
+            EXAMPLE.replacen("[[referendum]]", &format!("{lines}\n[[referendum]]"), 1)
+        };
+        let m = Manifest::parse(
+            &with("language = \"nb\"\ntime_zone = \"Europe/Oslo\"\nplace = \"Søgne\""),
+            "m.toml",
+        )
+        .unwrap();
+        assert_eq!(m.language.tag(), "nb");
+        assert_eq!(m.time_zone.name(), "Europe/Oslo");
+        assert_eq!(m.place.as_deref(), Some("Søgne"));
+        let bare = EXAMPLE
+            .lines()
+            .filter(|l| {
+                !["language", "time_zone", "place"]
+                    .iter()
+                    .any(|k| l.starts_with(k))
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let m = Manifest::parse(&bare, "m.toml").unwrap();
+        assert_eq!(
+            (m.language.tag(), m.time_zone.name(), m.place),
+            ("en", "UTC", None)
+        );
+        for (lines, needle) in [
+            (
+                "language = \"sv\"",
+                "has no translation in this urne (it has en, nb)",
+            ),
+            (
+                "time_zone = \"Europe/Olso\"",
+                "\"Europe/Olso\" is not in the tz database",
+            ),
+            ("place = \" \"", "place is empty"),
+        ] {
+            let e = Manifest::parse(&with(lines), "m.toml").unwrap_err();
+            assert_eq!(e.code(), "E-MANIFEST-RULE");
+            assert!(e.to_string().contains(needle), "{e}");
+        }
     }
 
     #[test]

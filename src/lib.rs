@@ -18,6 +18,8 @@
 //! - [`ceremony_log`]: the chained log of every ceremony step.
 //! - [`publish`]: the result files for media and the public (NIST SP 1500-100
 //!   JSON and XML, CSV, a static HTML page).
+//! - [`i18n`]: the words people read, one Fluent file per language
+//!   (`i18n/<tag>/urne.ftl`), and times in the event's time zone.
 //! - [`simulate`]: test events of any size.
 //! - [`crypto`]: group encoding, hashing, ElGamal, proofs, Shamir, discrete log.
 //!
@@ -33,6 +35,7 @@ pub mod crypto;
 pub mod error;
 pub mod event;
 pub mod fsio;
+pub mod i18n;
 pub mod keys;
 pub mod postal;
 pub mod protocol;
