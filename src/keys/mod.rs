@@ -15,6 +15,7 @@
 //! ```
 //! People compare its first 8 bytes aloud ([`short_fingerprint`]).
 
+pub mod dkg;
 pub mod passphrase;
 pub mod pseudonym;
 pub mod seal;
@@ -33,8 +34,13 @@ use crate::error::Explain;
 use passphrase::Passphrase;
 use seal::{KdfParams, SealHeader, SealedFile};
 
-/// The format tag of the election key file.
-pub const ELECTION_KEY_FORMAT: &str = "urne-election-key/1";
+/// The format tag of the election key file written today.
+pub const ELECTION_KEY_FORMAT: &str = "urne-election-key/2";
+/// The earlier format (no `ceremony`; always made by the single-machine
+/// dealer), still read.
+pub const ELECTION_KEY_FORMAT_V1: &str = "urne-election-key/1";
+/// The `ceremony.kind` of a key made by `keygen` on one machine.
+pub const KIND_DEALER: &str = "dealer";
 /// The `kind` of a sealed keyholder share.
 pub const SHARE_KIND: &str = "keyholder-share";
 /// The format tag of a key test record.
@@ -67,7 +73,30 @@ pub struct ElectionKeyFile {
     pub election_key: Elem,
     pub fingerprint: Digest32,
     pub created_at: String,
+    /// How the key was made (format 2; absent in format 1, which only the
+    /// dealer wrote).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ceremony: Option<CeremonyRecord>,
 }
+
+/// Which ceremony made the key, and its transcript (`ceremony` in the
+/// election key file, format 2). **Strict.**
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CeremonyRecord {
+    /// `dealer` (one machine held the whole key: `keygen`, for rehearsals and
+    /// tests) or `dealerless` (`urne ceremony`, no machine ever held it).
+    pub kind: String,
+    /// The same in words, for people reading the file.
+    pub note: String,
+    /// The dealerless ceremony's transcript; absent for `dealer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transcript: Option<dkg::DkgTranscript>,
+}
+
+/// The note a dealer key carries.
+pub const DEALER_NOTE: &str =
+    "made by one machine that held the whole election key (keygen): for rehearsals and tests only";
 
 /// Why an election key, a share or a key test is refused.
 #[derive(Debug, thiserror::Error)]
@@ -153,7 +182,7 @@ pub struct ElectionKey {
     pub fingerprint: [u8; 32],
 }
 
-/// Computes the election fingerprint (see the module docs).
+/// Computes the format 1 election fingerprint (see the module docs).
 pub fn fingerprint(
     event: &str,
     manifest_sha256: &Digest32,
@@ -161,6 +190,16 @@ pub fn fingerprint(
     commitments: &[Elem],
     keyholders: &[(u32, &str)],
 ) -> [u8; 32] {
+    fingerprint_transcript(event, manifest_sha256, threshold, commitments, keyholders).finish32()
+}
+
+fn fingerprint_transcript(
+    event: &str,
+    manifest_sha256: &Digest32,
+    threshold: u32,
+    commitments: &[Elem],
+    keyholders: &[(u32, &str)],
+) -> Transcript {
     let mut t = Transcript::sha256("urne/v1/election-fingerprint");
     t.str(event)
         .bytes(&manifest_sha256.0)
@@ -172,6 +211,26 @@ pub fn fingerprint(
     for (i, name) in keyholders {
         t.u64(u64::from(*i)).str(name);
     }
+    t
+}
+
+/// The format 2 fingerprint: the format 1 items, then the ceremony's kind and
+/// what it binds (`Φ_deal` for a dealerless key, nothing for a dealer key).
+///
+/// ```text
+/// fp = H256("urne/v1/election-fingerprint"; …format 1 items…, kind, binding)
+/// ```
+pub fn fingerprint_v2(
+    event: &str,
+    manifest_sha256: &Digest32,
+    threshold: u32,
+    commitments: &[Elem],
+    keyholders: &[(u32, &str)],
+    kind: &str,
+    binding: &[u8],
+) -> [u8; 32] {
+    let mut t = fingerprint_transcript(event, manifest_sha256, threshold, commitments, keyholders);
+    t.str(kind).bytes(binding);
     t.finish32()
 }
 
@@ -210,12 +269,14 @@ pub fn generate<R: RngCore + CryptoRng>(
         .iter()
         .map(|k| (k.index, k.name.as_str()))
         .collect();
-    let fp = fingerprint(
+    let fp = fingerprint_v2(
         event,
         &manifest_sha256,
         threshold,
         &commitment_elems,
         &names,
+        KIND_DEALER,
+        &[],
     );
     let file = ElectionKeyFile {
         format: ELECTION_KEY_FORMAT.into(),
@@ -227,6 +288,11 @@ pub fn generate<R: RngCore + CryptoRng>(
         commitments: commitment_elems,
         fingerprint: Digest32(fp),
         created_at,
+        ceremony: Some(CeremonyRecord {
+            kind: KIND_DEALER.into(),
+            note: DEALER_NOTE.into(),
+            transcript: None,
+        }),
     };
     Ok((file, shares))
 }
@@ -249,12 +315,39 @@ impl ElectionKey {
             file: file.into(),
             rule,
         };
-        if f.format != ELECTION_KEY_FORMAT {
+        let v1 = f.format == ELECTION_KEY_FORMAT_V1;
+        if f.format != ELECTION_KEY_FORMAT && !v1 {
             return Err(KeyError::Malformed {
                 file: file.into(),
                 detail: format!("format is {:?}, expected {ELECTION_KEY_FORMAT:?}", f.format),
             });
         }
+        let binding: Vec<u8> = match (&f.ceremony, v1) {
+            (None, true) => Vec::new(),
+            (Some(_), true) => {
+                return Err(KeyError::Malformed {
+                    file: file.into(),
+                    detail: "a format 1 key has no `ceremony`".into(),
+                })
+            }
+            (None, false) => {
+                return Err(KeyError::Malformed {
+                    file: file.into(),
+                    detail: "missing field `ceremony`".into(),
+                })
+            }
+            (Some(c), false) => match (c.kind.as_str(), &c.transcript) {
+                (KIND_DEALER, None) => Vec::new(),
+                (dkg::KIND_DEALERLESS, Some(t)) => t.deals_fingerprint.0.to_vec(),
+                _ => {
+                    return Err(bad(format!(
+                        "ceremony kind {:?} with{} a transcript is not allowed",
+                        c.kind,
+                        if c.transcript.is_some() { "" } else { "out" }
+                    )))
+                }
+            },
+        };
         let n = f.keyholders.len();
         let t = f.threshold as usize;
         if t < 1 || t > n || n > shamir::MAX_KEYHOLDERS as usize {
@@ -302,13 +395,25 @@ impl ElectionKey {
             .iter()
             .map(|k| (k.index, k.name.as_str()))
             .collect();
-        let fp = fingerprint(
-            &f.event,
-            &f.manifest_sha256,
-            f.threshold,
-            &f.commitments,
-            &names,
-        );
+        let fp = if v1 {
+            fingerprint(
+                &f.event,
+                &f.manifest_sha256,
+                f.threshold,
+                &f.commitments,
+                &names,
+            )
+        } else {
+            fingerprint_v2(
+                &f.event,
+                &f.manifest_sha256,
+                f.threshold,
+                &f.commitments,
+                &names,
+                f.ceremony.as_ref().map_or("", |c| c.kind.as_str()),
+                &binding,
+            )
+        };
         if fp != f.fingerprint.0 {
             return Err(bad(
                 "the fingerprint does not match the key's contents".into()
@@ -326,6 +431,15 @@ impl ElectionKey {
     /// The file as pretty JSON, newline-terminated.
     pub fn to_json(&self) -> String {
         file_to_json(&self.file)
+    }
+
+    /// `dealer` or `dealerless`: which ceremony made the key (a format 1 key
+    /// is a dealer's).
+    pub fn ceremony_kind(&self) -> &str {
+        self.file
+            .ceremony
+            .as_ref()
+            .map_or(KIND_DEALER, |c| c.kind.as_str())
     }
 
     /// Number of keyholders `n`.
