@@ -13,6 +13,8 @@
 //! contradicts the published result (exit 1) — and [`Verdict::Incomplete`] —
 //! files are missing or unreadable, so nothing can be concluded (exit 3).
 
+mod key_ceremony;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -99,7 +101,7 @@ pub const REPORT_FORMAT: &str = "urne-verify-report/1";
 
 /// Every check, in the order it runs, with what it establishes. The codes are
 /// stable; docs/SPEC.md, "How to verify", gives the equations.
-pub const CHECKS: [(&str, &str); 18] = [
+pub const CHECKS: [(&str, &str); 19] = [
     (
         "V-MANIFEST",
         "the manifest parses and is the one the election key was made for",
@@ -107,6 +109,10 @@ pub const CHECKS: [(&str, &str); 18] = [
     (
         "V-KEY",
         "the election key, commitments, verification keys and fingerprint agree",
+    ),
+    (
+        "V-KEY-CEREMONY",
+        "which ceremony made the election key, and its transcript re-checked",
     ),
     (
         "V-KEY-TESTS",
@@ -402,6 +408,9 @@ fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
     }
     run.held("V-MANIFEST", 1);
     run.held("V-KEY", key.keyholder_count() as u64);
+
+    // V-KEY-CEREMONY (src/verify/key_ceremony.rs).
+    key_ceremony::check(&key, run);
 
     // V-KEY-TESTS.
     check_key_tests(dir, &key, run);

@@ -296,6 +296,8 @@ fn a_share_from_another_election_is_refused() {
     .unwrap();
     let pass = other.path().join("pass.txt");
     fs::write(&pass, "another election's passphrase\n").unwrap();
+    let pass2 = other.path().join("pass2.txt");
+    fs::write(&pass2, "another keyholder's passphrase\n").unwrap();
     let p = pass.to_str().unwrap();
     let o = urne(
         other.path(),
@@ -305,7 +307,7 @@ fn a_share_from_another_election_is_refused() {
             "--passphrase-file",
             p,
             "--passphrase-file",
-            p,
+            pass2.to_str().unwrap(),
         ],
     );
     assert_ok(&o);

@@ -143,7 +143,7 @@ fn the_honest_event_passes_every_check() {
     assert_eq!(exit, 0, "{r:#}");
     assert_eq!(r["verdict"], "held");
     let checks = r["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 18);
+    assert_eq!(checks.len(), 19);
     for c in checks {
         assert_eq!(c["outcome"], "held", "{c:#}");
     }

@@ -1,5 +1,7 @@
-//! The key ceremony (`urne keygen`) and the key test (`urne key test`).
+//! The rehearsal key ceremony on one machine (`urne keygen`) and the key test
+//! (`urne key test`). The ceremony without a dealer is in [`super::dkg`].
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -14,10 +16,14 @@ use crate::cli::prompt;
 
 #[derive(Args, Debug)]
 pub struct KeygenArgs {
-    /// Where to write the sealed share files (default: DIR/shares). In a real
-    /// ceremony, each keyholder's own removable medium.
+    /// Where to write every sealed share file (default: DIR/shares, or, at a
+    /// terminal, the medium asked of each keyholder in turn).
     #[arg(long, value_name = "DIR")]
     pub shares_dir: Option<PathBuf>,
+    /// Keyholder N's own medium (give it once per keyholder, in order): their
+    /// share is written there as keyholder-N.share.
+    #[arg(long = "medium", value_name = "DIR", conflicts_with = "shares_dir")]
+    pub media: Vec<PathBuf>,
     #[command(flatten)]
     pub passphrases: PassphraseArgs,
     /// Replace an existing election key and share files.
@@ -67,49 +73,116 @@ pub fn kdf_params(insecure_fast: bool) -> KdfParams {
     }
 }
 
+/// Where keyholder `i`'s share goes: `--medium` (the i-th), `--shares-dir`,
+/// asked at a terminal (one medium per keyholder, in turn), or DIR/shares.
+fn medium_for(dir: &EventDir, a: &KeygenArgs, i: usize, name: &str) -> CliResult<PathBuf> {
+    if let Some(m) = a.media.get(i - 1) {
+        return Ok(m.clone());
+    }
+    if !a.media.is_empty() {
+        return Err(Failure::new(
+            "E-USAGE",
+            format!(
+                "{} --medium given for {} or more keyholders; keyholder {i} ({name}) has none",
+                a.media.len(),
+                i
+            ),
+            Some("give --medium once per keyholder, in the manifest's order"),
+        ));
+    }
+    if let Some(d) = &a.shares_dir {
+        return Ok(d.clone());
+    }
+    let default = dir.shares().join(format!("keyholder-{i}"));
+    if a.passphrases.passphrase_files.is_empty() && std::io::stdin().is_terminal() {
+        eprint!(
+            "Keyholder {i} ({name}): insert your own medium and type its directory [{}]: ",
+            default.display()
+        );
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|e| {
+            Failure::new(
+                "E-USAGE",
+                format!("could not read the directory: {e}"),
+                None,
+            )
+        })?;
+        let line = line.trim();
+        return Ok(if line.is_empty() {
+            default
+        } else {
+            PathBuf::from(line)
+        });
+    }
+    Ok(dir.shares())
+}
+
 pub fn keygen(dir: &EventDir, a: KeygenArgs) -> CliResult {
     let (manifest, manifest_sha) = super::load_manifest(dir)?;
     let key_path = dir.election_key();
-    let shares_dir = a.shares_dir.clone().unwrap_or_else(|| dir.shares());
-    let share_paths: Vec<PathBuf> = (1..=manifest.keyholders.len())
-        .map(|i| shares_dir.join(format!("keyholder-{i}.share")))
-        .collect();
-    if !a.force {
-        for p in std::iter::once(&key_path).chain(&share_paths) {
-            if p.exists() {
-                return Err(Failure::new(
-                    "E-FILE-EXISTS",
-                    format!(
-                        "{} already exists; the key ceremony will not overwrite it",
-                        p.display()
-                    ),
-                    Some("pass --force to make a new election key (the old shares become useless)"),
-                ));
-            }
-        }
+    if !a.force && key_path.exists() {
+        return Err(Failure::new(
+            "E-FILE-EXISTS",
+            format!(
+                "{} already exists; the key ceremony will not overwrite it",
+                key_path.display()
+            ),
+            Some("pass --force to make a new election key (the old shares become useless)"),
+        ));
     }
     eprintln!(
-        "Key ceremony for {}: {} keyholders, any {} of them can unlock.",
+        "Rehearsal key ceremony for {}: {} keyholders, any {} of them can unlock.",
         manifest.event,
         manifest.keyholders.len(),
         manifest.threshold
     );
-    // Collect every passphrase before the secret exists, so it lives shortest.
+    eprintln!(
+        "This machine will hold the whole election key while it makes the shares: for rehearsals and tests only. For an election, run `urne ceremony` (no dealer)."
+    );
+    // Collect every medium and passphrase before the secret exists, so it
+    // lives shortest; one keyholder at a time, each with their own medium.
     let mut passphrases = Vec::new();
-    for (i, name) in manifest.keyholders.iter().enumerate() {
-        let p = match a.passphrases.passphrase_files.get(i) {
+    let mut share_paths: Vec<PathBuf> = Vec::new();
+    let mut chosen = urne::keys::passphrase::ChosenPassphrases::new();
+    for (pos, name) in manifest.keyholders.iter().enumerate() {
+        let i = pos + 1;
+        let index = u32::try_from(i).unwrap_or(u32::MAX);
+        let path = medium_for(dir, &a, i, name)?.join(format!("keyholder-{i}.share"));
+        if !a.force && path.exists() {
+            return Err(Failure::new(
+                "E-FILE-EXISTS",
+                format!(
+                    "{} already exists; the key ceremony will not overwrite it",
+                    path.display()
+                ),
+                Some("pass --force to make a new election key (the old shares become useless)"),
+            ));
+        }
+        let p = match a.passphrases.passphrase_files.get(pos) {
             Some(f) => {
                 let p = prompt::read_passphrase_file(f)?;
                 urne::keys::passphrase::check_new_passphrase(&p)?;
+                chosen.choose(index, &p)?;
                 p
             }
             None => {
-                eprintln!("Keyholder {} ({name}): choose a passphrase.", i + 1);
-                prompt::read_new_passphrase(name)?
+                eprintln!("Keyholder {i} ({name}): choose a passphrase.");
+                let mut tries = 0;
+                loop {
+                    tries += 1;
+                    let p = prompt::read_new_passphrase(name)?;
+                    match chosen.choose(index, &p) {
+                        Ok(()) => break p,
+                        Err(e) if tries < 3 => eprintln!("{e}. Choose another."),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
             }
         };
         passphrases.push(p);
+        share_paths.push(path);
     }
+    drop(chosen);
     let (file, shares) = keys::generate(
         &manifest.event,
         manifest_sha,
@@ -136,13 +209,16 @@ pub fn keygen(dir: &EventDir, a: KeygenArgs) -> CliResult {
         &[dir.manifest()],
         std::slice::from_ref(&key_path),
         &format!(
-            "{}-of-{} election key made; fingerprint {}",
+            "{}-of-{} election key made by one machine (dealer; rehearsal); fingerprint {}",
             manifest.threshold,
             manifest.keyholders.len(),
             key.file.fingerprint
         ),
     )?;
     println!("Election key written to {}", key_path.display());
+    println!(
+        "  made by one machine that held the whole key (dealer): for rehearsals and tests only"
+    );
     for (i, p) in share_paths.iter().enumerate() {
         println!(
             "  keyholder {} ({}): sealed share {}",
@@ -244,6 +320,10 @@ pub fn key_test(dir: &EventDir, a: KeyTestArgs) -> CliResult {
     println!(
         "Key test passed: keyholder {} ({}) — the share file and passphrase work.",
         test.keyholder, test.name
+    );
+    println!(
+        "Election fingerprint: {}",
+        short_fingerprint(&key.fingerprint)
     );
     println!("Record written to {}", out.display());
     Ok(())

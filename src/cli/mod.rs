@@ -7,6 +7,7 @@
 mod ceremony;
 mod count;
 mod demo;
+mod dkg;
 mod intake;
 mod postal;
 mod prompt;
@@ -75,8 +76,13 @@ pub enum Command {
     /// The roll under pseudonyms: `urne roll pseudonymize`.
     #[command(subcommand)]
     Roll(roll::RollCommand),
-    /// Key ceremony: split the election key into keyholder shares.
+    /// Rehearsal key ceremony on one machine, which holds the whole key while
+    /// it splits it (for rehearsals and tests; see `urne ceremony`).
     Keygen(ceremony::KeygenArgs),
+    /// Key ceremony without a dealer, one round per command on each
+    /// keyholder's own machine: certificate, deal, confirm, assemble.
+    #[command(subcommand)]
+    Ceremony(dkg::CeremonyCommand),
     /// Key management: `urne key test` proves a share file and passphrase work.
     #[command(subcommand)]
     Key(ceremony::KeyCommand),
@@ -246,6 +252,7 @@ pub fn main() -> ExitCode {
         Command::AuditPack(a) => verify::audit_pack(&dir, a),
         Command::Roll(c) => roll::run(&dir, c),
         Command::Keygen(a) => ceremony::keygen(&dir, a),
+        Command::Ceremony(c) => dkg::run(&dir, c),
         Command::Key(ceremony::KeyCommand::Test(a)) => ceremony::key_test(&dir, a),
         Command::Encrypt(a) => rehearse::encrypt(&dir, a),
         Command::Box_(c) => rehearse::box_command(&dir, c),

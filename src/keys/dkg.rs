@@ -731,7 +731,7 @@ pub fn check_certificate(
         });
     }
     let sigma = setup.fingerprint();
-    if c.setup.0 != sigma {
+    if c.setup.0 != sigma || c.event != setup.event || c.attempt != setup.attempt {
         return Err(DkgError::OtherSetup {
             file: file.into(),
             found: short(&c.setup.0),

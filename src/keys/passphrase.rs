@@ -1,6 +1,6 @@
 //! Passphrases: held zeroized, never shown, compared in constant time.
 
-use subtle::ConstantTimeEq;
+use subtle::{ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroizing;
 
 use crate::error::Explain;
@@ -49,6 +49,8 @@ pub enum PassphraseError {
     ReadFailed { source: std::io::Error },
     #[error("the passphrase file {path} is empty")]
     EmptyFile { path: String },
+    #[error("keyholder {index}'s passphrase is the one keyholder {other} chose; each keyholder needs their own")]
+    Reused { index: u32, other: u32 },
     #[error("the passphrase file {path} could not be read: {source}")]
     FileUnreadable {
         path: String,
@@ -66,6 +68,7 @@ impl Explain for PassphraseError {
             PassphraseError::EmptyFile { .. } | PassphraseError::FileUnreadable { .. } => {
                 "E-PASSPHRASE-FILE"
             }
+            PassphraseError::Reused { .. } => "E-PASSPHRASE-REUSED",
         }
     }
 
@@ -78,8 +81,41 @@ impl Explain for PassphraseError {
             PassphraseError::TooShort { .. } | PassphraseError::Blank => {
                 Some("a few unrelated words make a strong passphrase that is easy to type".into())
             }
+            PassphraseError::Reused { .. } => Some(
+                "one keyholder's passphrase must not open another's share; choose another".into(),
+            ),
             _ => None,
         }
+    }
+}
+
+/// The passphrases already chosen in one ceremony, kept only as SHA-256
+/// digests (zeroized), so that a keyholder cannot pick one another keyholder
+/// chose: one passphrase would then open two shares. Compared in constant time
+/// (`subtle`), over all chosen ones every time.
+#[derive(Default)]
+pub struct ChosenPassphrases(Vec<(u32, Zeroizing<[u8; 32]>)>);
+
+impl ChosenPassphrases {
+    /// None chosen yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Refuses `p` for keyholder `index` if another keyholder chose it;
+    /// otherwise remembers it.
+    pub fn choose(&mut self, index: u32, p: &Passphrase) -> Result<(), PassphraseError> {
+        let digest = Zeroizing::new(crate::crypto::encoding::sha256(p.as_bytes()));
+        let mut other = 0u32;
+        for (i, d) in &self.0 {
+            let same = d.ct_eq(&*digest);
+            other = u32::conditional_select(&other, i, same);
+        }
+        if other != 0 {
+            return Err(PassphraseError::Reused { index, other });
+        }
+        self.0.push((index, digest));
+        Ok(())
     }
 }
 
@@ -113,6 +149,24 @@ mod tests {
             check_new_passphrase(&Passphrase::new("              ".into())),
             Err(PassphraseError::Blank)
         ));
+    }
+
+    #[test]
+    fn a_passphrase_chosen_by_another_keyholder_is_refused() {
+        let mut chosen = ChosenPassphrases::new();
+        chosen
+            .choose(1, &Passphrase::new("correct horse battery".into()))
+            .unwrap();
+        chosen
+            .choose(2, &Passphrase::new("another good passphrase".into()))
+            .unwrap();
+        assert!(matches!(
+            chosen.choose(3, &Passphrase::new("another good passphrase".into())),
+            Err(PassphraseError::Reused { index: 3, other: 2 })
+        ));
+        chosen
+            .choose(3, &Passphrase::new("a third passphrase".into()))
+            .unwrap();
     }
 
     #[test]
