@@ -16,10 +16,13 @@ use super::{CliResult, EventDir, Failure, PassphraseArgs};
 /// The example event and its example keys, built into the binary so the demo
 /// runs from any directory. The passphrases are example-only (keys-example/).
 const EXAMPLE_MANIFEST: &str = include_str!("../../examples/event/manifest.toml");
-const EXAMPLE_KEY: &str = include_str!("../../keys-example/election-key.json");
-const EXAMPLE_SHARES: [&str; 2] = [
-    include_str!("../../keys-example/keyholder-1.share"),
-    include_str!("../../keys-example/keyholder-2.share"),
+/// The example keyholders' sealed ceremony seeds: the demo runs the key
+/// ceremony without a dealer from them, so it makes the example election key
+/// again (every round is derived from the seed), to which the example signing
+/// keys below are bound.
+const EXAMPLE_SEEDS: [&str; 2] = [
+    include_str!("../../keys-example/keyholder-1-attempt-1.seed"),
+    include_str!("../../keys-example/keyholder-2-attempt-1.seed"),
 ];
 const EXAMPLE_PASSPHRASES: [&str; 2] = [
     include_str!("../../keys-example/passphrase-1.txt"),
@@ -167,6 +170,7 @@ fn run_simulation(dir: &EventDir, a: &SimulateArgs) -> CliResult<(Manifest, Trut
                 dir,
                 KeygenArgs {
                     shares_dir: None,
+                    media: Vec::new(),
                     passphrases: a.passphrases.clone(),
                     force: a.force,
                     insecure_fast_kdf: a.insecure_fast_kdf,
@@ -228,6 +232,74 @@ pub fn simulate(dir: &EventDir, a: SimulateArgs) -> CliResult {
     Ok(())
 }
 
+/// Step 1 of the demo: the key ceremony without a dealer, every round, with
+/// each keyholder's medium a directory of its own. The seeds are the
+/// example's (so the key is keys-example's); `--force` on the certificate
+/// round makes the certificate from the seed already on the medium instead of
+/// drawing one. Returns the sealed shares and the passphrase files.
+fn example_key_ceremony(dir: &EventDir) -> CliResult<(Vec<PathBuf>, Vec<PathBuf>)> {
+    use super::dkg::{self as ceremony, RoundArgs};
+    println!();
+    println!(
+        "1. Key ceremony without a dealer: each keyholder on their own machine (here, a directory each); no machine ever holds the election key."
+    );
+    let mut shares = Vec::new();
+    let mut passes = Vec::new();
+    let mut media = Vec::new();
+    for (i, (seed, p)) in EXAMPLE_SEEDS.iter().zip(EXAMPLE_PASSPHRASES).enumerate() {
+        let medium = dir.path(&format!("media/keyholder-{}", i + 1));
+        let pp = dir.path(&format!("example-passphrases/keyholder-{}.txt", i + 1));
+        write(
+            &medium.join(format!("keyholder-{}-attempt-1.seed", i + 1)),
+            seed,
+            false,
+        )?;
+        write(&pp, p, false)?;
+        shares.push(medium.join(format!("keyholder-{}.share", i + 1)));
+        media.push(medium);
+        passes.push(pp);
+    }
+    let args = |i: usize| RoundArgs {
+        keyholder: u32::try_from(i + 1).unwrap_or(u32::MAX),
+        medium: media[i].clone(),
+        folder: None,
+        attempt: 1,
+        passphrases: PassphraseArgs {
+            passphrase_files: vec![passes[i].clone()],
+        },
+        force: true,
+        insecure_fast_kdf: false,
+    };
+    type Round = fn(&EventDir, RoundArgs) -> CliResult;
+    let rounds: [(&str, Round); 3] = [
+        ("certificate", ceremony::certificate),
+        ("deal", ceremony::deal),
+        ("confirm", ceremony::confirm),
+    ];
+    for (name, round) in rounds {
+        for i in 0..media.len() {
+            println!();
+            println!(
+                "   $ urne ceremony {name} --keyholder {} --medium media/keyholder-{}",
+                i + 1,
+                i + 1
+            );
+            round(dir, args(i))?;
+        }
+    }
+    println!();
+    println!("   $ urne ceremony assemble");
+    ceremony::assemble(
+        dir,
+        ceremony::AssembleArgs {
+            folder: None,
+            attempt: 1,
+            force: false,
+        },
+    )?;
+    Ok((shares, passes))
+}
+
 /// Compares a tally with what the simulation cast; names the first difference.
 pub fn compare_with_truth(t: &TallyFile, truth: &Truth) -> Result<(), String> {
     for (r, s) in t.referendums.iter().zip(&truth.referendums) {
@@ -269,19 +341,9 @@ pub fn demo(a: DemoArgs) -> CliResult {
     println!("urne demo — the Søgne and Songdalen referendum, end to end, without prompts.");
     println!("Event directory: {}", a.out.display());
     write(&dir.manifest(), EXAMPLE_MANIFEST, false)?;
-    write(&dir.election_key(), EXAMPLE_KEY, false)?;
-    let mut shares = Vec::new();
-    let mut passes = Vec::new();
-    for (i, (s, p)) in EXAMPLE_SHARES.iter().zip(EXAMPLE_PASSPHRASES).enumerate() {
-        let sp = dir.path(&format!("shares/keyholder-{}.share", i + 1));
-        let pp = dir.path(&format!("example-passphrases/keyholder-{}.txt", i + 1));
-        write(&sp, s, false)?;
-        write(&pp, p, false)?;
-        shares.push(sp);
-        passes.push(pp);
-    }
+    let (shares, passes) = example_key_ceremony(&dir)?;
     println!();
-    println!("1. Key test: each keyholder shows their share file and passphrase work.");
+    println!("   Key test: each keyholder shows their share file and passphrase work.");
     for (s, p) in shares.iter().zip(&passes) {
         super::ceremony::key_test(
             &dir,

@@ -1,17 +1,20 @@
-//! The key ceremony: the election key split into keyholder shares, sealed share
-//! files, and the key test.
+//! The election key: the key file, sealed share files, the key test, and the
+//! two ceremonies that make a key.
 //!
-//! `keygen` deals the election secret into `n` Shamir shares (threshold `t`) with
-//! Feldman commitments ([`crate::crypto::shamir`]), publishes the election key
-//! file (`urne-election-key/1`) and seals each share with its keyholder's
-//! passphrase ([`seal`]). The whole secret exists only inside the dealing
-//! function and is zeroized there.
+//! [`dkg`] makes the key without a dealer (`urne ceremony`): no machine ever
+//! holds the election secret. [`generate`] is the rehearsal dealer
+//! (`urne keygen`): it deals the secret into `n` Shamir shares (threshold `t`)
+//! with Feldman commitments ([`crate::crypto::shamir`]) on one machine, which
+//! holds the whole key for an instant (zeroized there). Both publish the
+//! election key file (`urne-election-key/2`, whose `ceremony` says which made
+//! it) and seal each share with its keyholder's passphrase ([`seal`]).
 //!
 //! The election fingerprint binds everything a ballot depends on:
 //!
 //! ```text
 //! fp = H256("urne/v1/election-fingerprint"; event, manifest_sha256,
-//!           u64(t), u64(n), C_0, …, C_{t−1}, u64(1), name_1, …, u64(n), name_n)
+//!           u64(t), u64(n), C_0, …, C_{t−1}, u64(1), name_1, …, u64(n), name_n,
+//!           kind, binding)        (format 1: without kind and binding)
 //! ```
 //! People compare its first 8 bytes aloud ([`short_fingerprint`]).
 
