@@ -159,6 +159,135 @@ def dump(what, pre):
         off += 8 + n
 
 
+def h256(tag, items):
+    return hashlib.sha256(transcript(tag, items)).digest()
+
+
+def challenge(tag, items):
+    return int.from_bytes(hashlib.sha512(transcript(tag, items)).digest(), "little") % L
+
+
+def neg(pt):
+    return mul(L - 1, pt)
+
+
+def schnorr_ok(tag, statement, x_pt, proof):
+    a = base64.b64decode(proof["a"])
+    s = int.from_bytes(base64.b64decode(proof["s"]), "little")
+    assert s < L
+    c = challenge(tag, statement + [a])
+    return encode(mul(s, B)) == encode(add(decode(a), mul(c, x_pt)))
+
+
+def open_sealed(path, pw_path):
+    """Opens an urne-sealed/1 file (SPEC, "Sealed files")."""
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    sh = json.load(open(path))
+    kdf = sh["kdf"]
+    salt = base64.b64decode(kdf["salt"])
+    aad = (item(b"urne-sealed/1") + item(sh["kind"].encode()) + item(sh["owner"].encode())
+           + item(sh["fingerprint"].encode()) + item(u64(sh["index"])) + item(b"argon2id")
+           + item(u64(kdf["version"])) + item(u64(kdf["m_kib"])) + item(u64(kdf["t"]))
+           + item(u64(kdf["p"])) + item(salt) + item(b"chacha20-poly1305"))
+    pw = open(pw_path, "rb").read()
+    if pw.endswith(b"\r\n"):
+        pw = pw[:-2]
+    elif pw.endswith(b"\n"):
+        pw = pw[:-1]
+    kk = Argon2id(salt=salt, length=32, iterations=kdf["t"], lanes=kdf["p"],
+                  memory_cost=kdf["m_kib"]).derive(pw)
+    return sh, ChaCha20Poly1305(kk).decrypt(base64.b64decode(sh["nonce"]),
+                                            base64.b64decode(sh["ciphertext"]), aad)
+
+
+def dkg(repo, key, msha, fp):
+    """The dealerless ceremony's transcript (SPEC, "Dealerless key ceremony")."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+    tr = key["ceremony"]["transcript"]
+    t, n = key["threshold"], len(key["keyholders"])
+    G = encode(B)
+    items = [key["event"].encode(), msha, u64(tr["attempt"]), u64(t), u64(n)]
+    for k in key["keyholders"]:
+        items += [u64(k["index"]), k["name"].encode()]
+    pre = transcript("urne/v1/dkg/setup", items)
+    sigma = hashlib.sha256(pre).digest()
+    dump("setup preimage", pre)
+    print(f"sigma {sigma.hex()}")
+    cert_digests, transport = [], []
+    for i, c in enumerate(tr["certificates"], 1):
+        assert c["index"] == i and c["setup"] == sigma.hex() and c["attempt"] == tr["attempt"]
+        x = base64.b64decode(c["transport_key"])
+        assert schnorr_ok("urne/v1/dkg/proof/transport-key", [sigma, u64(i), G, x], decode(x),
+                          c["transport_proof"]), f"transport proof {i}"
+        transport.append(x)
+        cert_digests.append(h256("urne/v1/dkg/certificate", [
+            sigma, u64(i), c["name"].encode(), x, base64.b64decode(c["transport_proof"]["a"]),
+            base64.b64decode(c["transport_proof"]["s"]), bytes.fromhex(c["commitments_sha256"])]))
+    phi_cert = h256("urne/v1/dkg/transcript", [b"certificates", sigma] + cert_digests)
+    print(f"certificate digests {[d.hex() for d in cert_digests]}")
+    print(f"phi_cert {phi_cert.hex()}")
+    deal_digests, comms = [], []
+    for i, d in enumerate(tr["deals"], 1):
+        assert d["index"] == i and d["certificates"] == phi_cert.hex()
+        cs = [base64.b64decode(x) for x in d["commitments"]]
+        assert h256("urne/v1/dkg/commitments", [sigma, u64(i)] + cs).hex() == \
+            tr["certificates"][i - 1]["commitments_sha256"], f"commitment hash {i}"
+        for k, (cb, pf) in enumerate(zip(cs, d["proofs"])):
+            assert schnorr_ok("urne/v1/dkg/proof/coefficient", [sigma, u64(i), u64(k), G, cb],
+                              decode(cb), pf), f"coefficient proof {i},{k}"
+        comms.append([decode(x) for x in cs])
+        di = [phi_cert, u64(i), u64(len(cs))]
+        for cb, pf in zip(cs, d["proofs"]):
+            di += [cb, base64.b64decode(pf["a"]), base64.b64decode(pf["s"])]
+        di.append(u64(len(d["shares"])))
+        for sh in d["shares"]:
+            di += [u64(sh["to"]), base64.b64decode(sh["ephemeral"]), base64.b64decode(sh["ciphertext"])]
+        deal_digests.append(h256("urne/v1/dkg/deal", di))
+    phi_deal = h256("urne/v1/dkg/transcript", [b"deals", phi_cert] + deal_digests)
+    assert phi_deal.hex() == tr["deals_fingerprint"], "phi_deal"
+    print(f"phi_deal {phi_deal.hex()}")
+    combined = []
+    for k in range(t):
+        acc = IDENTITY
+        for c in comms:
+            acc = add(acc, c[k])
+        combined.append(acc)
+    assert [encode(c) for c in combined] == [base64.b64decode(c) for c in key["commitments"]]
+    print("C_k = sum_i C_ik: ok")
+    conf_digests = []
+    for j, c in enumerate(tr["confirmations"], 1):
+        kj = base64.b64decode(c["verification_key"])
+        assert c["index"] == j and c["deals"] == phi_deal.hex() and c["election_fingerprint"] == fp.hex()
+        assert kj == base64.b64decode(key["keyholders"][j - 1]["verification_key"])
+        assert schnorr_ok("urne/v1/dkg/proof/share", [phi_deal, u64(j), G, kj], decode(kj), c["proof"])
+        conf_digests.append(h256("urne/v1/dkg/confirmation", [
+            phi_deal, u64(j), kj, base64.b64decode(c["proof"]["a"]), base64.b64decode(c["proof"]["s"]), fp]))
+    phi_conf = h256("urne/v1/dkg/transcript", [b"confirmations", phi_deal] + conf_digests)
+    print(f"phi_conf {phi_conf.hex()}  short {' '.join(phi_conf[:8].hex()[i:i+4] for i in range(0, 16, 4))}")
+    print("every certificate, commitment hash, proof and confirmation: ok")
+    # Keyholder 2 opens the share keyholder 1 sent them, from their seed.
+    sh, seed = open_sealed(f"{repo}/keys-example/keyholder-2-attempt-1.seed", f"{repo}/keys-example/passphrase-2.txt")
+    assert sh["kind"] == "ceremony-seed" and sh["fingerprint"] == sigma.hex() and len(seed) == 32
+    x2 = int.from_bytes(hashlib.sha512(transcript("urne/v1/dkg/derive", [seed, sigma, b"transport", u64(0)])).digest(), "little") % L
+    assert encode(mul(x2, B)) == transport[1], "X_2 = x_2 G from the seed"
+    share = [s for s in tr["deals"][0]["shares"] if s["to"] == 2][0]
+    e = base64.b64decode(share["ephemeral"])
+    dh = encode(mul(x2, decode(e)))
+    info = b"".join(item(x) for x in [b"urne/v1/dkg/share-key", phi_cert, u64(1), u64(2), e, transport[1]])
+    k12 = HKDF(algorithm=hashes.SHA256(), length=32, salt=phi_cert, info=info).derive(dh)
+    aad = b"".join(item(x) for x in [b"urne/v1/dkg/share", phi_cert, u64(1), u64(2)])
+    f12 = ChaCha20Poly1305(k12).decrypt(b"\0" * 12, base64.b64decode(share["ciphertext"]), aad)
+    v = int.from_bytes(f12, "little")
+    acc = IDENTITY
+    for k, c in enumerate(comms[0]):
+        acc = add(acc, mul(pow(2, k, L), c))
+    assert v < L and encode(mul(v, B)) == encode(acc), "f_1(2) G = sum_k 2^k C_1k"
+    print(f"share key HKDF info {len(info)} bytes, aad {len(aad)} bytes; f_1(2) decrypts and matches: ok")
+
+
 def main():
     repo = sys.argv[1]
     # Self-checks against RFC 9496 before trusting anything else.
@@ -178,6 +307,10 @@ def main():
     items += cs
     for k in key["keyholders"]:
         items += [u64(k["index"]), k["name"].encode()]
+    assert key["format"] == "urne-election-key/2"
+    tr = key["ceremony"]["transcript"]
+    assert key["ceremony"]["kind"] == "dealerless"
+    items += [b"dealerless", bytes.fromhex(tr["deals_fingerprint"])]
     pre = transcript("urne/v1/election-fingerprint", items)
     fp = hashlib.sha256(pre).digest()
     assert fp.hex() == key["fingerprint"], "fingerprint"
@@ -223,6 +356,8 @@ def main():
     t = from_uniform(hashlib.sha512(transcript("urne/v1/key-test-base", [fp])).digest())
     tb = encode(t)
     print(f"key-test base T {tb.hex()} {base64.b64encode(tb).decode()}")
+
+    dkg(repo, key, msha, fp)
 
     if len(sys.argv) > 2:
         demo = sys.argv[2]
