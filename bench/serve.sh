@@ -21,10 +21,18 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-50}
 
-if ! command -v oha >/dev/null; then
-  # oha 1.16 does not build without its default (TLS) features.
-  echo "installing oha (cargo install oha --locked)" >&2
-  cargo install oha --locked --quiet
+# The load generator: oha if it is installed (`cargo install oha --locked`),
+# else wrk (Debian's package, installed if missing: oha takes long to build).
+if command -v oha >/dev/null; then
+  LOAD=oha
+else
+  LOAD=wrk
+  if ! command -v wrk >/dev/null; then
+    echo "installing wrk (apt-get install wrk)" >&2
+    if [ "$(id -u)" = 0 ]; then SUDO=(); else SUDO=(sudo); fi
+    "${SUDO[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq wrk >/dev/null
+  fi
 fi
 for tool in jq curl; do
   command -v "$tool" >/dev/null || { echo "bench/serve.sh needs $tool" >&2; exit 1; }
@@ -79,11 +87,25 @@ run() {
   shift 2
   start_server
   local url="http://$ADDR$path"
-  local args=(-z "$DURATION" -c "$CONNS" --no-tui --output-format json)
   local curl_h=()
-  for h in "$@"; do args+=(-H "$h"); curl_h+=(-H "$h"); done
+  for h in "$@"; do curl_h+=(-H "$h"); done
   local size
   size=$(curl -s -o /dev/null -w '%{size_download}' "${curl_h[@]}" "$url")
+  if [ "$LOAD" = wrk ]; then
+    "${PIN_LOAD[@]}" wrk -t1 -c "$CONNS" -d "$DURATION" --latency "${curl_h[@]}" "$url" >"$WORK/wrk.txt"
+    stop_server
+    # Latencies to ms; "Non-2xx or 3xx responses" are the "other" answers.
+    awk -v name="$label" -v size="$size" '
+      function ms(x) { if (x ~ /us$/) return x / 1000; if (x ~ /ms$/) return x + 0; if (x ~ /s$/) return x * 1000; return x }
+      $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+      / requests in / { total = $1 }
+      /Non-2xx or 3xx responses:/ { other = $NF }
+      /^Requests\/sec:/ { rps = int($2) }
+      END { printf "| %s | %s | %d | %.3f | %.3f | %d | %d |\n", name, size, rps, p50, p99, total - other, other }
+    ' "$WORK/wrk.txt"
+    return
+  fi
+  local args=(-z "$DURATION" -c "$CONNS" --no-tui --output-format json "${curl_h[@]}")
   "${PIN_LOAD[@]}" oha "${args[@]}" "$url" >"$WORK/oha.json"
   stop_server
   jq -r --arg name "$label" --arg size "$size" '
@@ -106,4 +128,4 @@ run "GET /results.xml, gzip → 200" /results.xml "$GZIP"
 run "GET / (index.html, ~10 kB) → 200" /
 run "GET /manifest.json → 200" /manifest.json
 echo
-echo "$CONNS connections, $DURATION per case, $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)); server ${PIN_SERVER[*]:-unpinned}, oha ${PIN_LOAD[*]:-unpinned}"
+echo "$LOAD, $CONNS connections, $DURATION per case, $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)); server ${PIN_SERVER[*]:-unpinned}, $LOAD ${PIN_LOAD[*]:-unpinned}"
