@@ -440,3 +440,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_example_keys_transcript_checks_and_binds_its_fingerprint() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/keys-example/election-key.json"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let key = ElectionKey::from_json(&text, "election-key.json").unwrap();
+    assert_eq!(key.ceremony_kind(), "dealerless");
+    let tr = key
+        .file
+        .ceremony
+        .as_ref()
+        .unwrap()
+        .transcript
+        .as_ref()
+        .unwrap();
+    let summary = check_transcript(&key.file, tr).unwrap();
+    // SPEC, "Test vectors": Φ_conf and the short fingerprint.
+    assert_eq!(
+        hex::encode(summary.fingerprint),
+        "63587ca33709acfd3b24ca2f4492d2c1319d8669a77cb347ea7d41a632718a32"
+    );
+    assert_eq!(
+        urne::keys::short_fingerprint(&key.fingerprint),
+        "6e09 7bc6 6cc9 27f8"
+    );
+}

@@ -389,6 +389,13 @@ pub fn certificate(dir: &EventDir, a: RoundArgs) -> CliResult {
         );
         open_seed(&s, &a, &name)?.0
     } else {
+        if out.exists() {
+            println!(
+                "No seed for this attempt is on {}: a new one is drawn, and {} is replaced. Every keyholder must take the new certificate.",
+                a.medium.display(),
+                out.display()
+            );
+        }
         let p = new_passphrase(&a, &name)?;
         let seed = Seed::generate()?;
         let sealed = seal::seal(
@@ -647,7 +654,7 @@ pub fn assemble(dir: &EventDir, a: AssembleArgs) -> CliResult {
     );
     println!("Read it aloud; every keyholder compares it with the one their confirm round showed.");
     println!(
-        "Next: each keyholder runs `urne key test --share <their medium>/keyholder-N.share` before voting opens; publish election-key.json and the ceremony folder."
+        "Next: each keyholder runs `urne key test --share <their medium>/keyholder-N.share` before voting opens; publish election-key.json (it carries the whole transcript)."
     );
     Ok(())
 }
