@@ -20,9 +20,8 @@ use time::{Duration, OffsetDateTime};
 use zeroize::Zeroizing;
 
 use crate::ballot::{self, Ballot, BallotContext};
-use crate::ballot_box::{
-    BallotRecord, BoxError, BoxHeader, BoxSigningKey, BulkWriter, RecordKind, BOX_FORMAT,
-};
+use crate::ballot_box::intake::{state_path, BoxLock, BoxWriter, IntakeError};
+use crate::ballot_box::{BallotRecord, BoxError, BoxHeader, BoxSigningKey, RecordKind, BOX_FORMAT};
 use crate::crypto::encoding::{Digest32, PubScalar, Transcript};
 use crate::event::{EvotePolicy, Manifest};
 use crate::keys::ElectionKey;
@@ -41,6 +40,46 @@ pub struct Spec {
     /// the window, invalid proof, copied ciphertexts.
     pub bad_each: u64,
     pub seed: u64,
+    /// Per referendum (manifest order): fix the split of the counted votes
+    /// between its options, as weights (e.g. 50, 30, 20). The counted votes
+    /// are then exactly proportional (largest remainders); `None`, or a
+    /// missing entry, draws each choice uniformly.
+    pub split: Vec<Option<Vec<f64>>>,
+}
+
+/// `total` split in proportion to `weights` by largest remainders: the
+/// parts add up to `total` exactly.
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    reason = "each part lies in 0..=total"
+)]
+pub fn apportion(total: u64, weights: &[f64]) -> Vec<u64> {
+    let sum: f64 = weights.iter().map(|w| w.max(0.0)).sum();
+    if weights.is_empty() || sum <= 0.0 {
+        return vec![0; weights.len()];
+    }
+    let exact: Vec<f64> = weights
+        .iter()
+        .map(|w| total as f64 * w.max(0.0) / sum)
+        .collect();
+    let mut parts: Vec<u64> = exact.iter().map(|x| x.floor() as u64).collect();
+    let mut left = total.saturating_sub(parts.iter().sum());
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| {
+        (exact[b] - exact[b].floor())
+            .total_cmp(&(exact[a] - exact[a].floor()))
+            .then(a.cmp(&b))
+    });
+    for &i in order.iter().cycle() {
+        if left == 0 {
+            break;
+        }
+        parts[i] += 1;
+        left -= 1;
+    }
+    parts
 }
 
 /// What a count of the simulated box must find, per referendum.
@@ -167,10 +206,44 @@ fn plans(manifest: &Manifest, spec: &Spec, rng: &mut StdRng) -> Vec<Plan> {
             kind,
             voter,
         };
-        for v in 1..=voters {
-            firsts.push(plan(Voter::OnRoll(v), choose(rng), Kind::Good));
-            if rng.gen_bool(spec.revote.clamp(0.0, 1.0)) {
-                revotes.push(plan(Voter::OnRoll(v), choose(rng), Kind::Good));
+        match spec.split.get(ri).and_then(Option::as_ref) {
+            None => {
+                for v in 1..=voters {
+                    firsts.push(plan(Voter::OnRoll(v), choose(rng), Kind::Good));
+                    if rng.gen_bool(spec.revote.clamp(0.0, 1.0)) {
+                        revotes.push(plan(Voter::OnRoll(v), choose(rng), Kind::Good));
+                    }
+                }
+            }
+            Some(weights) => {
+                // The counted choice of each voter, in exact proportions,
+                // shuffled; a re-vote's other ballot is drawn freely and put
+                // where the policy does not count it.
+                use rand::seq::SliceRandom;
+                let mut finals: Vec<u16> = apportion(voters, weights)
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(c, &n)| {
+                        std::iter::repeat_n(
+                            u16::try_from(c).unwrap_or(0),
+                            usize::try_from(n).unwrap_or(0),
+                        )
+                    })
+                    .collect();
+                finals.shuffle(rng);
+                for (v, &fin) in (1..=voters).zip(&finals) {
+                    if rng.gen_bool(spec.revote.clamp(0.0, 1.0)) {
+                        let other = choose(rng);
+                        let (first, second) = match manifest.evote_policy {
+                            EvotePolicy::Single => (fin, other),
+                            EvotePolicy::LastCounts => (other, fin),
+                        };
+                        firsts.push(plan(Voter::OnRoll(v), first, Kind::Good));
+                        revotes.push(plan(Voter::OnRoll(v), second, Kind::Good));
+                    } else {
+                        firsts.push(plan(Voter::OnRoll(v), fin, Kind::Good));
+                    }
+                }
             }
         }
         for b in 0..spec.bad_each {
@@ -360,7 +433,17 @@ pub fn write_box(
         box_key: box_key.public_b64(),
         created_at: fmt_time(opens - Duration::hours(1)),
     };
-    let mut w = BulkWriter::create(path, header, force)?;
+    // Through the box's own append path (one writer, one write and one
+    // fdatasync per group), as `box cast --batch` and `box serve` append.
+    let _lock = BoxLock::take(path).map_err(|e| match e {
+        IntakeError::Box(b) => b,
+        other => BoxError::Io {
+            file: path.display().to_string(),
+            source: std::io::Error::other(other.to_string()),
+        },
+    })?;
+    let _ = std::fs::remove_file(state_path(path));
+    let mut w = BoxWriter::create(path, &header, force)?;
     let total = plans.len();
     let span = (closes - opens).whole_seconds().max(1);
     const CHUNK: usize = 2048;
@@ -370,7 +453,7 @@ pub fn write_box(
             .into_par_iter()
             .map(|i| make_ballot(key, manifest, &plans, i, spec.seed))
             .collect();
-        for (i, b) in (start..end).zip(ballots) {
+        let records = (start..end).zip(ballots).map(|(i, b)| {
             let p = &plans[i];
             let at = if p.kind == Kind::Outside {
                 closes + Duration::minutes(5)
@@ -379,7 +462,7 @@ pub fn write_box(
                 let frac = i64::try_from(i).unwrap_or(0) * span / i64::try_from(total).unwrap_or(1);
                 opens + Duration::seconds(frac)
             };
-            w.push(BallotRecord {
+            BallotRecord {
                 record: RecordKind::Ballot,
                 seq: 0,
                 prev: Digest32::default(),
@@ -387,11 +470,12 @@ pub fn write_box(
                 referendum: manifest.referendums()[p.referendum()].id.clone(),
                 cast_at: fmt_time(at),
                 ballot: b,
-            })?;
-        }
+            }
+        });
+        w.append_records(records)?;
         progress(end as u64, total as u64);
     }
-    w.seal(&box_key, &fmt_time(closes + Duration::minutes(1)))?;
+    w.seal(&header, &box_key, &fmt_time(closes + Duration::minutes(1)))?;
     Ok(truth)
 }
 

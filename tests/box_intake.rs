@@ -408,3 +408,88 @@ fn a_single_cast_prints_a_tracker_that_names_its_line() {
     let h = urne::ballot_box::line_hash(line.as_bytes());
     assert_eq!(urne::ballot_box::tracker::code(&h), t);
 }
+
+#[test]
+fn simulate_fixes_the_split_and_its_box_counts_to_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let manifest = root().join("examples/event/manifest.toml");
+    let ex = |n: &str| root().join("keys-example").join(n);
+    assert_ok(&urne(
+        dir,
+        &[
+            "simulate",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--key",
+            ex("election-key.json").to_str().unwrap(),
+            "--voters",
+            "100",
+            "--bad",
+            "1",
+            "--revote",
+            "0.3",
+            "--split",
+            "sogne=50,30,20",
+            "--split",
+            "songdalen=0,1,1",
+        ],
+    ));
+    let truth: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("simulation.json")).unwrap()).unwrap();
+    // 60 voters each (turnout 0.6), their counted votes split exactly; the
+    // re-votes are in the box but not counted (policy single).
+    let votes = |i: usize| truth["referendums"][i]["votes"].clone();
+    assert_eq!(votes(0), serde_json::json!([30, 18, 12]));
+    assert_eq!(votes(1), serde_json::json!([0, 30, 30]));
+    assert!(
+        truth["referendums"][0]["rejected"]["already_voted_electronically"]
+            .as_u64()
+            .unwrap()
+            > 5
+    );
+    assert!(
+        !dir.join("box.jsonl.lock").exists()
+            || urne::ballot_box::intake::BoxLock::take(&dir.join("box.jsonl")).is_ok()
+    );
+    // The count finds what simulate says it cast.
+    let o = urne(
+        dir,
+        &[
+            "unlock",
+            "--share",
+            ex("keyholder-1.share").to_str().unwrap(),
+            "--share",
+            ex("keyholder-2.share").to_str().unwrap(),
+            "--passphrase-file",
+            ex("passphrase-1.txt").to_str().unwrap(),
+            "--passphrase-file",
+            ex("passphrase-2.txt").to_str().unwrap(),
+        ],
+    );
+    assert_ok(&o);
+    let tally: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("tally.json")).unwrap()).unwrap();
+    for i in 0..2 {
+        let got: Vec<u64> = tally["referendums"][i]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["votes"].as_u64().unwrap())
+            .collect();
+        let want: Vec<u64> = serde_json::from_value(votes(i)).unwrap();
+        assert_eq!(got, want);
+    }
+    let o = urne(
+        dir,
+        &[
+            "simulate",
+            "--split",
+            "sogne=1,2",
+            "--voters",
+            "10",
+            "--force",
+        ],
+    );
+    assert_refused(&o, "E-SIMULATE-SPLIT");
+}

@@ -70,6 +70,7 @@ fn event(dir: &Path, policy: &str, t: u32, n: usize, voters: u64) -> Event {
         revote: 0.2,
         bad_each: 2,
         seed: 7,
+        split: Vec::new(),
     };
     let roll = Roll::from_entries(&manifest, simulate::roll_entries(&manifest, &spec)).unwrap();
     let path = dir.join("box.jsonl");

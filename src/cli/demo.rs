@@ -83,6 +83,12 @@ pub struct SimulateArgs {
     /// Seed for the simulated votes.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Fix the split of the counted votes of a referendum between its
+    /// options, as weights in option order: `sogne=50,30,20` (or `50,30,20`
+    /// for every referendum). Repeat for several referendums. Without it,
+    /// each vote is drawn uniformly.
+    #[arg(long, value_name = "[ID=]W1,W2,…")]
+    pub split: Vec<String>,
     #[command(flatten)]
     pub passphrases: PassphraseArgs,
     /// Replace existing files.
@@ -132,6 +138,58 @@ entitled = {voters}
     )
 }
 
+/// `--split` values, per referendum in manifest order.
+fn parse_split(manifest: &Manifest, given: &[String]) -> CliResult<Vec<Option<Vec<f64>>>> {
+    let refs = manifest.referendums();
+    let mut out: Vec<Option<Vec<f64>>> = vec![None; refs.len()];
+    for g in given {
+        let (target, weights) = match g.split_once('=') {
+            Some((id, w)) => (Some(id), w),
+            None => (None, g.as_str()),
+        };
+        let bad = |why: String| {
+            Failure::new(
+                "E-SIMULATE-SPLIT",
+                format!("--split {g:?}: {why}"),
+                Some("give weights in option order, e.g. --split sogne=50,30,20"),
+            )
+        };
+        let w: Vec<f64> = weights
+            .split(',')
+            .map(|x| {
+                x.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v >= 0.0)
+            })
+            .collect::<Option<_>>()
+            .ok_or_else(|| bad("a weight is not a number ≥ 0".into()))?;
+        if w.iter().sum::<f64>() <= 0.0 {
+            return Err(bad("the weights add up to zero".into()));
+        }
+        let mut matched = false;
+        for (i, r) in refs.iter().enumerate() {
+            if target.is_some_and(|t| t != r.id) {
+                continue;
+            }
+            if w.len() != r.options.len() {
+                return Err(bad(format!(
+                    "referendum {} has {} options, not {}",
+                    r.id,
+                    r.options.len(),
+                    w.len()
+                )));
+            }
+            out[i] = Some(w.clone());
+            matched = true;
+        }
+        if !matched {
+            return Err(bad("no referendum of the manifest has that id".into()));
+        }
+    }
+    Ok(out)
+}
+
 fn write(path: &Path, text: &str, force: bool) -> CliResult {
     Ok(urne::fsio::write_atomic(path, text.as_bytes(), force)?)
 }
@@ -147,6 +205,7 @@ fn run_simulation(dir: &EventDir, a: &SimulateArgs) -> CliResult<(Manifest, Trut
         write(&dir.manifest(), &manifest_text, a.force)?;
     }
     let (manifest, _) = super::load_manifest(dir)?;
+    let split = parse_split(&manifest, &a.split)?;
     match &a.key {
         Some(k) => write(
             &dir.election_key(),
@@ -192,6 +251,7 @@ fn run_simulation(dir: &EventDir, a: &SimulateArgs) -> CliResult<(Manifest, Trut
         revote: a.revote,
         bad_each: a.bad,
         seed: a.seed,
+        split,
     };
     // Streamed: a national roll is not built in memory first.
     urne::fsio::write_atomic_with(&dir.roll(), a.force, |w| {
@@ -370,6 +430,7 @@ pub fn demo(a: DemoArgs) -> CliResult {
             policy: "single".into(),
             options: "Ja,Nei,Blank".into(),
             seed: 2027,
+            split: Vec::new(),
             passphrases: PassphraseArgs::default(),
             force: false,
             insecure_fast_kdf: false,
@@ -419,6 +480,7 @@ pub fn demo(a: DemoArgs) -> CliResult {
         revote: 0.0,
         bad_each: 0,
         seed: 0,
+        split: Vec::new(),
     };
     let roll_entries: Vec<(String, String)> =
         simulate::roll_entries(&manifest, &roll_spec).collect();
