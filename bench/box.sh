@@ -16,6 +16,8 @@
 #   bench/box.sh                 all three
 #   CASE=serve bench/box.sh      one of them
 #   BALLOTS=100000 CASE=cast bench/box.sh
+#   FULL=DIR CASE=cast bench/box.sh   use DIR, made before by
+#       urne -d DIR simulate --voters BALLOTS --turnout 0.95 --revote 0.053 --bad 0 …
 #
 # Every run is bounded by `timeout`; the service is stopped on exit. Prints
 # the CPU, the command lines and the figures; say beside any figure that the
@@ -26,9 +28,10 @@ CASE=${CASE:-all}
 BALLOTS=${BALLOTS:-1000000}
 CLIENTS=${CLIENTS:-50}
 cargo build --release --locked --quiet --bin urne --example box_load --example box_cast
-BIN=$PWD/target/release/urne
-LOAD=$PWD/target/release/examples/box_load
-CASTB=$PWD/target/release/examples/box_cast
+TARGET=${CARGO_TARGET_DIR:-$PWD/target}
+BIN=$TARGET/release/urne
+LOAD=$TARGET/release/examples/box_load
+CASTB=$TARGET/release/examples/box_cast
 WORK=${WORK:-$(mktemp -d)}
 SERVICE=
 cleanup() {
@@ -75,7 +78,10 @@ start_service() {
 }
 
 stop_service() {
-  echo "service peak RSS (VmHWM): $(sed -n 's/^VmHWM:[[:space:]]*//p' "/proc/$SERVICE/status")"
+  # $SERVICE is `timeout`; the service is its child.
+  local pid
+  pid=$(pgrep -P "$SERVICE" | head -1)
+  echo "service peak RSS (VmHWM): $(sed -n 's/^VmHWM:[[:space:]]*//p' "/proc/$pid/status")"
   kill -TERM "$SERVICE"
   wait "$SERVICE" || true
   SERVICE=
@@ -84,14 +90,18 @@ stop_service() {
 if [ "$CASE" = all ] || [ "$CASE" = cast ]; then
   echo
   echo "## cast: $BALLOTS-ballot box against an empty one"
-  full=$WORK/cast-full
+  full=${FULL:-$WORK/cast-full}
   empty=$WORK/cast-empty
-  t0=$(date +%s)
-  # turnout 0.95 and 5% re-votes: about BALLOTS ballots from BALLOTS voters.
-  event "$full" "$BALLOTS" 0.95 0.053
-  echo "simulated in $(( $(date +%s) - t0 )) s"
+  if [ -z "${FULL:-}" ]; then
+    t0=$(date +%s)
+    # turnout 0.95 and 5% re-votes: about BALLOTS ballots from BALLOTS voters.
+    event "$full" "$BALLOTS" 0.95 0.053
+    echo "simulated in $(( $(date +%s) - t0 )) s"
+  fi
   # Reopen it: drop the seal line.
-  head -n -1 "$full/box.jsonl" >"$full/box.open" && mv "$full/box.open" "$full/box.jsonl"
+  if tail -n 1 "$full/box.jsonl" | grep -q '"record":"seal"'; then
+    head -n -1 "$full/box.jsonl" >"$full/box.open" && mv "$full/box.open" "$full/box.jsonl"
+  fi
   echo "open box: $(( $(wc -l <"$full/box.jsonl") - 1 )) ballots, $(du -h "$full/box.jsonl" | cut -f1)"
   mkdir -p "$empty"
   cp "$full/manifest.toml" "$full/roll.csv" "$full/election-key.json" "$empty/"
