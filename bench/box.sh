@@ -89,7 +89,7 @@ stop_service() {
 
 if [ "$CASE" = all ] || [ "$CASE" = cast ]; then
   echo
-  echo "## cast: $BALLOTS-ballot box against an empty one"
+  echo "## cast: a full box (BALLOTS=$BALLOTS, or the box in FULL) against an empty one"
   full=${FULL:-$WORK/cast-full}
   empty=$WORK/cast-empty
   if [ -z "${FULL:-}" ]; then
