@@ -171,11 +171,12 @@ impl Explain for EventError {
         match self {
             EventError::File(e) => e.hint(),
             EventError::ManifestSyntax { .. } | EventError::ManifestRule { .. } => {
-                Some("docs/SPEC.md, \"Event manifest\", lists every field and rule".into())
+                Some("`urne help manifest` lists every field and rule, with an example".into())
             }
-            EventError::RollSyntax { .. } => {
-                Some("the roll is CSV with the header voter_id,referendum".into())
-            }
+            EventError::RollSyntax { .. } => Some(format!(
+                "the roll is CSV with the header voter_id,referendum; {}",
+                crate::input_hints::CSV_HINT
+            )),
             _ => None,
         }
     }
@@ -232,7 +233,8 @@ impl Manifest {
         let time = |field: &str, v: &str| {
             OffsetDateTime::parse(v, &Rfc3339).map_err(|_| {
                 rule(format!(
-                    "{field} = {v:?} is not an RFC 3339 time such as 2027-01-22T09:00:00+01:00"
+                    "{field} = {v:?} is not an RFC 3339 time: {}",
+                    crate::input_hints::rfc3339_hint(v)
                 ))
             })
         };
@@ -528,7 +530,10 @@ impl Roll {
             return Err(EventError::RollSyntax {
                 file: file.into(),
                 line: 1,
-                detail: "the header must be exactly voter_id,referendum".into(),
+                detail: crate::input_hints::csv_header_problem(
+                    headers.iter(),
+                    &["voter_id", "referendum"],
+                ),
             });
         }
         let mut roll = RollBuilder::new(manifest, file);

@@ -36,6 +36,7 @@ pub mod error;
 pub mod event;
 pub mod fsio;
 pub mod i18n;
+pub mod input_hints;
 pub mod keys;
 pub mod postal;
 pub mod protocol;

@@ -347,9 +347,8 @@ impl Explain for PostalError {
     fn hint(&self) -> Option<String> {
         match self {
             PostalError::File(e) => e.hint(),
-            PostalError::Syntax { .. } => Some(
-                "docs/SPEC.md, \"Postal votes and the protocol\", gives each file's columns".into(),
-            ),
+            PostalError::Syntax { .. } => Some(crate::input_hints::CSV_HINT.into()),
+            PostalError::BadTime { value, .. } => Some(crate::input_hints::rfc3339_hint(value)),
             PostalError::BadNumber { .. } => {
                 Some("figures are counts of ballots: 0, 1, 2, …".into())
             }
@@ -381,7 +380,7 @@ fn read_csv(
     if found.iter().collect::<Vec<_>>() != header {
         return Err(syntax(
             1,
-            format!("the header must be exactly {}", header.join(",")),
+            crate::input_hints::csv_header_problem(found.iter(), header),
         ));
     }
     for rec in csv.records() {

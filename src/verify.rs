@@ -1678,8 +1678,10 @@ pub fn render_text(r: &Report) -> String {
             Outcome::Unreadable { file, why } => ("MISSING", format!("\n         {file}: {why}")),
             Outcome::Skipped { why } => ("skipped", format!(" ({why})")),
         };
+        // "1 item", "2 items"; the columns stay aligned.
+        let items = if c.items == 1 { "item " } else { "items" };
         s.push_str(&format!(
-            "{mark} {:<20} {:>9} items  {}{tail}\n",
+            "{mark} {:<20} {:>9} {items}  {}{tail}\n",
             c.code, c.items, c.what
         ));
     }
