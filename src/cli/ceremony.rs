@@ -29,15 +29,18 @@ pub struct KeygenArgs {
     /// Replace an existing election key and share files.
     #[arg(long)]
     pub force: bool,
-    /// Test only: a fast, weak passphrase hash so test suites run quickly.
-    /// Never for a real election.
-    #[arg(long, hide = true)]
+    /// INSECURE, for test suites and benchmarks only: seals the new shares with a
+    /// fast, weak passphrase hash (Argon2id, 8 KiB, one pass) that makes
+    /// the passphrase cheap to guess. NEVER for a real election; see `urne
+    /// help testing`.
+    #[arg(long)]
     pub insecure_fast_kdf: bool,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum KeyCommand {
     /// Prove, before voting opens, that a share file and its passphrase work.
+    #[command(after_help = crate::cli::help::ex::KEY_TEST)]
     Test(KeyTestArgs),
 }
 

@@ -13,8 +13,49 @@ use urne::tally::{
     self, BoxCount, CountInputs, InputHash, PartialDecryption, Rejection, TallyFile,
 };
 
-use super::ceremony::{open_share_interactive, read_sealed};
+use urne::crypto::shamir::SecretShare;
+use urne::keys::seal::SealedFile;
+
+use super::ceremony::{passphrase_for, read_sealed};
+use super::out::outln;
+use super::progress::{Progress, Unit};
 use super::{now, refuse_existing, CliResult, EventDir, Failure, PassphraseArgs};
+
+/// What the unlock ceremony says, in one place (for the translation to come).
+mod msg {
+    pub const CHECKING_BOX: &str = "Checking the ballot box";
+    pub const BOX_CHECKED: &str = "Ballot box checked: chain, seal and every proof";
+    pub const TRIES: u32 = 3;
+    pub fn prompt(index: u32, name: &str, file: &str) -> String {
+        format!("Keyholder {index} ({name}), passphrase for {file}: ")
+    }
+    pub fn opening(index: u32, name: &str) -> String {
+        format!("Opening keyholder {index}'s share ({name})")
+    }
+    pub fn opened(index: u32, name: &str) -> String {
+        format!(
+            "Keyholder {index} ({name}): share opened and checked against their verification key"
+        )
+    }
+    pub fn try_again(file: &str, tried: u32) -> String {
+        let left = TRIES - tried;
+        format!(
+            "That passphrase does not open {file}. Try again ({left} {} left).",
+            if left == 1 { "try" } else { "tries" }
+        )
+    }
+    pub fn left_out(who: &str, why: &str) -> String {
+        format!("{who} is left out of the unlock: {why}")
+    }
+    pub fn going_on(opened: usize, needed: usize) -> String {
+        format!("{opened} keyholders' shares are open; {needed} are needed: the unlock goes on.")
+    }
+    pub fn too_few(opened: usize, needed: usize, given: usize) -> String {
+        format!(
+            "{opened} of the {given} shares given could be opened, but {needed} keyholders are needed; the box was not read"
+        )
+    }
+}
 
 #[derive(Args, Debug)]
 pub struct UnlockArgs {
@@ -82,17 +123,19 @@ fn count_box(dir: &EventDir) -> CliResult<Counted> {
     let key = super::load_key(dir)?;
     super::check_key_matches(&key, &sha, dir)?;
     let box_path = dir.ballot_box();
-    eprintln!("Checking the ballot box {} …", box_path.display());
     let inputs = CountInputs {
         manifest: &manifest,
         roll: &roll,
         key: &key,
     };
-    let count = tally::count_box(&box_path, &inputs, &|_| {})?;
-    eprintln!(
-        "The box holds {} ballots; its chain, seal and proofs are checked.",
-        count.ballots
+    let progress = Progress::counting(
+        msg::CHECKING_BOX,
+        Unit::BALLOTS,
+        super::progress::box_ballots_hint(&box_path),
     );
+    let count = tally::count_box(&box_path, &inputs, &|n| progress.set(n))?;
+    progress.set(count.ballots);
+    progress.finish(msg::BOX_CHECKED);
     if let Some(lines) = invalid_lines(&count.invalid_examples) {
         eprintln!("{lines}");
     }
@@ -151,9 +194,9 @@ fn write_results(
         ),
     )?;
     print_tally(&t, &c.manifest);
-    println!();
-    println!("Tally written to {}", out.display());
-    println!(
+    outln!();
+    outln!("Tally written to {}", out.display());
+    outln!(
         "Marked roll (voters with a counted e-vote) written to {}",
         marked_path.display()
     );
@@ -186,9 +229,9 @@ fn invalid_lines(examples: &[(u64, Rejection)]) -> Option<String> {
 pub fn print_tally(t: &TallyFile, manifest: &Manifest) {
     for (r, m) in t.referendums.iter().zip(manifest.referendums()) {
         let counted = r.evotes.counted;
-        println!();
-        println!("{} — {}", r.id, m.question);
-        println!(
+        outln!();
+        outln!("{} — {}", r.id, m.question);
+        outln!(
             "  e-votes received {}, counted {}, superseded {}, rejected {}",
             r.evotes.received,
             counted,
@@ -198,8 +241,8 @@ pub fn print_tally(t: &TallyFile, manifest: &Manifest) {
         for (reason, n) in &r.evotes.rejected {
             if *n > 0 {
                 match Rejection::from_name(reason) {
-                    Some(why) => println!("    rejected {reason} [{}]: {n}", why.code()),
-                    None => println!("    rejected {reason}: {n}"),
+                    Some(why) => outln!("    rejected {reason} [{}]: {n}", why.code()),
+                    None => outln!("    rejected {reason}: {n}"),
                 }
             }
         }
@@ -209,32 +252,147 @@ pub fn print_tally(t: &TallyFile, manifest: &Manifest) {
             } else {
                 0.0
             };
-            println!("  {:<10} {:>9}  {:>5.1} %", o.option, o.votes, pct);
+            outln!("  {:<10} {:>9}  {:>5.1} %", o.option, o.votes, pct);
         }
     }
     for s in &t.set_aside {
-        println!(
+        outln!(
             "Set aside: keyholder {}'s partial decryption ({}): {}",
-            s.keyholder, s.source, s.reason
+            s.keyholder,
+            s.source,
+            s.reason
         );
     }
+}
+
+/// A keyholder's share, opened and checked against their verification key.
+struct Opened {
+    path: PathBuf,
+    share: SecretShare,
+    name: String,
+}
+
+/// Asks every keyholder for their passphrase and opens their share, before
+/// the box is read: three tries each at the terminal, one from a
+/// `--passphrase-file`. A keyholder whose share does not open is named and
+/// left out; if fewer than `needed` shares can still be opened, it stops with
+/// the first keyholder's failure.
+fn open_shares(
+    key: &ElectionKey,
+    paths: &[PathBuf],
+    sealed: Vec<Option<SealedFile>>,
+    passphrases: &PassphraseArgs,
+    needed: usize,
+) -> CliResult<Vec<Opened>> {
+    let mut opened = Vec::new();
+    let mut first_failure: Option<Failure> = None;
+    let fail = |who: String, f: Failure, first: &mut Option<Failure>| {
+        eprintln!("{}", msg::left_out(&who, &f.message));
+        if first.is_none() {
+            *first = Some(f);
+        }
+    };
+    let given = paths.len();
+    for (pos, (path, sealed)) in paths.iter().zip(sealed).enumerate() {
+        // Stop asking as soon as the threshold cannot be reached.
+        if opened.len() + (given - pos) < needed {
+            break;
+        }
+        let file = path.display().to_string();
+        let sealed = match sealed {
+            Some(s) => s,
+            None => match read_sealed(path) {
+                Ok(s) => s,
+                Err(f) => {
+                    fail(file.clone(), f, &mut first_failure);
+                    continue;
+                }
+            },
+        };
+        let index = sealed.index;
+        let name = key
+            .keyholder_name(index)
+            .map(String::from)
+            .unwrap_or_else(|| format!("keyholder {index}"));
+        let from_file = passphrases.passphrase_files.get(pos).is_some();
+        let mut tried = 0;
+        loop {
+            tried += 1;
+            let p = passphrase_for(passphrases, pos, &msg::prompt(index, &name, &file))?;
+            let progress = Progress::step(&msg::opening(index, &name));
+            match key.open_share(&sealed, &p, &file) {
+                Ok(share) => {
+                    progress.finish(&msg::opened(index, &name));
+                    opened.push(Opened {
+                        path: path.clone(),
+                        share,
+                        name: name.clone(),
+                    });
+                    break;
+                }
+                Err(urne::keys::KeyError::WrongPassphrase { .. })
+                    if !from_file && tried < msg::TRIES =>
+                {
+                    progress.clear();
+                    eprintln!("{}", msg::try_again(&file, tried));
+                }
+                Err(e) => {
+                    progress.clear();
+                    fail(
+                        format!("Keyholder {index} ({name})"),
+                        e.into(),
+                        &mut first_failure,
+                    );
+                    break;
+                }
+            }
+        }
+    }
+    if opened.len() >= needed {
+        if first_failure.is_some() {
+            eprintln!("{}", msg::going_on(opened.len(), needed));
+        }
+        return Ok(opened);
+    }
+    let f = first_failure.unwrap_or_else(|| {
+        Failure::new(
+            "E-TOO-FEW-SHARES",
+            msg::too_few(opened.len(), needed, given),
+            None,
+        )
+    });
+    let why = msg::too_few(opened.len(), needed, given);
+    Err(Failure {
+        hint: Some(match f.hint {
+            Some(h) => format!("{h}; {why}"),
+            None => why,
+        }),
+        ..f
+    })
 }
 
 pub fn unlock(dir: &EventDir, a: UnlockArgs) -> CliResult {
     let out = a.out.clone().unwrap_or_else(|| dir.tally());
     refuse_existing(&[&out, &dir.marked_roll()], a.force)?;
+    let (_, manifest_sha) = super::load_manifest(dir)?;
     let key = super::load_key(dir)?;
+    super::check_key_matches(&key, &manifest_sha, dir)?;
     // Before anyone types a passphrase: enough shares, each keyholder once.
+    // A share file that cannot be read leaves its keyholder out, below.
     let mut seen = BTreeSet::new();
+    let mut sealed = Vec::new();
     for p in &a.shares {
-        let sealed = read_sealed(p)?;
-        if !seen.insert(sealed.index) {
-            return Err(urne::keys::KeyError::DuplicateShare {
-                file: p.display().to_string(),
-                index: sealed.index,
+        let s = read_sealed(p).ok();
+        if let Some(s) = &s {
+            if !seen.insert(s.index) {
+                return Err(urne::keys::KeyError::DuplicateShare {
+                    file: p.display().to_string(),
+                    index: s.index,
+                }
+                .into());
             }
-            .into());
         }
+        sealed.push(s);
     }
     if a.shares.len() < key.threshold() {
         return Err(Failure::new(
@@ -247,37 +405,36 @@ pub fn unlock(dir: &EventDir, a: UnlockArgs) -> CliResult {
             Some("each keyholder present gives their share with --share"),
         ));
     }
+    let shares = open_shares(&key, &a.shares, sealed, &a.passphrases, key.threshold())?;
     let c = count_box(dir)?;
     let mut partials = Vec::new();
     let mut who = Vec::new();
-    for (pos, path) in a.shares.iter().enumerate() {
-        let share = open_share_interactive(&c.key, path, &a.passphrases, pos)?;
-        let name = c
-            .key
-            .keyholder_name(share.index())
-            .unwrap_or("")
-            .to_string();
-        eprintln!(
-            "Keyholder {} ({name}): share checked against their verification key.",
-            share.index()
-        );
-        let p = tally::partial_decrypt(&c.key, &c.manifest, &c.count, &share, now(), &mut OsRng);
-        drop(share);
-        partials.push((path.display().to_string(), p));
-        who.push(name);
+    for o in shares {
+        let p = tally::partial_decrypt(&c.key, &c.manifest, &c.count, &o.share, now(), &mut OsRng);
+        drop(o.share);
+        partials.push((o.path.display().to_string(), p));
+        who.push(o.name);
     }
     let combined = tally::combine(&c.key, &c.manifest, &c.count, partials)?;
     write_results(dir, c, combined, Vec::new(), &out, a.force, &who)
 }
 
 pub fn partial_decrypt(dir: &EventDir, a: PartialArgs) -> CliResult {
+    let (_, manifest_sha) = super::load_manifest(dir)?;
     let key = super::load_key(dir)?;
+    super::check_key_matches(&key, &manifest_sha, dir)?;
     let sealed = read_sealed(&a.share)?;
     let out = a.out.clone().unwrap_or_else(|| dir.partial(sealed.index));
     refuse_existing(&[&out], a.force)?;
-    drop(key);
+    let mut opened = open_shares(
+        &key,
+        std::slice::from_ref(&a.share),
+        vec![Some(sealed)],
+        &a.passphrases,
+        1,
+    )?;
+    let share = opened.remove(0).share;
     let c = count_box(dir)?;
-    let share = open_share_interactive(&c.key, &a.share, &a.passphrases, 0)?;
     let p = tally::partial_decrypt(&c.key, &c.manifest, &c.count, &share, now(), &mut OsRng);
     drop(share);
     let mut json = serde_json::to_string_pretty(&p).unwrap_or_default();
@@ -291,13 +448,13 @@ pub fn partial_decrypt(dir: &EventDir, a: PartialArgs) -> CliResult {
         std::slice::from_ref(&out),
         &format!("keyholder {} decrypted the box's sums", p.keyholder),
     )?;
-    println!(
+    outln!(
         "Partial decryption of keyholder {} ({}) written to {}",
         p.keyholder,
         p.name,
         out.display()
     );
-    println!("Hand this file to the authority; it holds no secret.");
+    outln!("Hand this file to the authority; it holds no secret.");
     Ok(())
 }
 

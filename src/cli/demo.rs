@@ -11,7 +11,15 @@ use urne::tally::TallyFile;
 
 use super::ceremony::{KeyTestArgs, KeygenArgs};
 use super::count::UnlockArgs;
+use super::out::outln;
+use super::progress::{Progress, Unit};
 use super::{CliResult, EventDir, Failure, PassphraseArgs};
+
+/// What simulate says while it works, in one place.
+mod msg {
+    pub const ENCRYPTING: &str = "Encrypting the simulated ballots";
+    pub const ENCRYPTED: &str = "Simulated ballots encrypted and the box sealed";
+}
 
 /// The example event and its example keys, built into the binary so the demo
 /// runs from any directory. The passphrases are example-only (keys-example/).
@@ -94,8 +102,11 @@ pub struct SimulateArgs {
     /// Replace existing files.
     #[arg(long)]
     pub force: bool,
-    /// Test only: fast, weak passphrase hashing for generated shares.
-    #[arg(long, hide = true)]
+    /// INSECURE, for test suites and benchmarks only: seals the generated shares with a
+    /// fast, weak passphrase hash (Argon2id, 8 KiB, one pass) that makes
+    /// the passphrase cheap to guess. NEVER for a real election; see `urne
+    /// help testing`.
+    #[arg(long)]
     pub insecure_fast_kdf: bool,
 }
 
@@ -261,15 +272,16 @@ fn run_simulation(dir: &EventDir, a: &SimulateArgs) -> CliResult<(Manifest, Trut
         }
         Ok(())
     })?;
-    eprintln!("Encrypting the simulated ballots …");
+    let progress = Progress::counting(msg::ENCRYPTING, Unit::BALLOTS, None);
     let truth = simulate::write_box(
         &manifest,
         &key,
         &spec,
         &dir.ballot_box(),
         a.force,
-        &|_, _| {},
+        &|n, total| progress.set_of(n, total),
     )?;
+    progress.finish(msg::ENCRYPTED);
     let mut json = serde_json::to_string_pretty(&truth).unwrap_or_default();
     json.push('\n');
     write(&dir.path("simulation.json"), &json, a.force)?;
@@ -278,14 +290,17 @@ fn run_simulation(dir: &EventDir, a: &SimulateArgs) -> CliResult<(Manifest, Trut
 
 pub fn simulate(dir: &EventDir, a: SimulateArgs) -> CliResult {
     let (_, truth) = run_simulation(dir, &a)?;
-    println!("Simulated a closed box of {} ballots:", truth.ballots);
+    outln!("Simulated a closed box of {} ballots:", truth.ballots);
     for r in &truth.referendums {
-        println!(
+        outln!(
             "  {}: {} entitled, {} e-votes received, {} to be counted",
-            r.id, r.entitled, r.received, r.counted
+            r.id,
+            r.entitled,
+            r.received,
+            r.counted
         );
     }
-    println!(
+    outln!(
         "Files in {}: manifest.toml, roll.csv, election-key.json, box.jsonl, simulation.json",
         dir.path("").display()
     );
@@ -398,12 +413,12 @@ pub fn demo(a: DemoArgs) -> CliResult {
     }
     let dir = EventDir::new(&a.out);
     write(&marker, "made by urne demo; safe to delete\n", false)?;
-    println!("urne demo — the Søgne and Songdalen referendum, end to end, without prompts.");
-    println!("Event directory: {}", a.out.display());
+    outln!("urne demo — the Søgne and Songdalen referendum, end to end, without prompts.");
+    outln!("Event directory: {}", a.out.display());
     write(&dir.manifest(), EXAMPLE_MANIFEST, false)?;
     let (shares, passes) = example_key_ceremony(&dir)?;
-    println!();
-    println!("   Key test: each keyholder shows their share file and passphrase work.");
+    outln!();
+    outln!("   Key test: each keyholder shows their share file and passphrase work.");
     for (s, p) in shares.iter().zip(&passes) {
         super::ceremony::key_test(
             &dir,
@@ -416,8 +431,8 @@ pub fn demo(a: DemoArgs) -> CliResult {
             },
         )?;
     }
-    println!();
-    println!("2. Voting period (simulated at the real size: 10,279 and 5,592 entitled voters).");
+    outln!();
+    outln!("2. Voting period (simulated at the real size: 10,279 and 5,592 entitled voters).");
     let (manifest, truth) = run_simulation(
         &dir,
         &SimulateArgs {
@@ -436,12 +451,12 @@ pub fn demo(a: DemoArgs) -> CliResult {
             insecure_fast_kdf: false,
         },
     )?;
-    println!(
+    outln!(
         "   {} ballots cast, the box closed and sealed.",
         truth.ballots
     );
-    println!();
-    println!("3. Unlock ceremony: both keyholders bring their shares.");
+    outln!();
+    outln!("3. Unlock ceremony: both keyholders bring their shares.");
     super::count::unlock(
         &dir,
         UnlockArgs {
@@ -454,9 +469,9 @@ pub fn demo(a: DemoArgs) -> CliResult {
         },
     )?;
     let tally = TallyFile::from_json(&urne::fsio::read_to_string(&dir.tally())?, "tally.json")?;
-    println!();
+    outln!();
     match compare_with_truth(&tally, &truth) {
-        Ok(()) => println!(
+        Ok(()) => outln!(
             "Check: the decrypted counts equal what the simulation cast, for every referendum and option."
         ),
         Err(diff) => {
@@ -467,8 +482,8 @@ pub fn demo(a: DemoArgs) -> CliResult {
             ))
         }
     }
-    println!();
-    println!("4. Postal votes: the envelope trial against the roll and the marked roll.");
+    outln!();
+    outln!("4. Postal votes: the envelope trial against the roll and the marked roll.");
     let marked = urne::postal::load_marked_roll(&dir.marked_roll(), &manifest)?;
     let roll_spec = Spec {
         entitled: manifest
@@ -498,9 +513,9 @@ pub fn demo(a: DemoArgs) -> CliResult {
             force: false,
         }),
     )?;
-    println!();
-    println!("5. Postal count: two rounds by two counting pairs; in round 1 the pair");
-    println!(
+    outln!();
+    outln!("5. Postal count: two rounds by two counting pairs; in round 1 the pair");
+    outln!(
         "   disagrees on one figure and recounts (both attempts are in {}).",
         entries.display()
     );
@@ -512,8 +527,8 @@ pub fn demo(a: DemoArgs) -> CliResult {
             force: false,
         }),
     )?;
-    println!();
-    println!("6. The protocol per referendum, signed by the leadership group.");
+    outln!();
+    outln!("6. The protocol per referendum, signed by the leadership group.");
     let mut signer_keys = Vec::new();
     for (slug, key, public, pass) in EXAMPLE_SIGNERS {
         write(
@@ -599,14 +614,12 @@ pub fn demo(a: DemoArgs) -> CliResult {
             }
         }
     }
-    println!();
-    println!(
-        "Check: every protocol's totals (electronic + postal) equal what the simulation cast."
-    );
-    println!();
-    println!("The protocols:");
+    outln!();
+    outln!("Check: every protocol's totals (electronic + postal) equal what the simulation cast.");
+    outln!();
+    outln!("The protocols:");
     for r in manifest.referendums() {
-        println!(
+        outln!(
             "  {}  (printable: {})",
             dir.protocol(&r.id, "json").display(),
             dir.protocol(&r.id, "html").display()

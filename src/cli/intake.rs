@@ -136,12 +136,13 @@ pub fn cast_one(
     at: String,
 ) -> CliResult {
     let inputs = Arc::new(load_inputs(dir)?);
-    let text = urne::fsio::read_to_string(ballot_path)?;
+    // `-`: the ballot on standard input (`urne help stdin`).
+    let text = super::read_input(ballot_path)?;
     let ballot: Ballot = serde_json::from_str(&text).map_err(|e| {
         Failure::new(
             "E-BALLOT-MALFORMED",
-            format!("{}: not a ballot ({e})", ballot_path.display()),
-            None,
+            format!("{}: not a ballot ({e})", super::input_name(ballot_path)),
+            Some("a ballot is the JSON line `urne encrypt` writes"),
         )
     })?;
     let opened = Intake::<FileStore>::open(&dir.ballot_box(), inputs)?;

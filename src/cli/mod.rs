@@ -8,8 +8,11 @@ mod ceremony;
 mod count;
 mod demo;
 mod dkg;
+mod help;
 mod intake;
+mod out;
 mod postal;
+mod progress;
 mod prompt;
 mod protocol;
 mod publish;
@@ -60,73 +63,133 @@ pub type CliResult<T = ()> = Result<T, Failure>;
 
 /// urne — a threshold-encrypted ballot box: key ceremony, two-key unlock, count.
 #[derive(Parser, Debug)]
-#[command(name = "urne", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "urne",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = help::AFTER_MAIN_HELP
+)]
 pub struct Cli {
-    /// The event directory holding manifest.toml, roll.csv, election-key.json,
-    /// box.jsonl and what the ceremonies write.
-    #[arg(short = 'd', long = "dir", global = true, default_value = ".")]
-    pub dir: PathBuf,
+    /// The event directory, for the commands that work in one (the same as
+    /// `--dir` after the command). Default: the current directory.
+    // Its own id: the commands' `--dir` is global within each command, and
+    // clap would otherwise merge the two values into one.
+    #[arg(
+        id = "dir_before_command",
+        short = 'd',
+        long = "dir",
+        value_name = "DIR"
+    )]
+    pub dir: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// `-d/--dir` on a command that works in an event directory.
+#[derive(Args, Debug, Clone, Default)]
+pub struct DirArg {
+    /// The event directory holding manifest.toml, roll.csv, election-key.json,
+    /// box.jsonl and what the ceremonies write. Default: the current
+    /// directory.
+    #[arg(short = 'd', long = "dir", value_name = "DIR", global = true)]
+    pub dir: Option<PathBuf>,
+}
+
+/// A command that works in an event directory: its own flags and `--dir`.
+#[derive(Args, Debug)]
+pub struct InEvent<T: Args> {
+    #[command(flatten)]
+    pub event: DirArg,
+    #[command(flatten)]
+    pub args: T,
+}
+
+/// A group of commands that work in an event directory (`urne box init`, …):
+/// `--dir` is taken before or after the subcommand's name.
+#[derive(Args, Debug)]
+pub struct InEventGroup<S: Subcommand> {
+    #[command(flatten)]
+    pub event: DirArg,
+    #[command(subcommand)]
+    pub command: S,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// The roll under pseudonyms: `urne roll pseudonymize`.
-    #[command(subcommand)]
-    Roll(roll::RollCommand),
+    #[command(after_help = help::ex::ROLL)]
+    Roll(InEventGroup<roll::RollCommand>),
     /// Rehearsal key ceremony on one machine, which holds the whole key while
     /// it splits it (for rehearsals and tests; see `urne ceremony`).
-    Keygen(ceremony::KeygenArgs),
+    #[command(after_help = help::ex::KEYGEN)]
+    Keygen(InEvent<ceremony::KeygenArgs>),
     /// Key ceremony without a dealer, one round per command on each
     /// keyholder's own machine: certificate, deal, confirm, assemble.
-    #[command(subcommand)]
-    Ceremony(dkg::CeremonyCommand),
+    #[command(after_help = help::ex::CEREMONY)]
+    Ceremony(InEventGroup<dkg::CeremonyCommand>),
     /// Key management: `urne key test` proves a share file and passphrase work.
-    #[command(subcommand)]
-    Key(ceremony::KeyCommand),
+    #[command(after_help = help::ex::KEY_TEST)]
+    Key(InEventGroup<ceremony::KeyCommand>),
     /// Encrypt a ballot (for rehearsals and tests).
-    Encrypt(rehearse::EncryptArgs),
+    #[command(after_help = help::ex::ENCRYPT)]
+    Encrypt(InEvent<rehearse::EncryptArgs>),
     /// The ballot box: init, cast, close.
-    #[command(subcommand, name = "box")]
-    Box_(rehearse::BoxCommand),
+    #[command(name = "box", after_help = help::ex::BOX)]
+    Box_(InEventGroup<rehearse::BoxCommand>),
     /// Unlock ceremony: count the closed box and decrypt its sums with the
     /// keyholders' shares, on this machine.
-    Unlock(count::UnlockArgs),
+    #[command(after_help = help::ex::UNLOCK)]
+    Unlock(InEvent<count::UnlockArgs>),
     /// One keyholder's partial decryption, on their own machine.
-    PartialDecrypt(count::PartialArgs),
+    #[command(after_help = help::ex::PARTIAL_DECRYPT)]
+    PartialDecrypt(InEvent<count::PartialArgs>),
     /// Combine t partial decryptions into the result.
-    Combine(count::CombineArgs),
+    #[command(after_help = help::ex::COMBINE)]
+    Combine(InEvent<count::CombineArgs>),
     /// Postal votes: the envelope trial and the count rounds.
-    #[command(subcommand)]
-    Postal(postal::PostalCommand),
+    #[command(after_help = help::ex::POSTAL)]
+    Postal(InEventGroup<postal::PostalCommand>),
     /// Leadership signing keys: `urne signer new`.
-    #[command(subcommand)]
-    Signer(protocol::SignerCommand),
+    #[command(after_help = help::ex::SIGNER)]
+    Signer(InEventGroup<protocol::SignerCommand>),
     /// Write the counting protocol per referendum; `sign` and `check` it.
-    Protocol(protocol::ProtocolArgs),
+    #[command(after_help = help::ex::PROTOCOL)]
+    Protocol(InEvent<protocol::ProtocolArgs>),
     /// Check a published directory: every figure from the evidence, no secret
     /// needed. Exit 0 if all held, 1 if the evidence contradicts the result,
     /// 3 if files are missing or unreadable.
+    #[command(after_help = help::ex::VERIFY)]
     Verify(verify::VerifyArgs),
     /// Assemble the directory auditors get: public files only, no secrets.
-    AuditPack(verify::AuditPackArgs),
+    #[command(after_help = help::ex::AUDIT_PACK)]
+    AuditPack(InEvent<verify::AuditPackArgs>),
     /// Make a test event of any size (roll, keys, a closed box).
-    Simulate(demo::SimulateArgs),
+    #[command(after_help = help::ex::SIMULATE)]
+    Simulate(InEvent<demo::SimulateArgs>),
     /// Run the whole cycle on the example event, without prompts.
+    #[command(after_help = help::ex::DEMO)]
     Demo(demo::DemoArgs),
     /// Publish the result files (NIST JSON and XML, CSV, HTML) as one signed,
     /// atomic publication for `urne serve`.
-    Publish(publish::PublishArgs),
+    #[command(after_help = help::ex::PUBLISH)]
+    Publish(InEvent<publish::PublishArgs>),
     /// Serve a publication directory to media and the public over HTTP.
+    #[command(after_help = help::ex::SERVE)]
     Serve(serve::ServeArgs),
     /// Mirror a result server's current publication into a directory,
     /// checking the publisher's signature.
+    #[command(after_help = help::ex::FETCH)]
     Fetch(serve::FetchArgs),
     /// Say what became of the ballot a voter's tracker names: in the sealed
     /// box or not, counted, superseded or rejected (and why).
+    #[command(after_help = help::ex::TRACK)]
     Track(track::TrackArgs),
+    /// What an error or check code means, and what to do: `urne explain E-TIME`.
+    #[command(after_help = help::ex::EXPLAIN)]
+    Explain(help::ExplainArgs),
 }
 
 /// Non-interactive passphrases, for rehearsals and tests only.
@@ -219,6 +282,37 @@ pub fn refuse_existing(paths: &[&Path], force: bool) -> CliResult {
     Ok(())
 }
 
+/// True if `path` is `-`: standard input (or output), where it makes sense
+/// (`urne help stdin`).
+pub fn is_stdio(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// How an input is named in messages: its path, or "standard input".
+pub fn input_name(path: &Path) -> String {
+    if is_stdio(path) {
+        "standard input".into()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Reads a text input: a file, or standard input for `-`.
+pub fn read_input(path: &Path) -> CliResult<String> {
+    if !is_stdio(path) {
+        return Ok(urne::fsio::read_to_string(path)?);
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text).map_err(|e| {
+        Failure::new(
+            "E-FILE-READ",
+            format!("standard input could not be read as UTF-8 text: {e}"),
+            None,
+        )
+    })?;
+    Ok(text)
+}
+
 /// Reads a JSON artifact; a missing file or bad JSON is one line naming it.
 pub fn read_json<T: serde::de::DeserializeOwned>(
     path: &Path,
@@ -242,32 +336,109 @@ pub fn read_json<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// Which event directory a command works in: `--dir` after the command, or
+/// `-d` before it (both may be given only if they agree), or `.`.
+fn event_dir(top: &Option<PathBuf>, own: DirArg) -> EventDir {
+    let dir = match (top, own.dir) {
+        (Some(a), Some(b)) if *a != b => usage_error(&format!(
+            "the event directory is given twice: -d {} and --dir {}",
+            a.display(),
+            b.display()
+        )),
+        (_, Some(b)) => b,
+        (Some(a), None) => a.clone(),
+        (None, None) => PathBuf::from("."),
+    };
+    EventDir::new(&dir)
+}
+
+/// Ends with clap's usage error (exit 2).
+fn usage_error(message: &str) -> ! {
+    use clap::CommandFactory;
+    Cli::command()
+        .error(clap::error::ErrorKind::ArgumentConflict, message)
+        .exit()
+}
+
+/// Refuses `urne -d DIR CMD` for a command that works in no event directory.
+fn no_event_dir(top: &Option<PathBuf>, command: &str, instead: &str) {
+    if let Some(d) = top {
+        usage_error(&format!(
+            "`urne {command}` works in no event directory, so -d {} means nothing to it; {instead}",
+            d.display()
+        ));
+    }
+}
+
 /// Runs the CLI and maps the outcome to an exit code: 0 success, 1 a refused or
 /// failed step (with a one-line message), 2 bad usage (from clap).
 pub fn main() -> ExitCode {
+    out::quiet_on_broken_pipe();
+    if let Some(code) = help::topic_from_args() {
+        return code;
+    }
     let cli = Cli::parse();
-    let dir = EventDir::new(&cli.dir);
+    let top = cli.dir;
     let outcome = match cli.command {
-        Command::Verify(a) => return verify::verify(a),
-        Command::AuditPack(a) => verify::audit_pack(&dir, a),
-        Command::Roll(c) => roll::run(&dir, c),
-        Command::Keygen(a) => ceremony::keygen(&dir, a),
-        Command::Ceremony(c) => dkg::run(&dir, c),
-        Command::Key(ceremony::KeyCommand::Test(a)) => ceremony::key_test(&dir, a),
-        Command::Encrypt(a) => rehearse::encrypt(&dir, a),
-        Command::Box_(c) => rehearse::box_command(&dir, c),
-        Command::Unlock(a) => count::unlock(&dir, a),
-        Command::PartialDecrypt(a) => count::partial_decrypt(&dir, a),
-        Command::Combine(a) => count::combine(&dir, a),
-        Command::Postal(c) => postal::run(&dir, c),
-        Command::Signer(c) => protocol::signer(&dir, c),
-        Command::Protocol(a) => protocol::run(&dir, a),
-        Command::Simulate(a) => demo::simulate(&dir, a),
-        Command::Demo(a) => demo::demo(a),
-        Command::Publish(a) => publish::publish(&dir, a),
-        Command::Serve(a) => serve::serve(a),
-        Command::Fetch(a) => serve::fetch(a),
-        Command::Track(a) => track::track(a),
+        Command::Verify(a) => {
+            let dir = match (&top, &a.dir) {
+                (Some(t), Some(d)) if t != d => usage_error(&format!(
+                    "the directory to verify is given twice: -d {} and {}",
+                    t.display(),
+                    d.display()
+                )),
+                (_, Some(d)) => d.clone(),
+                (Some(t), None) => t.clone(),
+                (None, None) => PathBuf::from("."),
+            };
+            return verify::verify(&dir, a);
+        }
+        Command::AuditPack(a) => verify::audit_pack(&event_dir(&top, a.event), a.args),
+        Command::Roll(c) => roll::run(&event_dir(&top, c.event), c.command),
+        Command::Keygen(a) => ceremony::keygen(&event_dir(&top, a.event), a.args),
+        Command::Ceremony(c) => dkg::run(&event_dir(&top, c.event), c.command),
+        Command::Key(c) => {
+            let ceremony::KeyCommand::Test(a) = c.command;
+            ceremony::key_test(&event_dir(&top, c.event), a)
+        }
+        Command::Encrypt(a) => rehearse::encrypt(&event_dir(&top, a.event), a.args),
+        Command::Box_(c) => rehearse::box_command(&event_dir(&top, c.event), c.command),
+        Command::Unlock(a) => count::unlock(&event_dir(&top, a.event), a.args),
+        Command::PartialDecrypt(a) => count::partial_decrypt(&event_dir(&top, a.event), a.args),
+        Command::Combine(a) => count::combine(&event_dir(&top, a.event), a.args),
+        Command::Postal(c) => postal::run(&event_dir(&top, c.event), c.command),
+        Command::Signer(c) => protocol::signer(&event_dir(&top, c.event), c.command),
+        Command::Protocol(a) => protocol::run(&event_dir(&top, a.event), a.args),
+        Command::Simulate(a) => demo::simulate(&event_dir(&top, a.event), a.args),
+        Command::Publish(a) => publish::publish(&event_dir(&top, a.event), a.args),
+        Command::Demo(a) => {
+            no_event_dir(
+                &top,
+                "demo",
+                "it writes its own event directory, given with --out",
+            );
+            demo::demo(a)
+        }
+        Command::Serve(a) => {
+            no_event_dir(
+                &top,
+                "serve",
+                "give the publication directory as its argument",
+            );
+            serve::serve(a)
+        }
+        Command::Fetch(a) => {
+            no_event_dir(&top, "fetch", "it writes to the directory given with --out");
+            serve::fetch(a)
+        }
+        Command::Track(a) => {
+            no_event_dir(&top, "track", "give the published directory after the code");
+            track::track(a)
+        }
+        Command::Explain(a) => {
+            no_event_dir(&top, "explain", "give only the code");
+            return help::explain(&a);
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,13 +8,47 @@ use urne::error::Explain;
 use urne::postal::{self, CountFile, Pending, PostalReason, TrialFile, COUNT_FORMAT, TRIAL_FORMAT};
 use urne::tally::InputHash;
 
+use super::out::outln;
+use super::progress::{self, Progress};
 use super::{now, CliResult, EventDir, Failure};
+
+/// What the postal commands say while they work, in one place.
+mod msg {
+    use super::progress;
+    pub const READING_ROLL: &str = "Reading the roll";
+    pub fn roll_read(entries: u64) -> String {
+        format!(
+            "Roll read: {}",
+            progress::plural(entries, "entry", "entries")
+        )
+    }
+    pub const CHECKING_MARKED_ROLL: &str = "Checking the marked roll against the ceremony log";
+    pub const MARKED_ROLL_CHECKED: &str = "Marked roll checked against the ceremony log";
+    pub const READING_MARKED_ROLL: &str = "Reading the marked roll";
+    pub const MARKED_ROLL_READ: &str = "Marked roll read";
+    pub fn trying(n: usize) -> String {
+        format!(
+            "Trying {}",
+            progress::plural(n as u64, "envelope", "envelopes")
+        )
+    }
+    pub fn tried(n: usize) -> String {
+        format!(
+            "{} tried",
+            progress::plural(n as u64, "envelope", "envelopes")
+        )
+    }
+    /// How many envelopes for the unopened pile are named on screen.
+    pub const UNOPENED_SHOWN: usize = 20;
+}
 
 #[derive(Subcommand, Debug)]
 pub enum PostalCommand {
     /// Try every received return envelope against the roll and the marked roll.
+    #[command(after_help = crate::cli::help::ex::POSTAL_TRIAL)]
     Trial(TrialArgs),
     /// Reconcile the count rounds of the approved postal ballots.
+    #[command(after_help = crate::cli::help::ex::POSTAL_COUNT)]
     Count(CountArgs),
 }
 
@@ -141,7 +175,9 @@ fn read_marked_roll(
 
 fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
     let (manifest, _) = super::load_manifest(dir)?;
+    let step = Progress::step(msg::READING_ROLL);
     let roll = super::load_roll(dir, &manifest)?;
+    step.finish(&msg::roll_read(roll.entitled_total()));
     let marked_path = dir.marked_roll();
     if !marked_path.exists() {
         return Err(Failure::new(
@@ -153,7 +189,9 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
             Some("run `urne unlock` (or `urne combine`) first"),
         ));
     }
+    let step = Progress::step(msg::CHECKING_MARKED_ROLL);
     let marked_hash = check_marked_roll_as_written(dir, &marked_path)?;
+    step.finish(msg::MARKED_ROLL_CHECKED);
     let mut envelopes = postal::load_envelopes(&a.envelopes, &manifest)?;
     if let Some(k) = &a.pseudonym_key {
         let pz = super::roll::open_pseudonymizer(k, &manifest.event, &a.passphrases)?;
@@ -163,11 +201,15 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
             }
         }
     }
+    let step = Progress::step(msg::READING_MARKED_ROLL);
     let marked = read_marked_roll(&marked_path, &marked_hash, &manifest, &envelopes)?;
+    step.finish(msg::MARKED_ROLL_READ);
     let out = dir.postal_trial();
     let csv_out = dir.postal_decisions();
     super::refuse_existing(&[&out, &csv_out], a.force)?;
+    let step = Progress::step(&msg::trying(envelopes.len()));
     let (decisions, figures) = postal::trial(&envelopes, &manifest, &roll, &marked);
+    step.finish(&msg::tried(envelopes.len()));
     let file = TrialFile {
         format: TRIAL_FORMAT.into(),
         event: manifest.event.clone(),
@@ -221,7 +263,7 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
         &format!("{} envelopes tried", file.decisions.len()),
     )?;
     for f in &file.referendums {
-        println!(
+        outln!(
             "{}: {} envelopes received, {} approved, {} rejected",
             f.referendum,
             f.received,
@@ -230,15 +272,33 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
         );
         for (r, n) in f.rejected.iter().filter(|(_, n)| **n > 0) {
             match PostalReason::from_name(r) {
-                Some(why) => println!("    {r} [{}]: {n}", why.code()),
-                None => println!("    {r}: {n}"),
+                Some(why) => outln!("    {r} [{}]: {n}", why.code()),
+                None => outln!("    {r}: {n}"),
             }
         }
         if !f.unopened.is_empty() {
-            println!("  to the unopened pile: {}", f.unopened.join(", "));
+            // A national trial puts thousands there: name the first ones, and
+            // where the rest are.
+            let shown: Vec<&str> = f
+                .unopened
+                .iter()
+                .take(msg::UNOPENED_SHOWN)
+                .map(String::as_str)
+                .collect();
+            let rest = f.unopened.len() - shown.len();
+            if rest == 0 {
+                outln!("  to the unopened pile: {}", shown.join(", "));
+            } else {
+                outln!(
+                    "  to the unopened pile: {}, and {} more (every one is in {})",
+                    shown.join(", "),
+                    super::progress::thousands(rest as u64),
+                    csv_out.display()
+                );
+            }
         }
     }
-    println!(
+    outln!(
         "Decisions per envelope: {} and {}",
         out.display(),
         csv_out.display()
@@ -328,7 +388,7 @@ fn count(dir: &EventDir, a: CountArgs) -> CliResult {
             .zip(&c.figures)
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
-        println!(
+        outln!(
             "{}: {} postal ballots in {} rounds ({}): {}{}",
             c.referendum,
             c.ballots,
@@ -345,6 +405,6 @@ fn count(dir: &EventDir, a: CountArgs) -> CliResult {
                 .unwrap_or_default()
         );
     }
-    println!("Written: {}", out.display());
+    outln!("Written: {}", out.display());
     Ok(())
 }

@@ -23,6 +23,7 @@ use crate::cli::prompt;
 #[derive(Subcommand, Debug)]
 pub enum SignerCommand {
     /// Make a leadership member's signing key (private key sealed by passphrase).
+    #[command(after_help = crate::cli::help::ex::SIGNER)]
     New(SignerNewArgs),
 }
 
@@ -40,8 +41,11 @@ pub struct SignerNewArgs {
     /// Replace existing key files.
     #[arg(long)]
     pub force: bool,
-    /// Test only: fast, weak passphrase hashing.
-    #[arg(long, hide = true)]
+    /// INSECURE, for test suites and benchmarks only: seals the new signing key with a
+    /// fast, weak passphrase hash (Argon2id, 8 KiB, one pass) that makes
+    /// the passphrase cheap to guess. NEVER for a real election; see `urne
+    /// help testing`.
+    #[arg(long)]
     pub insecure_fast_kdf: bool,
 }
 
@@ -59,8 +63,10 @@ pub struct ProtocolArgs {
 #[derive(Subcommand, Debug)]
 pub enum ProtocolCommand {
     /// Sign the protocols as a member of the leadership group.
+    #[command(after_help = crate::cli::help::ex::PROTOCOL_SIGN)]
     Sign(SignArgs),
     /// Check every signature on the protocols and name each signer.
+    #[command(after_help = crate::cli::help::ex::PROTOCOL_CHECK)]
     Check(CheckArgs),
 }
 

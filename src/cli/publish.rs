@@ -14,7 +14,20 @@ use urne::tally::TallyFile;
 
 use super::ceremony::{kdf_params, passphrase_for, read_sealed};
 use super::{read_json, CliResult, EventDir, Failure, PassphraseArgs};
+use crate::cli::progress::Progress;
 use crate::cli::prompt;
+
+/// What publish says while it works, in one place.
+mod msg {
+    pub const OPENING_KEY: &str = "Opening the publisher key";
+    pub const KEY_OPENED: &str = "Publisher key opened";
+    pub fn publishing(sequence: u64) -> String {
+        format!("Writing and signing publication {sequence}")
+    }
+    pub fn published(sequence: u64) -> String {
+        format!("Publication {sequence} written and signed")
+    }
+}
 
 #[derive(Args, Debug)]
 pub struct PublishArgs {
@@ -33,8 +46,11 @@ pub struct PublishArgs {
     pub sequence: Option<u64>,
     #[command(flatten)]
     pub passphrases: PassphraseArgs,
-    /// Test only: fast, weak passphrase hashing for a new publisher key.
-    #[arg(long, hide = true)]
+    /// INSECURE, for test suites and benchmarks only: seals a new publisher key with a
+    /// fast, weak passphrase hash (Argon2id, 8 KiB, one pass) that makes
+    /// the passphrase cheap to guess. NEVER for a real election; see `urne
+    /// help testing`.
+    #[arg(long)]
     pub insecure_fast_kdf: bool,
 }
 
@@ -86,6 +102,7 @@ fn publisher_key(dir: &EventDir, a: &PublishArgs, event: &str) -> CliResult<Publ
         0,
         &format!("Passphrase for the publisher key {}: ", path.display()),
     )?;
+    let step = Progress::step(msg::OPENING_KEY);
     let pkcs8 = seal::open(&sealed, &p).map_err(|e| {
         let f: Failure = e.into();
         Failure {
@@ -93,6 +110,7 @@ fn publisher_key(dir: &EventDir, a: &PublishArgs, event: &str) -> CliResult<Publ
             ..f
         }
     })?;
+    step.finish(msg::KEY_OPENED);
     Ok(PublisherKey::from_pkcs8(&pkcs8)?)
 }
 
@@ -210,6 +228,7 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
     let published_at = now
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
+    let step = Progress::step(&msg::publishing(sequence));
     let m = store::publish(
         &a.out,
         PublicationMeta {
@@ -224,6 +243,7 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
         &files,
         &key,
     )?;
+    step.finish(&msg::published(sequence));
     super::log_step(
         dir,
         "publish",

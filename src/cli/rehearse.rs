@@ -16,6 +16,7 @@ use urne::keys::seal::{self, SealHeader};
 
 use super::ceremony::{kdf_params, passphrase_for, read_sealed};
 use super::{now, CliResult, EventDir, Failure, PassphraseArgs};
+use crate::cli::out::{out, outln};
 use crate::cli::prompt;
 
 #[derive(Args, Debug)]
@@ -29,7 +30,8 @@ pub struct EncryptArgs {
     /// The option to vote for, by name (e.g. Ja) or 1-based number.
     #[arg(long)]
     pub choice: String,
-    /// Write the ballot here instead of standard output.
+    /// Write the ballot here instead of standard output (`-` is standard
+    /// output).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Replace an existing output file.
@@ -40,13 +42,17 @@ pub struct EncryptArgs {
 #[derive(Subcommand, Debug)]
 pub enum BoxCommand {
     /// Open a new, empty ballot box with its own signing key.
+    #[command(after_help = crate::cli::help::ex::BOX_INIT)]
     Init(BoxInitArgs),
     /// Check a ballot and append it to the open box.
+    #[command(after_help = crate::cli::help::ex::BOX_CAST)]
     Cast(CastArgs),
     /// Close the box with a signed seal; it takes no more ballots.
+    #[command(after_help = crate::cli::help::ex::BOX_CLOSE)]
     Close(BoxCloseArgs),
     /// Take ballots from the voting system over HTTP (POST /ballots with
     /// the shared token; GET /status for anyone), until Ctrl-C.
+    #[command(after_help = crate::cli::help::ex::BOX_SERVE)]
     Serve(super::intake::BoxServeArgs),
 }
 
@@ -57,18 +63,24 @@ pub struct BoxInitArgs {
     /// Replace an existing box (and its key).
     #[arg(long)]
     pub force: bool,
-    /// Test only: a fast, weak passphrase hash. Never for a real election.
-    #[arg(long, hide = true)]
+    /// INSECURE, for test suites and benchmarks only: seals the box's signing key with a
+    /// fast, weak passphrase hash (Argon2id, 8 KiB, one pass) that makes
+    /// the passphrase cheap to guess. NEVER for a real election; see `urne
+    /// help testing`.
+    #[arg(long)]
     pub insecure_fast_kdf: bool,
 }
 
 #[derive(Args, Debug)]
 pub struct CastArgs {
-    /// The encrypted ballot (from `urne encrypt`).
+    /// The encrypted ballot (from `urne encrypt`); `-` reads it from
+    /// standard input.
     #[arg(long, value_name = "FILE", required_unless_present = "batch", requires_all = ["voter", "referendum"])]
     pub ballot: Option<PathBuf>,
+    /// The voter's id, as in the roll (the ballot is bound to it).
     #[arg(long)]
     pub voter: Option<String>,
+    /// The referendum id, as in the manifest (the ballot is bound to it).
     #[arg(long)]
     pub referendum: Option<String>,
     /// Cast every ballot of a JSON Lines file instead, in order, one sync per
@@ -131,8 +143,8 @@ pub fn encrypt(dir: &EventDir, a: EncryptArgs) -> CliResult {
     let mut json = serde_json::to_string(&b).unwrap_or_default();
     json.push('\n');
     match a.out {
-        Some(p) => urne::fsio::write_atomic(&p, json.as_bytes(), a.force)?,
-        None => print!("{json}"),
+        Some(p) if !super::is_stdio(&p) => urne::fsio::write_atomic(&p, json.as_bytes(), a.force)?,
+        _ => out!("{json}"),
     }
     Ok(())
 }
@@ -209,17 +221,15 @@ fn init(dir: &EventDir, a: BoxInitArgs) -> CliResult {
         &[box_path.clone(), key_path],
         "ballot box opened",
     )?;
-    println!("Ballot box opened: {}", box_path.display());
+    outln!("Ballot box opened: {}", box_path.display());
     Ok(())
 }
 
 pub(super) fn parse_time(s: &str, what: &str) -> CliResult<OffsetDateTime> {
-    OffsetDateTime::parse(s, &Rfc3339).map_err(|_| {
-        Failure::new(
-            "E-TIME",
-            format!("{what} {s:?} is not an RFC 3339 time (e.g. 2027-01-22T10:00:00+01:00)"),
-            None,
-        )
+    OffsetDateTime::parse(s, &Rfc3339).map_err(|_| Failure {
+        code: "E-TIME",
+        message: format!("{what} {s:?} is not an RFC 3339 time"),
+        hint: Some(urne::input_hints::rfc3339_hint(s)),
     })
 }
 
@@ -280,6 +290,6 @@ fn close(dir: &EventDir, a: BoxCloseArgs) -> CliResult {
         std::slice::from_ref(&box_path),
         &format!("ballot box closed with {n} ballots; head {}", seal.prev),
     )?;
-    println!("Ballot box closed: {n} ballots, head {}", seal.prev);
+    outln!("Ballot box closed: {n} ballots, head {}", seal.prev);
     Ok(())
 }

@@ -14,13 +14,15 @@ use crate::cli::prompt;
 #[derive(Subcommand, Debug)]
 pub enum RollCommand {
     /// Turn the register's national ids into pseudonyms: writes roll.csv.
+    #[command(after_help = crate::cli::help::ex::ROLL)]
     Pseudonymize(PseudonymizeArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct PseudonymizeArgs {
     /// The register extract (CSV: national_id,referendum). Personal data: it
-    /// stays with the authority.
+    /// stays with the authority. `-` reads it from standard input, so that
+    /// it need not be written to a file (`urne help stdin`).
     #[arg(long, value_name = "FILE")]
     pub register: PathBuf,
     /// The sealed pseudonym key (default DIR/pseudonym-key.sealed).
@@ -34,8 +36,11 @@ pub struct PseudonymizeArgs {
     /// Replace an existing roll (and key, with --new-key).
     #[arg(long)]
     pub force: bool,
-    /// Test only: fast, weak passphrase hashing.
-    #[arg(long, hide = true)]
+    /// INSECURE, for test suites and benchmarks only: seals a new pseudonym key with a
+    /// fast, weak passphrase hash (Argon2id, 8 KiB, one pass) that makes
+    /// the passphrase cheap to guess. NEVER for a real election; see `urne
+    /// help testing`.
+    #[arg(long)]
     pub insecure_fast_kdf: bool,
 }
 
@@ -116,8 +121,8 @@ pub fn run(dir: &EventDir, c: RollCommand) -> CliResult {
     } else {
         open_pseudonymizer(&kp, &manifest.event, &a.passphrases)?
     };
-    let file = a.register.display().to_string();
-    let text = urne::fsio::read_to_string(&a.register)?;
+    let file = super::input_name(&a.register);
+    let text = super::read_input(&a.register)?;
     let mut csv = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -125,14 +130,14 @@ pub fn run(dir: &EventDir, c: RollCommand) -> CliResult {
         Failure::new(
             "E-ROLL-SYNTAX",
             format!("{file}, line {line}: {detail}"),
-            Some("the register extract is CSV with the header national_id,referendum"),
+            Some(urne::input_hints::CSV_HINT),
         )
     };
     let headers = csv.headers().map_err(|e| bad(1, e.to_string()))?.clone();
     if headers.iter().collect::<Vec<_>>() != ["national_id", "referendum"] {
         return Err(bad(
             1,
-            "the header must be exactly national_id,referendum".into(),
+            urne::input_hints::csv_header_problem(headers.iter(), &["national_id", "referendum"]),
         ));
     }
     let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();

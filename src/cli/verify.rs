@@ -1,7 +1,6 @@
 //! `urne verify` (the auditor's check of a published directory) and
 //! `urne audit-pack` (what the authority publishes for auditors).
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -9,12 +8,26 @@ use clap::Args;
 
 use urne::verify::{self, Verdict};
 
+use super::out::{out, outln};
+use super::progress::{self, Progress, Unit};
 use super::{CliResult, EventDir, Failure};
+
+/// What verify says, in one place.
+mod msg {
+    pub const CHECKING_BOX: &str = "Reading the published ballot box";
+    pub const BOX_READ: &str = "Published ballot box read";
+    pub const RESULT: &str = "The verified result:";
+    pub const E_ONLY: &str = "e-votes only; no protocol with the postal votes was published";
+    pub const FINGERPRINT: &str = "Election fingerprint:";
+    pub const NO_RESULT: &str = "Nothing is verified: no result is shown.";
+}
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
-    /// The published directory (from `urne audit-pack`, or an event directory).
-    pub dir: PathBuf,
+    /// The published directory (from `urne audit-pack`, or an event
+    /// directory). Default: the one given with -d, or the current directory.
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
     /// Print the report as JSON (urne-verify-report/1) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -37,44 +50,36 @@ pub struct AuditPackArgs {
     pub force: bool,
 }
 
-/// Runs the verification; the exit code says held (0), contradicted (1) or
-/// incomplete (3).
-pub fn verify(a: VerifyArgs) -> ExitCode {
+/// Runs the verification of `dir`; the exit code says held (0), contradicted
+/// (1) or incomplete (3).
+pub fn verify(dir: &Path, a: VerifyArgs) -> ExitCode {
     if let Some(mirror) = &a.media {
-        return verify_media(&a, mirror);
+        return verify_media(dir, &a, mirror);
     }
-    let bar = if std::io::stderr().is_terminal() && !a.json {
-        let b = indicatif::ProgressBar::new_spinner();
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} reading the ballot box: {pos} ballots checked, {per_sec}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        Some(b)
-    } else {
-        None
-    };
-    let progress = |n: u64| {
-        if let Some(b) = &bar {
-            b.set_position(n);
-        }
-    };
-    let report = verify::verify_dir(&a.dir, &progress);
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
+    let box_path = dir.join("box.jsonl");
+    let bar = Progress::counting(
+        msg::CHECKING_BOX,
+        Unit::BALLOTS,
+        progress::box_ballots_hint(&box_path),
+    );
+    let report = verify::verify_dir(dir, &|n| bar.set(n));
+    bar.finish(msg::BOX_READ);
     if a.json {
         match serde_json::to_string_pretty(&report) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => {
                 eprintln!("urne: error[E-INTERNAL]: the report could not be written: {e}");
                 return ExitCode::from(3);
             }
         }
     } else {
-        println!("Verifying {}", a.dir.display());
-        print!("{}", verify::render_text(&report));
+        outln!("Verifying {}", dir.display());
+        out!("{}", verify::render_text(&report));
+        if report.verdict == Verdict::Held {
+            print_verified_result(dir);
+        } else {
+            outln!("{}", msg::NO_RESULT);
+        }
     }
     ExitCode::from(match report.verdict {
         Verdict::Held => 0,
@@ -83,7 +88,7 @@ pub fn verify(a: VerifyArgs) -> ExitCode {
 }
 
 /// `urne verify DIR --media MIRROR` (src/publish/check.rs).
-fn verify_media(a: &VerifyArgs, mirror: &Path) -> ExitCode {
+fn verify_media(dir: &Path, a: &VerifyArgs, mirror: &Path) -> ExitCode {
     let pinned = match &a.publisher_key {
         None => None,
         Some(b64) => match urne::crypto::encoding::b64_32(b64.trim()) {
@@ -94,14 +99,79 @@ fn verify_media(a: &VerifyArgs, mirror: &Path) -> ExitCode {
             }
         },
     };
-    let report = urne::publish::check::check_mirror(&a.dir, mirror, pinned.as_ref());
-    println!(
+    let report = urne::publish::check::check_mirror(dir, mirror, pinned.as_ref());
+    outln!(
         "Checking the media files in {} against {}",
         mirror.display(),
-        a.dir.display()
+        dir.display()
     );
-    print!("{}", report.render_text());
+    out!("{}", report.render_text());
     ExitCode::from(report.exit_code())
+}
+
+/// After every check held: the result per referendum (from its protocol,
+/// e-votes and postal votes; from the tally if no protocol was published)
+/// and the election fingerprint, for the reader to compare with what was
+/// announced.
+fn print_verified_result(dir: &Path) {
+    let Ok((manifest, _)) = urne::event::Manifest::load(&dir.join("manifest.toml")) else {
+        return;
+    };
+    let tally = urne::fsio::read_to_string(&dir.join("tally.json"))
+        .ok()
+        .and_then(|t| urne::tally::TallyFile::from_json(&t, "tally.json").ok());
+    outln!();
+    outln!("{}", msg::RESULT);
+    for r in manifest.referendums() {
+        let protocol = std::fs::read(dir.join(format!("protocols/{}.json", r.id)))
+            .ok()
+            .and_then(|b| urne::protocol::parse(&b, &r.id).ok());
+        outln!();
+        outln!("{} — {}", r.id, r.question);
+        if let Some(p) = protocol {
+            let total: u64 = p.results.iter().map(|l| l.total).sum();
+            for l in &p.results {
+                outln!(
+                    "  {:<10} {:>9}  {:>5} %   (electronic {}, postal {})",
+                    l.option,
+                    progress::thousands(l.total),
+                    l.percent,
+                    progress::thousands(l.electronic),
+                    progress::thousands(l.postal)
+                );
+            }
+            outln!("  {}", progress::plural(total, "vote", "votes"));
+        } else if let Some(t) = tally
+            .as_ref()
+            .and_then(|t| t.referendums.iter().find(|x| x.id == r.id))
+        {
+            let counted = t.evotes.counted;
+            for o in &t.results {
+                let pct = if counted > 0 {
+                    100.0 * o.votes as f64 / counted as f64
+                } else {
+                    0.0
+                };
+                outln!(
+                    "  {:<10} {:>9}  {:>5.1} %",
+                    o.option,
+                    progress::thousands(o.votes),
+                    pct
+                );
+            }
+            outln!("  ({})", msg::E_ONLY);
+        }
+    }
+    if let Ok(text) = urne::fsio::read_to_string(&dir.join("election-key.json")) {
+        if let Ok(key) = urne::keys::ElectionKey::from_json(&text, "election-key.json") {
+            outln!();
+            outln!(
+                "{} {}",
+                msg::FINGERPRINT,
+                urne::keys::short_fingerprint(&key.fingerprint)
+            );
+        }
+    }
 }
 
 /// The files auditors get, relative to the event directory. Everything else
@@ -171,8 +241,9 @@ pub fn audit_pack(dir: &EventDir, a: AuditPackArgs) -> CliResult {
             Some("remove it; the published directory must hold no secret"),
         ));
     }
-    println!(
-        "{copied} public files assembled in {}; auditors run `urne verify {}`.",
+    outln!(
+        "{} assembled in {}; auditors run `urne verify {}`.",
+        progress::plural(copied, "public file", "public files"),
         a.out.display(),
         a.out.display()
     );

@@ -1,0 +1,210 @@
+//! The unlock ceremony at a real terminal, as keyholders live it: tmux runs
+//! `urne unlock` in a pseudo-terminal, the test types the passphrases
+//! (mistyping one), and reads the screen: the prompts, the second try, the
+//! shares opened before the box is read, and the progress bar with its count.
+//!
+//! Needs `tmux` on PATH (scripts/test installs what the suite needs). Every
+//! wait is bounded; the tmux server runs on a socket of its own and is
+//! killed at the end.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_urne");
+
+/// The longest the whole ceremony may take on a loaded machine.
+const DEADLINE: Duration = Duration::from_secs(120);
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn example(name: &str) -> PathBuf {
+    root().join("keys-example").join(name)
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A tmux server on its own socket, killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new(tag: &str) -> Tmux {
+        let socket = format!("urne-test-{tag}-{}", std::process::id());
+        Tmux { socket }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("tmux could not be started ({e}); install it (scripts/test does)")
+            })
+    }
+
+    fn ok(&self, args: &[&str]) {
+        let o = self.run(args);
+        assert!(
+            o.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+
+    /// The pane's whole text, scrollback included, wrapped lines joined.
+    fn screen(&self) -> String {
+        let o = self.run(&["capture-pane", "-p", "-J", "-S", "-", "-t", "unlock"]);
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// Waits until `ready(screen)` holds; panics with the screen at the deadline.
+    fn wait_for(&self, what: &str, started: Instant, ready: impl Fn(&str) -> bool) -> String {
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            if started.elapsed() > DEADLINE {
+                panic!("waited {DEADLINE:?} for {what}; the screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn type_line(&self, text: &str) {
+        self.ok(&["send-keys", "-t", "unlock", "-l", text]);
+        self.ok(&["send-keys", "-t", "unlock", "Enter"]);
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn passphrase(i: u32) -> String {
+    fs::read_to_string(example(&format!("passphrase-{i}.txt")))
+        .unwrap()
+        .trim_end_matches(['\n', '\r'])
+        .to_string()
+}
+
+/// A small simulated event with the example (2-of-2) election key.
+fn simulated() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = Command::new(BIN)
+        .args(["-d", s(tmp.path()), "simulate", "--manifest"])
+        .arg(root().join("examples/event/manifest.toml"))
+        .arg("--key")
+        .arg(example("election-key.json"))
+        .args(["--voters", "200", "--bad", "1"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    tmp
+}
+
+#[test]
+fn keyholders_type_their_passphrases_one_mistypes_and_the_screen_shows_progress() {
+    let ev = simulated();
+    let ballots = fs::read_to_string(ev.path().join("box.jsonl"))
+        .unwrap()
+        .lines()
+        .count()
+        - 2;
+    let tmux = Tmux::new("unlock");
+    // The pane stays after urne ends (the shell sleeps), so its last screen
+    // can be read; its exit status is printed for the test.
+    let command = format!(
+        "'{}' -d '{}' unlock --share '{}' --share '{}'; echo URNE-EXIT=$?; sleep 600",
+        BIN,
+        s(ev.path()),
+        s(&example("keyholder-1.share")),
+        s(&example("keyholder-2.share")),
+    );
+    tmux.ok(&[
+        "new-session",
+        "-d",
+        "-s",
+        "unlock",
+        "-x",
+        "200",
+        "-y",
+        "60",
+        "sh",
+        "-c",
+        &command,
+    ]);
+    let started = Instant::now();
+    let first = "Keyholder 1 (Kari Nordmann), passphrase for";
+    let second = "Keyholder 2 (Ola Hansen), passphrase for";
+
+    tmux.wait_for("keyholder 1's prompt", started, |sc| sc.contains(first));
+    tmux.type_line(&passphrase(1));
+    let screen = tmux.wait_for("keyholder 2's prompt", started, |sc| sc.contains(second));
+    assert!(
+        screen.contains("Keyholder 1 (Kari Nordmann): share opened and checked"),
+        "keyholder 1's share is opened at once:\n{screen}"
+    );
+
+    // Keyholder 2 mistypes: asked again, keyholder 1 is not asked again.
+    tmux.type_line("this is not Ola's passphrase");
+    let screen = tmux.wait_for("the second try", started, |sc| {
+        sc.matches(second).count() == 2
+    });
+    assert!(
+        screen.contains("That passphrase does not open") && screen.contains("(2 tries left)"),
+        "{screen}"
+    );
+    assert_eq!(screen.matches(first).count(), 1, "{screen}");
+    assert!(
+        !screen.contains("Ballot box checked") && !screen.contains("Checking the ballot box"),
+        "the box is read only after every share is open:\n{screen}"
+    );
+    tmux.type_line(&passphrase(2));
+
+    let screen = tmux.wait_for("the end of the unlock", started, |sc| {
+        sc.contains("URNE-EXIT=")
+    });
+    assert!(screen.contains("URNE-EXIT=0"), "{screen}");
+    // Nothing typed is shown.
+    for p in [
+        passphrase(1),
+        passphrase(2),
+        "this is not Ola's passphrase".into(),
+    ] {
+        assert!(
+            !screen.contains(&p),
+            "a passphrase is on the screen:\n{screen}"
+        );
+    }
+    // The progress bar stays on screen when done, with its count and rate:
+    // drawn only on a terminal (the plain line reads "…: N ballots in …").
+    let bar = screen
+        .lines()
+        .find(|l| l.contains("Ballot box checked: chain, seal and every proof ["))
+        .unwrap_or_else(|| panic!("no progress bar on the screen:\n{screen}"));
+    assert!(bar.contains("====="), "{bar}");
+    assert!(
+        bar.contains(&format!("] {ballots}/{ballots} ballots")),
+        "{bar}"
+    );
+    assert!(bar.contains(" ballots/s"), "{bar}");
+    // The order on the screen: both shares opened, then the box, then the result.
+    let at = |needle: &str| {
+        screen
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not on the screen:\n{screen}"))
+    };
+    assert!(at("Keyholder 2 (Ola Hansen): share opened") < at("Ballot box checked"));
+    assert!(at("Ballot box checked") < at("Tally written to"));
+}
