@@ -59,7 +59,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -80,17 +80,9 @@ fn seconds(d: Duration) -> String {
 }
 
 fn rate(n: u64, elapsed: Duration) -> Option<u64> {
-    let s = elapsed.as_secs_f64();
+    let ms = elapsed.as_millis();
     // Below a tenth of a second the rate says nothing.
-    (s >= 0.1).then(|| {
-        let r = n as f64 / s;
-        if r.is_finite() && r >= 0.0 {
-            // A rate of items a second fits u64 for any real box.
-            r.round().min(u64::MAX as f64) as u64
-        } else {
-            0
-        }
-    })
+    (ms >= 100).then(|| u64::try_from(u128::from(n) * 1000 / ms).unwrap_or(u64::MAX))
 }
 
 enum Shown {
