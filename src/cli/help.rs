@@ -14,7 +14,7 @@ use clap::Args;
 use super::out::{out, outln};
 
 /// The help topics: (name, one line, text).
-pub const TOPICS: [(&str, &str, &str); 8] = [
+pub const TOPICS: [(&str, &str, &str); 9] = [
     (
         "csv",
         "the CSV files urne reads: separator, headers, Excel",
@@ -51,6 +51,11 @@ pub const TOPICS: [(&str, &str, &str); 8] = [
         include_str!("../../docs/help/testing.txt"),
     ),
     (
+        "serve",
+        "the result server's configuration file (urne serve --config)",
+        "",
+    ),
+    (
         "codes",
         "every error and check code (`urne explain CODE` for one)",
         "",
@@ -67,6 +72,7 @@ Help topics (built into this binary):
   urne help passphrases  how keyholders type passphrases; tries
   urne help stdin        which inputs read standard input as `-`
   urne help testing      rehearsals: --insecure-fast-kdf, simulate, demo
+  urne help serve        the result server's configuration file
   urne help codes        every error and check code
   urne explain CODE      what one code means and what to do
 
@@ -101,10 +107,24 @@ pub fn topic_from_args() -> Option<ExitCode> {
     let (name, _, text) = TOPICS.iter().find(|(n, _, _)| n == topic)?;
     if *name == "codes" {
         print_all_codes();
+    } else if *name == "serve" {
+        out!("{}", serve_config_text());
     } else {
         out!("{text}");
     }
     Some(ExitCode::SUCCESS)
+}
+
+/// The server configuration, as docs/publication.md (built in) specifies it:
+/// from "Server configuration" up to the next numbered section.
+fn serve_config_text() -> String {
+    let doc = CODE_SOURCES[1];
+    let Some(start) = doc.find("### Server configuration") else {
+        return String::new();
+    };
+    let rest = &doc[start..];
+    let end = rest.find("\n## ").map_or(rest.len(), |e| e + 1);
+    plain(&rest[..end])
 }
 
 /// A code's documentation: the cells of its table row (after the code), or
@@ -190,6 +210,7 @@ fn see_also(code: &str) -> Option<&'static str> {
         c if c.starts_with("E-PASSPHRASE") || c == "E-SHARE-PASSPHRASE" => "passphrases",
         "E-TOO-FEW-SHARES" | "E-SEAL-PASSPHRASE" => "passphrases",
         "E-FILE-EXISTS" | "E-FILE-NOT-FOUND" => "files",
+        "E-SERVE-CONFIG" => "serve",
         _ => return None,
     })
 }
@@ -387,6 +408,14 @@ mod tests {
         assert!(!v.is_empty());
         assert!(describe("E-FETCH-KEY").is_some(), "a row naming two codes");
         assert!(describe("E-NO-SUCH-THING").is_none());
+    }
+
+    #[test]
+    fn the_serve_topic_is_the_configuration_section() {
+        let t = serve_config_text();
+        assert!(t.starts_with("### Server configuration"), "{t}");
+        assert!(t.contains("listen"), "{t}");
+        assert!(!t.contains("## 5."), "{t}");
     }
 
     #[test]

@@ -181,7 +181,7 @@ impl Progress {
                 None => s.push_str(&count_of(n, unit)),
             }
             let elapsed = self.started.elapsed();
-            if let Some(r) = rate(n, elapsed) {
+            if let Some(r) = rate(n, elapsed).filter(|_| n > 0) {
                 s.push_str(&format!(", {} {}/s", thousands(r), unit.many));
                 if let Some(t) = total.filter(|_| r > 0) {
                     let left = Duration::from_secs(t.saturating_sub(n) / r);
@@ -281,12 +281,22 @@ fn style(unit: Option<Unit>, has_total: bool, done: bool) -> ProgressStyle {
                 let _ = w.write_str(if n == 1 { one } else { many });
             },
         )
+        .with_key("eta", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            // Not indicatif's own: it says "0s" before the first count.
+            let left = match (rate(s.pos(), s.elapsed()), s.len()) {
+                (Some(r), Some(len)) if r > 0 && s.pos() > 0 => {
+                    seconds(Duration::from_secs(len.saturating_sub(s.pos()) / r))
+                }
+                _ => "…".into(),
+            };
+            let _ = w.write_str(&left);
+        })
         .with_key(
             "rate",
             move |s: &ProgressState, w: &mut dyn std::fmt::Write| {
                 let _ = match rate(s.pos(), s.elapsed()) {
-                    Some(r) => write!(w, "{} {many}/s", thousands(r)),
-                    None => write!(w, "– {many}/s"),
+                    Some(r) if s.pos() > 0 => write!(w, "{} {many}/s", thousands(r)),
+                    _ => write!(w, "– {many}/s"),
                 };
             },
         )

@@ -98,7 +98,7 @@ impl Explain for ConfigError {
     }
 
     fn hint(&self) -> Option<String> {
-        Some("see docs/publication.md, \"Server configuration\"".into())
+        Some("`urne help serve` shows every key of the configuration, with an example".into())
     }
 }
 
