@@ -384,8 +384,10 @@ Examples:
   urne -d event publish --out /srv/results                       # each update";
     pub const SERVE: &str = "\
 Examples:
-  urne serve /srv/results
-  urne serve --config serve.toml --listen 0.0.0.0:8080 /srv/results";
+  urne serve --publisher-key BASE64KEY /srv/results
+  urne serve --config serve.toml --listen 0.0.0.0:8080 /srv/results
+The key is the one `urne publish --new-publisher-key` printed; the
+configuration file is described by `urne help serve`.";
     pub const FETCH: &str = "\
 Example (a newsroom):
   urne fetch https://valg.example.no/ --publisher-key BASE64KEY --out results/";
