@@ -51,7 +51,7 @@ pub const TOPICS: [(&str, &str, &str); 9] = [
         include_str!("../../docs/help/testing.txt"),
     ),
     (
-        "serve",
+        "serve-config",
         "the result server's configuration file (urne serve --config)",
         "",
     ),
@@ -72,7 +72,7 @@ Help topics (built into this binary):
   urne help passphrases  how keyholders type passphrases; tries
   urne help stdin        which inputs read standard input as `-`
   urne help testing      rehearsals: --insecure-fast-kdf, simulate, demo
-  urne help serve        the result server's configuration file
+  urne help serve-config the result server's configuration file
   urne help codes        every error and check code
   urne explain CODE      what one code means and what to do
 
@@ -107,7 +107,7 @@ pub fn topic_from_args() -> Option<ExitCode> {
     let (name, _, text) = TOPICS.iter().find(|(n, _, _)| n == topic)?;
     if *name == "codes" {
         print_all_codes();
-    } else if *name == "serve" {
+    } else if *name == "serve-config" {
         out!("{}", serve_config_text());
     } else {
         out!("{text}");
@@ -210,7 +210,7 @@ fn see_also(code: &str) -> Option<&'static str> {
         c if c.starts_with("E-PASSPHRASE") || c == "E-SHARE-PASSPHRASE" => "passphrases",
         "E-TOO-FEW-SHARES" | "E-SEAL-PASSPHRASE" => "passphrases",
         "E-FILE-EXISTS" | "E-FILE-NOT-FOUND" => "files",
-        "E-SERVE-CONFIG" => "serve",
+        "E-SERVE-CONFIG" => "serve-config",
         _ => return None,
     })
 }
@@ -387,7 +387,7 @@ Examples:
   urne serve --publisher-key BASE64KEY /srv/results
   urne serve --config serve.toml --listen 0.0.0.0:8080 /srv/results
 The key is the one `urne publish --new-publisher-key` printed; the
-configuration file is described by `urne help serve`.";
+configuration file is described by `urne help serve-config`.";
     pub const FETCH: &str = "\
 Example (a newsroom):
   urne fetch https://valg.example.no/ --publisher-key BASE64KEY --out results/";
@@ -470,6 +470,18 @@ mod every_command {
         // A leaf of a group may rely on the group's examples only if it
         // has its own: no exception is made here.
         assert!(missing.is_empty(), "{}", missing.join("\n"));
+    }
+
+    /// `urne help NAME` for a topic must not hide `urne help CMD`.
+    #[test]
+    fn no_topic_is_named_like_a_command() {
+        let cmd = super::super::Cli::command();
+        for (topic, _, _) in super::TOPICS {
+            assert!(
+                cmd.find_subcommand(topic).is_none(),
+                "topic {topic} hides the help of `urne {topic}`"
+            );
+        }
     }
 
     /// The arguments parse as clap requires (no two flags with one name).

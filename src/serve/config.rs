@@ -98,7 +98,9 @@ impl Explain for ConfigError {
     }
 
     fn hint(&self) -> Option<String> {
-        Some("`urne help serve` shows every key of the configuration, with an example".into())
+        Some(
+            "`urne help serve-config` shows every key of the configuration, with an example".into(),
+        )
     }
 }
 
