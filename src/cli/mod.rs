@@ -432,7 +432,15 @@ pub fn main() -> ExitCode {
             serve::fetch(a)
         }
         Command::Track(a) => {
-            no_event_dir(&top, "track", "give the published directory after the code");
+            // The published directory is its argument; `-d` may name it
+            // too, but not another one.
+            if top.as_ref().is_some_and(|t| *t != a.published) {
+                usage_error(&format!(
+                    "`urne track` reads the published directory given after the code ({}), not -d {}",
+                    a.published.display(),
+                    top.as_ref().map_or(String::new(), |t| t.display().to_string())
+                ));
+            }
             track::track(a)
         }
         Command::Explain(a) => {
