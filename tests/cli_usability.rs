@@ -302,7 +302,8 @@ fn without_a_terminal_and_without_a_passphrase_file_unlock_stops_before_the_box(
 }
 
 /// A 2-of-3 event made with the fast test KDF: shares in DIR/shares/.
-fn two_of_three() -> (tempfile::TempDir, PathBuf) {
+/// Each keyholder has their own passphrase (keygen refuses one reused).
+fn two_of_three() -> (tempfile::TempDir, [PathBuf; 3]) {
     let tmp = tempfile::tempdir().unwrap();
     let manifest = fs::read_to_string(root().join("examples/event/manifest.toml"))
         .unwrap()
@@ -313,8 +314,11 @@ fn two_of_three() -> (tempfile::TempDir, PathBuf) {
     assert!(manifest.contains("Nora Berg"));
     let m = tmp.path().join("m.toml");
     fs::write(&m, manifest).unwrap();
-    let pass = tmp.path().join("pass.txt");
-    fs::write(&pass, "the rehearsal passphrase\n").unwrap();
+    let pass = [1, 2, 3].map(|i| {
+        let p = tmp.path().join(format!("pass-{i}.txt"));
+        fs::write(&p, format!("rehearsal passphrase of keyholder {i}\n")).unwrap();
+        p
+    });
     let ev = tmp.path().join("event");
     assert_ok(&run(&[
         "-d",
@@ -326,11 +330,11 @@ fn two_of_three() -> (tempfile::TempDir, PathBuf) {
         "20",
         "--insecure-fast-kdf",
         "--passphrase-file",
-        s(&pass),
+        s(&pass[0]),
         "--passphrase-file",
-        s(&pass),
+        s(&pass[1]),
         "--passphrase-file",
-        s(&pass),
+        s(&pass[2]),
     ]));
     (tmp, pass)
 }
@@ -353,11 +357,11 @@ fn a_keyholder_who_fails_is_named_and_the_unlock_goes_on_with_enough_others() {
         "--share",
         s(&share(3)),
         "--passphrase-file",
-        s(&pass),
+        s(&pass[0]),
         "--passphrase-file",
         s(&wrong),
         "--passphrase-file",
-        s(&pass),
+        s(&pass[2]),
     ]);
     assert_ok(&o);
     let err = stderr(&o);

@@ -25,23 +25,21 @@ use crate::cli::prompt;
 pub enum CeremonyCommand {
     /// Round 1, each keyholder on their own machine: draw your seed (sealed on
     /// your medium under your passphrase) and write your certificate.
-    ///
-    /// Example: urne ceremony certificate --keyholder 1 --medium /media/usb
+    #[command(
+        after_help = "Example:\n  urne ceremony certificate --keyholder 1 --medium /media/usb"
+    )]
     Certificate(RoundArgs),
     /// Round 2, once every certificate is in the folder: write your deal
     /// (commitments, proofs, a share encrypted to each other keyholder).
-    ///
-    /// Example: urne ceremony deal --keyholder 1 --medium /media/usb
+    #[command(after_help = "Example:\n  urne ceremony deal --keyholder 1 --medium /media/usb")]
     Deal(RoundArgs),
     /// Round 3, once every deal is in the folder: check the shares sent to
     /// you; seal your share on your medium and confirm, or complain.
-    ///
-    /// Example: urne ceremony confirm --keyholder 1 --medium /media/usb
+    #[command(after_help = "Example:\n  urne ceremony confirm --keyholder 1 --medium /media/usb")]
     Confirm(RoundArgs),
     /// Round 4, anyone, from the public files alone: check the whole
     /// transcript and write election-key.json.
-    ///
-    /// Example: urne ceremony assemble
+    #[command(after_help = "Example:\n  urne ceremony assemble")]
     Assemble(AssembleArgs),
 }
 
