@@ -1,9 +1,22 @@
-//! Ballot encryption and its proofs.
+//! Ballot encryption and its proofs (ballot format 2, docs/SPEC.md "Ballot").
 //!
-//! A ballot for a referendum with `k` options is one-hot: option `i` is
-//! `Enc_K(mᵢ; rᵢ)` with `mᵢ ∈ {0, 1}` and `Σ mᵢ = 1`. Each option carries a
-//! [`ZeroOneProof`]; the ballot carries a [`DleqProof`] that the sum of its
-//! ciphertexts encrypts exactly 1:
+//! The referendum's number of options `k` fixes the encoding, and a ballot
+//! names it (`encoding`); a ballot naming another is refused.
+//!
+//! **Packed** (`k` = 2 or 3): one ciphertext `Enc_K(m; r)` of the chosen
+//! option's weight `m ∈ {0, 1, M}` (first, second, third option; `M = 2^32`),
+//! with a [`OneOfKProof`] that it encrypts one of the `k` weights:
+//!
+//! ```text
+//! c = H512("urne/v1/proof/one-of-k"; fp, referendum, voter, G, K, u64(k),
+//!          u64(m_0)…, A, B, a_0, b_0, …)
+//! ```
+//! The counted ballots then sum to `Enc(c₁ + M·c₂)`, from which the count
+//! recovers both figures ([`crate::crypto::dlog::packed_counts`]).
+//!
+//! **One-hot** (`k ≥ 4`): option `i` is `Enc_K(mᵢ; rᵢ)` with `mᵢ ∈ {0, 1}`
+//! and `Σ mᵢ = 1`. Each option carries a [`ZeroOneProof`]; the ballot carries
+//! a [`DleqProof`] that the sum of its ciphertexts encrypts exactly 1:
 //!
 //! ```text
 //! Ā = Σ Aᵢ,  B̄ = Σ Bᵢ,  R = Σ rᵢ:   log_G Ā = log_K (B̄ − G) = R
@@ -30,11 +43,70 @@ use zeroize::Zeroizing;
 use crate::crypto::elgamal::{Ciphertext, PublicKey};
 use crate::crypto::encoding::{Elem, PubScalar, Transcript, G_ELEM};
 use crate::crypto::proofs::{
-    half, tag, BatchVerifier, CiphertextElems, DleqProof, HBase, ZeroOneProof, ZeroOneProver,
+    half, tag, BatchVerifier, CiphertextElems, DleqProof, HBase, OneOfKProof, OneOfKProver,
+    ZeroOneProof, ZeroOneProver,
 };
 
 /// The most options a referendum may have (the manifest enforces it too).
 pub const MAX_OPTIONS: usize = 64;
+
+/// The weight of the third option of a packed ballot, `M = 2^32`: above any
+/// electorate, so that `c₁ + M·c₂` with `c₁ + c₂ ≤ n < M` has one reading.
+pub const PACKED_M: u64 = 1 << 32;
+
+/// The most options a packed ballot encodes.
+pub const MAX_PACKED: usize = 3;
+
+/// How a ballot encodes its choice; the referendum's number of options fixes
+/// it ([`Encoding::for_options`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Encoding {
+    /// One ciphertext of the option's weight, with a 1-of-k proof (k ≤ 3).
+    #[serde(rename = "packed")]
+    Packed,
+    /// One ciphertext per option, 0/1 proofs and a sum-to-one proof (k ≥ 4).
+    #[serde(rename = "one-hot")]
+    OneHot,
+}
+
+impl Encoding {
+    /// The encoding of a referendum with `k` options.
+    pub fn for_options(k: usize) -> Encoding {
+        if k <= MAX_PACKED {
+            Encoding::Packed
+        } else {
+            Encoding::OneHot
+        }
+    }
+
+    /// The name in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Packed => "packed",
+            Encoding::OneHot => "one-hot",
+        }
+    }
+
+    /// How many ciphertexts a ballot (and so the referendum's aggregate) has.
+    pub fn ciphertexts(self, k: usize) -> usize {
+        match self {
+            Encoding::Packed => 1,
+            Encoding::OneHot => k,
+        }
+    }
+
+    /// How many random scalars an encryption takes.
+    pub fn randomness(self, k: usize) -> usize {
+        self.ciphertexts(k)
+    }
+}
+
+/// The weights `m_j` of a packed ballot's options: `0, 1` for two options,
+/// `0, 1, M` for three.
+pub fn packed_weights(k: usize) -> &'static [u64] {
+    const W: [u64; 3] = [0, 1, PACKED_M];
+    &W[..k.min(MAX_PACKED)]
+}
 
 /// What binds a ballot: the election, the referendum and the voter.
 #[derive(Clone, Copy, Debug)]
@@ -64,12 +136,90 @@ pub struct EncryptedOption {
     pub proof: ZeroOneProof,
 }
 
-/// An encrypted ballot (`urne-ballot/1`, docs/SPEC.md "Ballot").
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Ballot {
+/// A one-hot ballot's body (`k ≥ 4` options).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OneHotBallot {
     pub options: Vec<EncryptedOption>,
     pub sum_proof: DleqProof,
+}
+
+/// A packed ballot's body (`k` = 2 or 3): one ciphertext and its proof.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackedBallot {
+    pub a: Elem,
+    pub b: Elem,
+    pub proof: OneOfKProof,
+}
+
+/// An encrypted ballot (`urne-ballot/2`, docs/SPEC.md "Ballot"). In JSON an
+/// object whose `encoding` says which body follows.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "BallotWire")]
+pub enum Ballot {
+    Packed(PackedBallot),
+    OneHot(OneHotBallot),
+}
+
+/// A ballot as it is read: every field of either body, checked against its
+/// `encoding` when converted.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BallotWire {
+    encoding: Encoding,
+    #[serde(default)]
+    a: Option<Elem>,
+    #[serde(default)]
+    b: Option<Elem>,
+    #[serde(default)]
+    proof: Option<OneOfKProof>,
+    #[serde(default)]
+    options: Option<Vec<EncryptedOption>>,
+    #[serde(default)]
+    sum_proof: Option<DleqProof>,
+}
+
+impl TryFrom<BallotWire> for Ballot {
+    type Error = String;
+
+    fn try_from(w: BallotWire) -> Result<Ballot, String> {
+        match (w.encoding, w.a, w.b, w.proof, w.options, w.sum_proof) {
+            (Encoding::Packed, Some(a), Some(b), Some(proof), None, None) => {
+                Ok(Ballot::Packed(PackedBallot { a, b, proof }))
+            }
+            (Encoding::OneHot, None, None, None, Some(options), Some(sum_proof)) => {
+                Ok(Ballot::OneHot(OneHotBallot { options, sum_proof }))
+            }
+            (Encoding::Packed, ..) => {
+                Err("a packed ballot has exactly the fields encoding, a, b and proof".into())
+            }
+            (Encoding::OneHot, ..) => Err(
+                "a one-hot ballot has exactly the fields encoding, options and sum_proof".into(),
+            ),
+        }
+    }
+}
+
+impl Serialize for Ballot {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        match self {
+            Ballot::Packed(p) => {
+                let mut st = s.serialize_struct("Ballot", 4)?;
+                st.serialize_field("encoding", &Encoding::Packed)?;
+                st.serialize_field("a", &p.a)?;
+                st.serialize_field("b", &p.b)?;
+                st.serialize_field("proof", &p.proof)?;
+                st.end()
+            }
+            Ballot::OneHot(o) => {
+                let mut st = s.serialize_struct("Ballot", 3)?;
+                st.serialize_field("encoding", &Encoding::OneHot)?;
+                st.serialize_field("options", &o.options)?;
+                st.serialize_field("sum_proof", &o.sum_proof)?;
+                st.end()
+            }
+        }
+    }
 }
 
 /// Why a ballot is not valid.
@@ -77,6 +227,16 @@ pub struct Ballot {
 pub enum BallotError {
     #[error("the ballot has {found} options but the referendum has {expected}")]
     WrongOptionCount { expected: usize, found: usize },
+    #[error(
+        "the ballot is {found}, but a referendum of {options} options takes {expected} ballots"
+    )]
+    WrongEncoding {
+        expected: &'static str,
+        found: &'static str,
+        options: usize,
+    },
+    #[error("the ballot's proof does not have one commitment, challenge and response per option")]
+    ProofShape,
     #[error("option {option}'s ciphertext is not a canonical group element")]
     BadCiphertext { option: usize },
     #[error("a proof commitment is not a canonical group element")]
@@ -87,8 +247,9 @@ pub enum BallotError {
     ChoiceOutOfRange { choice: usize, options: usize },
 }
 
-/// Encrypts a vote for option `choice` (0-based) out of `n_options`. Constant time
-/// in `choice`: every option is encrypted and proved the same way.
+/// Encrypts a vote for option `choice` (0-based) out of `n_options`, in the
+/// encoding the number of options fixes. Constant time in `choice`: every
+/// option is encrypted and proved the same way.
 pub fn encrypt<R: RngCore + CryptoRng>(
     key: &PublicKey,
     ctx: &BallotContext<'_>,
@@ -96,15 +257,17 @@ pub fn encrypt<R: RngCore + CryptoRng>(
     choice: usize,
     rng: &mut R,
 ) -> Result<Ballot, BallotError> {
-    let randomness: Vec<Zeroizing<Scalar>> = (0..n_options.min(MAX_OPTIONS))
-        .map(|_| Zeroizing::new(random_scalar(rng)))
-        .collect();
+    let n = Encoding::for_options(n_options).randomness(n_options.min(MAX_OPTIONS));
+    let randomness: Vec<Zeroizing<Scalar>> =
+        (0..n).map(|_| Zeroizing::new(random_scalar(rng))).collect();
     encrypt_with_randomness(key, ctx, n_options, choice, &randomness, rng)
 }
 
-/// Encrypts with given per-option randomness `rᵢ`. Whoever knows the `rᵢ` of a
-/// ballot can re-prove its very ciphertexts for another voter; the simulator
-/// uses this to make copied ballots, which the counting rules must reject.
+/// Encrypts with given randomness: one scalar `r` per ciphertext
+/// ([`Encoding::randomness`]: one for a packed ballot, one per option for a
+/// one-hot one). Whoever knows the randomness of a ballot can re-prove its
+/// very ciphertexts for another voter; the simulator uses this to make copied
+/// ballots, which the counting rules must reject.
 pub fn encrypt_with_randomness<R: RngCore + CryptoRng>(
     key: &PublicKey,
     ctx: &BallotContext<'_>,
@@ -113,11 +276,27 @@ pub fn encrypt_with_randomness<R: RngCore + CryptoRng>(
     randomness: &[Zeroizing<Scalar>],
     rng: &mut R,
 ) -> Result<Ballot, BallotError> {
-    if choice >= n_options || n_options > MAX_OPTIONS || randomness.len() != n_options {
+    let encoding = Encoding::for_options(n_options);
+    if choice >= n_options
+        || n_options > MAX_OPTIONS
+        || randomness.len() != encoding.randomness(n_options)
+    {
         return Err(BallotError::ChoiceOutOfRange {
             choice,
             options: n_options,
         });
+    }
+    if encoding == Encoding::Packed {
+        let weights = packed_weights(n_options);
+        let r = &randomness[0];
+        let (prover, halves) = OneOfKProver::commit(key, weights, choice, r, rng);
+        let elems = Elem::from_halves(&halves);
+        let proof = prover.respond(&|t| ctx.absorb(t), &key.elem, weights, &elems, r);
+        return Ok(Ballot::Packed(PackedBallot {
+            a: elems[0],
+            b: elems[1],
+            proof,
+        }));
     }
     // Every point the ballot publishes is computed halved and all of them are
     // encoded together with one inversion: per option A, B, a0, b0, a1, b1, then
@@ -186,7 +365,7 @@ pub fn encrypt_with_randomness<R: RngCore + CryptoRng>(
             s: PubScalar(*w + c * *r_sum),
         }
     };
-    Ok(Ballot { options, sum_proof })
+    Ok(Ballot::OneHot(OneHotBallot { options, sum_proof }))
 }
 
 /// `G/2`, the half of the point a one adds to `B`.
@@ -211,26 +390,130 @@ fn sum_statement<'a>(
 }
 
 impl Ballot {
+    /// The encoding the ballot names.
+    pub fn encoding(&self) -> Encoding {
+        match self {
+            Ballot::Packed(_) => Encoding::Packed,
+            Ballot::OneHot(_) => Encoding::OneHot,
+        }
+    }
+
+    /// The encodings `(A, B)` of the ballot's ciphertexts, as stored.
+    pub fn ciphertext_elems(&self) -> Vec<CiphertextElems> {
+        match self {
+            Ballot::Packed(p) => vec![CiphertextElems { a: p.a, b: p.b }],
+            Ballot::OneHot(o) => o
+                .options
+                .iter()
+                .map(|x| CiphertextElems { a: x.a, b: x.b })
+                .collect(),
+        }
+    }
+
     /// The ballot's ciphertexts, decoded (canonical encodings only).
     pub fn ciphertexts(&self) -> Result<Vec<Ciphertext>, BallotError> {
-        self.options
-            .iter()
-            .enumerate()
-            .map(|(i, o)| {
-                let a =
-                    o.a.decode()
-                        .map_err(|_| BallotError::BadCiphertext { option: i })?;
-                let b =
-                    o.b.decode()
-                        .map_err(|_| BallotError::BadCiphertext { option: i })?;
-                Ok(Ciphertext { a, b })
-            })
-            .collect()
+        decode_all(self.ciphertext_elems().into_iter())
     }
 
     /// Adds every equation of this ballot's proofs to `batch` and returns its
-    /// decoded ciphertexts. The caller checks the batch.
+    /// decoded ciphertexts. The caller checks the batch. A ballot whose
+    /// encoding is not the one `n_options` fixes is refused.
     pub fn verify_into(
+        &self,
+        key: &Elem,
+        ctx: &BallotContext<'_>,
+        n_options: usize,
+        batch: &mut BatchVerifier,
+    ) -> Result<Vec<Ciphertext>, BallotError> {
+        let expected = Encoding::for_options(n_options);
+        if self.encoding() != expected {
+            return Err(BallotError::WrongEncoding {
+                expected: expected.as_str(),
+                found: self.encoding().as_str(),
+                options: n_options,
+            });
+        }
+        match self {
+            Ballot::Packed(p) => p.verify_into(key, ctx, n_options, batch),
+            Ballot::OneHot(o) => o.verify_into(key, ctx, n_options, batch),
+        }
+    }
+
+    /// Verifies this ballot on its own; returns its ciphertexts.
+    pub fn verify(
+        &self,
+        key: &Elem,
+        key_point: &RistrettoPoint,
+        ctx: &BallotContext<'_>,
+        n_options: usize,
+    ) -> Result<Vec<Ciphertext>, BallotError> {
+        let mut batch = BatchVerifier::new();
+        let cts = self.verify_into(key, ctx, n_options, &mut batch)?;
+        if batch.verify(key_point) {
+            Ok(cts)
+        } else {
+            Err(BallotError::ProofFailed)
+        }
+    }
+}
+
+/// Decodes ciphertexts; the first that does not decode is named.
+fn decode_all(
+    elems: impl Iterator<Item = CiphertextElems>,
+) -> Result<Vec<Ciphertext>, BallotError> {
+    elems
+        .enumerate()
+        .map(|(i, e)| {
+            let bad = |_| BallotError::BadCiphertext { option: i };
+            Ok(Ciphertext {
+                a: e.a.decode().map_err(bad)?,
+                b: e.b.decode().map_err(bad)?,
+            })
+        })
+        .collect()
+}
+
+impl PackedBallot {
+    fn verify_into(
+        &self,
+        key: &Elem,
+        ctx: &BallotContext<'_>,
+        n_options: usize,
+        batch: &mut BatchVerifier,
+    ) -> Result<Vec<Ciphertext>, BallotError> {
+        let bad = |_| BallotError::BadCiphertext { option: 0 };
+        let ct = Ciphertext {
+            a: self.a.decode().map_err(bad)?,
+            b: self.b.decode().map_err(bad)?,
+        };
+        let elems = CiphertextElems {
+            a: self.a,
+            b: self.b,
+        };
+        let k = n_options;
+        if self.proof.a.len() != k
+            || self.proof.b.len() != k
+            || self.proof.s.len() != k
+            || self.proof.c.len() + 1 != k
+        {
+            return Err(BallotError::ProofShape);
+        }
+        self.proof
+            .verify_into(
+                &|t| ctx.absorb(t),
+                key,
+                packed_weights(k),
+                &elems,
+                &ct,
+                batch,
+            )
+            .ok_or(BallotError::BadCommitment)?;
+        Ok(vec![ct])
+    }
+}
+
+impl OneHotBallot {
+    fn verify_into(
         &self,
         key: &Elem,
         ctx: &BallotContext<'_>,
@@ -243,7 +526,11 @@ impl Ballot {
                 found: self.options.len(),
             });
         }
-        let cts = self.ciphertexts()?;
+        let cts = decode_all(
+            self.options
+                .iter()
+                .map(|x| CiphertextElems { a: x.a, b: x.b }),
+        )?;
         // Each ciphertext point appears in its option's 0/1 proof and in the
         // sum proof; its coefficients are added up so it enters the batch once.
         let mut coefficients = Vec::with_capacity(n_options);
@@ -273,23 +560,6 @@ impl Ballot {
             batch.add(xb + cy, ct.b);
         }
         Ok(cts)
-    }
-
-    /// Verifies this ballot on its own; returns its ciphertexts.
-    pub fn verify(
-        &self,
-        key: &Elem,
-        key_point: &RistrettoPoint,
-        ctx: &BallotContext<'_>,
-        n_options: usize,
-    ) -> Result<Vec<Ciphertext>, BallotError> {
-        let mut batch = BatchVerifier::new();
-        let cts = self.verify_into(key, ctx, n_options, &mut batch)?;
-        if batch.verify(key_point) {
-            Ok(cts)
-        } else {
-            Err(BallotError::ProofFailed)
-        }
     }
 }
 
@@ -328,13 +598,22 @@ mod tests {
         ct.b - f.s * ct.a
     }
 
+    fn one_hot(b: &mut Ballot) -> &mut OneHotBallot {
+        match b {
+            Ballot::OneHot(o) => o,
+            Ballot::Packed(_) => panic!("a packed ballot"),
+        }
+    }
+
     #[test]
     fn every_choice_encrypts_verifies_and_decrypts_one_hot() {
         let f = fixture();
-        for choice in 0..3 {
+        for choice in 0..4 {
             let c = ctx(&f.fp, "V1");
-            let ballot = encrypt(&f.key, &c, 3, choice, &mut OsRng).unwrap();
-            let cts = ballot.verify(&f.key.elem, &f.key.point, &c, 3).unwrap();
+            let ballot = encrypt(&f.key, &c, 4, choice, &mut OsRng).unwrap();
+            assert_eq!(ballot.encoding(), Encoding::OneHot);
+            let cts = ballot.verify(&f.key.elem, &f.key.point, &c, 4).unwrap();
+            assert_eq!(cts.len(), 4);
             for (i, ct) in cts.iter().enumerate() {
                 let expect = if i == choice { G } else { G - G };
                 assert_eq!(decrypt(&f, ct), expect);
@@ -345,10 +624,10 @@ mod tests {
     #[test]
     fn replay_for_another_voter_referendum_or_election_is_rejected() {
         let f = fixture();
-        let ballot = encrypt(&f.key, &ctx(&f.fp, "V1"), 3, 1, &mut OsRng).unwrap();
+        let ballot = encrypt(&f.key, &ctx(&f.fp, "V1"), 4, 1, &mut OsRng).unwrap();
         let other_voter = ctx(&f.fp, "V2");
         assert_eq!(
-            ballot.verify(&f.key.elem, &f.key.point, &other_voter, 3),
+            ballot.verify(&f.key.elem, &f.key.point, &other_voter, 4),
             Err(BallotError::ProofFailed)
         );
         let other_ref = BallotContext {
@@ -356,12 +635,12 @@ mod tests {
             ..ctx(&f.fp, "V1")
         };
         assert_eq!(
-            ballot.verify(&f.key.elem, &f.key.point, &other_ref, 3),
+            ballot.verify(&f.key.elem, &f.key.point, &other_ref, 4),
             Err(BallotError::ProofFailed)
         );
         let fp2 = [8u8; 32];
         assert_eq!(
-            ballot.verify(&f.key.elem, &f.key.point, &ctx(&fp2, "V1"), 3),
+            ballot.verify(&f.key.elem, &f.key.point, &ctx(&fp2, "V1"), 4),
             Err(BallotError::ProofFailed)
         );
     }
@@ -396,16 +675,16 @@ mod tests {
             let st = sum_statement(c, &f.key.elem, &options);
             DleqProof::prove(tag::SUM_TO_ONE, &st, &r_sum, &|w| f.key.mul(w), &mut OsRng)
         };
-        Ballot { options, sum_proof }
+        Ballot::OneHot(OneHotBallot { options, sum_proof })
     }
 
     #[test]
     fn a_ballot_encrypting_two_is_rejected() {
         let f = fixture();
         let c = ctx(&f.fp, "V1");
-        let b = forged(&f, &c, &[2, 0, 0]);
+        let b = forged(&f, &c, &[2, 0, 0, 0]);
         assert_eq!(
-            b.verify(&f.key.elem, &f.key.point, &c, 3),
+            b.verify(&f.key.elem, &f.key.point, &c, 4),
             Err(BallotError::ProofFailed)
         );
     }
@@ -414,49 +693,50 @@ mod tests {
     fn two_options_at_once_or_none_are_rejected() {
         let f = fixture();
         let c = ctx(&f.fp, "V1");
-        for ms in [[1u64, 1, 0], [0, 0, 0]] {
+        for ms in [[1u64, 1, 0, 0], [0, 0, 0, 0]] {
             let b = forged(&f, &c, &ms);
             assert_eq!(
-                b.verify(&f.key.elem, &f.key.point, &c, 3),
+                b.verify(&f.key.elem, &f.key.point, &c, 4),
                 Err(BallotError::ProofFailed),
                 "{ms:?}"
             );
         }
         // The forger's construction itself is sound: an honest one-hot passes.
-        let ok = forged(&f, &c, &[0, 1, 0]);
-        assert!(ok.verify(&f.key.elem, &f.key.point, &c, 3).is_ok());
+        let ok = forged(&f, &c, &[0, 1, 0, 0]);
+        assert!(ok.verify(&f.key.elem, &f.key.point, &c, 4).is_ok());
     }
 
     #[test]
     fn tampering_with_any_proof_scalar_or_ciphertext_is_rejected() {
         let f = fixture();
         let c = ctx(&f.fp, "V1");
-        let ballot = encrypt(&f.key, &c, 3, 2, &mut OsRng).unwrap();
+        let mut ballot = encrypt(&f.key, &c, 4, 2, &mut OsRng).unwrap();
         let bump = |s: &mut PubScalar| s.0 += Scalar::ONE;
         let mut cases: Vec<Ballot> = Vec::new();
-        for i in 0..3 {
+        for i in 0..4 {
             let mut b = ballot.clone();
-            bump(&mut b.options[i].proof.c0);
+            bump(&mut one_hot(&mut b).options[i].proof.c0);
             cases.push(b);
             let mut b = ballot.clone();
-            bump(&mut b.options[i].proof.s0);
+            bump(&mut one_hot(&mut b).options[i].proof.s0);
             cases.push(b);
             let mut b = ballot.clone();
-            bump(&mut b.options[i].proof.s1);
+            bump(&mut one_hot(&mut b).options[i].proof.s1);
             cases.push(b);
             let mut b = ballot.clone();
-            b.options[i].b = Elem::from_point(&(ballot.options[i].b.decode().unwrap() + G));
+            let old = one_hot(&mut ballot).options[i].b;
+            one_hot(&mut b).options[i].b = Elem::from_point(&(old.decode().unwrap() + G));
             cases.push(b);
         }
         let mut b = ballot.clone();
-        bump(&mut b.sum_proof.s);
+        bump(&mut one_hot(&mut b).sum_proof.s);
         cases.push(b);
         let mut b = ballot.clone();
-        b.options.swap(0, 2);
+        one_hot(&mut b).options.swap(0, 2);
         cases.push(b);
         for (n, b) in cases.iter().enumerate() {
             assert_eq!(
-                b.verify(&f.key.elem, &f.key.point, &c, 3),
+                b.verify(&f.key.elem, &f.key.point, &c, 4),
                 Err(BallotError::ProofFailed),
                 "case {n}"
             );
@@ -467,18 +747,19 @@ mod tests {
     fn wrong_option_count_and_bad_encodings_are_named() {
         let f = fixture();
         let c = ctx(&f.fp, "V1");
-        let ballot = encrypt(&f.key, &c, 3, 0, &mut OsRng).unwrap();
+        let ballot = encrypt(&f.key, &c, 4, 0, &mut OsRng).unwrap();
         assert_eq!(
-            ballot.verify(&f.key.elem, &f.key.point, &c, 2),
+            ballot.verify(&f.key.elem, &f.key.point, &c, 5),
             Err(BallotError::WrongOptionCount {
-                expected: 2,
-                found: 3
+                expected: 5,
+                found: 4
             })
         );
         let mut b = ballot.clone();
-        b.options[1].a = Elem(curve25519_dalek::ristretto::CompressedRistretto([0xff; 32]));
+        one_hot(&mut b).options[1].a =
+            Elem(curve25519_dalek::ristretto::CompressedRistretto([0xff; 32]));
         assert_eq!(
-            b.verify(&f.key.elem, &f.key.point, &c, 3),
+            b.verify(&f.key.elem, &f.key.point, &c, 4),
             Err(BallotError::BadCiphertext { option: 1 })
         );
     }
@@ -487,10 +768,73 @@ mod tests {
     fn json_round_trip() {
         let f = fixture();
         let c = ctx(&f.fp, "V1");
-        let ballot = encrypt(&f.key, &c, 3, 0, &mut OsRng).unwrap();
-        let text = serde_json::to_string(&ballot).unwrap();
-        let back: Ballot = serde_json::from_str(&text).unwrap();
-        assert_eq!(back, ballot);
-        assert!(back.verify(&f.key.elem, &f.key.point, &c, 3).is_ok());
+        for k in [2, 3, 4] {
+            let ballot = encrypt(&f.key, &c, k, 1, &mut OsRng).unwrap();
+            let text = serde_json::to_string(&ballot).unwrap();
+            let back: Ballot = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, ballot);
+            assert!(back.verify(&f.key.elem, &f.key.point, &c, k).is_ok());
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(v["encoding"], Encoding::for_options(k).as_str());
+        }
+        // A body that is not the named encoding's is refused.
+        let packed = serde_json::to_value(encrypt(&f.key, &c, 3, 1, &mut OsRng).unwrap()).unwrap();
+        let mut wrong = packed.clone();
+        wrong["encoding"] = "one-hot".into();
+        let err = serde_json::from_value::<Ballot>(wrong)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("one-hot ballot has exactly"), "{err}");
+        let mut extra = packed.clone();
+        extra["sum_proof"] = serde_json::json!({"a": "", "b": "", "s": ""});
+        assert!(serde_json::from_value::<Ballot>(extra).is_err());
+        let mut unknown = packed;
+        unknown["encoding"] = "binary".into();
+        assert!(serde_json::from_value::<Ballot>(unknown).is_err());
+    }
+
+    #[test]
+    fn packed_ballots_of_two_and_three_options_decrypt_to_their_weight() {
+        let f = fixture();
+        let c = ctx(&f.fp, "V1");
+        for k in [2usize, 3] {
+            for choice in 0..k {
+                let ballot = encrypt(&f.key, &c, k, choice, &mut OsRng).unwrap();
+                assert_eq!(ballot.encoding(), Encoding::Packed);
+                let cts = ballot.verify(&f.key.elem, &f.key.point, &c, k).unwrap();
+                assert_eq!(cts.len(), 1);
+                let m = packed_weights(k)[choice];
+                assert_eq!(
+                    decrypt(&f, &cts[0]),
+                    Scalar::from(m) * G,
+                    "k {k} choice {choice}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_ballot_in_the_other_encoding_is_refused() {
+        let f = fixture();
+        let c = ctx(&f.fp, "V1");
+        let packed = encrypt(&f.key, &c, 3, 0, &mut OsRng).unwrap();
+        assert_eq!(
+            packed.verify(&f.key.elem, &f.key.point, &c, 4),
+            Err(BallotError::WrongEncoding {
+                expected: "one-hot",
+                found: "packed",
+                options: 4
+            })
+        );
+        let one_hot = encrypt(&f.key, &c, 4, 0, &mut OsRng).unwrap();
+        assert!(matches!(
+            one_hot.verify(&f.key.elem, &f.key.point, &c, 3),
+            Err(BallotError::WrongEncoding { .. })
+        ));
+        // A packed ballot of 3 options for a 2-option referendum: wrong shape.
+        assert_eq!(
+            packed.verify(&f.key.elem, &f.key.point, &c, 2),
+            Err(BallotError::ProofShape)
+        );
     }
 }

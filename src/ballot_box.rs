@@ -1,4 +1,4 @@
-//! The append-only, hash-chained, sealed ballot box (`urne-box/1`).
+//! The append-only, hash-chained, sealed ballot box (`urne-box/2`).
 //!
 //! A box is one JSON Lines file: a header line, one line per cast ballot, and —
 //! once closed — a seal line signed with the box's Ed25519 key. Each line after
@@ -31,7 +31,7 @@ pub mod state;
 pub mod tracker;
 
 /// The format tag of a ballot box.
-pub const BOX_FORMAT: &str = "urne-box/1";
+pub const BOX_FORMAT: &str = "urne-box/2";
 /// The `kind` of a sealed box signing key.
 pub const BOX_KEY_KIND: &str = "box-signing-key";
 
@@ -715,14 +715,14 @@ mod tests {
         use crate::crypto::proofs::DleqProof;
         use curve25519_dalek::scalar::Scalar;
         let e = Elem::from_point(&curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT);
-        Ballot {
+        Ballot::OneHot(crate::ballot::OneHotBallot {
             options: vec![],
             sum_proof: DleqProof {
                 a: e,
                 b: e,
                 s: PubScalar(Scalar::ONE),
             },
-        }
+        })
     }
 
     fn small_box(dir: &Path, n: usize) -> (PathBuf, BoxSigningKey) {

@@ -83,7 +83,8 @@ pub struct Envelopes {
     pub rejected: BTreeMap<String, u64>,
 }
 
-/// The encrypted sum that was decrypted for an option.
+/// An encrypted sum that was decrypted: an option's (one-hot), or the one
+/// ciphertext of a packed referendum, named by all its options.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EncryptedSum {
@@ -334,11 +335,19 @@ pub fn build(inp: &Inputs) -> Result<Vec<Protocol>, ProtocolError> {
             turnout_percent: percent(roll_marks.total, entitled),
             results: results.clone(),
         };
+        // One entry per ciphertext of the tally's aggregate: per option
+        // (one-hot), or one for all options (packed), named "Ja / Nei / Blank".
+        let names: Vec<String> = if t.aggregate.len() == r.options.len() {
+            r.options.clone()
+        } else {
+            vec![r.options.join(" / ")]
+        };
         let encrypted_sums = t
-            .results
+            .aggregate
             .iter()
-            .map(|x| EncryptedSum {
-                option: x.option.clone(),
+            .zip(names)
+            .map(|(x, option)| EncryptedSum {
+                option,
                 a: x.a,
                 b: x.b,
             })

@@ -371,7 +371,7 @@ fn make_ballot(
     };
     let voter = p.voter_id(manifest);
     let mut rng = ballot_rng(seed, src);
-    let randomness: Vec<Zeroizing<Scalar>> = (0..k)
+    let randomness: Vec<Zeroizing<Scalar>> = (0..ballot::Encoding::for_options(k).randomness(k))
         .map(|_| Zeroizing::new(random_scalar(&mut rng)))
         .collect();
     let ctx = BallotContext {
@@ -384,7 +384,12 @@ fn make_ballot(
         ballot::encrypt_with_randomness(&key.key, &ctx, k, p.choice(), &randomness, &mut proof_rng)
             .unwrap_or_else(|_| unreachable_ballot());
     if p.kind == Kind::BadProof {
-        b.options[0].proof.s0 = PubScalar(b.options[0].proof.s0.0 + Scalar::ONE);
+        match &mut b {
+            Ballot::Packed(x) => x.proof.s[0] = PubScalar(x.proof.s[0].0 + Scalar::ONE),
+            Ballot::OneHot(x) => {
+                x.options[0].proof.s0 = PubScalar(x.options[0].proof.s0.0 + Scalar::ONE);
+            }
+        }
     }
     b
 }
@@ -395,14 +400,14 @@ fn unreachable_ballot() -> Ballot {
     use crate::crypto::encoding::Elem;
     use crate::crypto::proofs::DleqProof;
     let e = Elem::from_point(&curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT);
-    Ballot {
+    Ballot::OneHot(ballot::OneHotBallot {
         options: Vec::new(),
         sum_proof: DleqProof {
             a: e,
             b: e,
             s: PubScalar(Scalar::ZERO),
         },
-    }
+    })
 }
 
 fn fmt_time(t: OffsetDateTime) -> String {

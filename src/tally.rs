@@ -31,9 +31,9 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::ballot::BallotContext;
+use crate::ballot::{BallotContext, Encoding};
 use crate::ballot_box::{self, BoxError, BoxHeader, ChainChecker, Line, LineReader};
-use crate::crypto::dlog::bounded_dlog;
+use crate::crypto::dlog::{bounded_dlog, packed_counts, packed_counts_hold};
 use crate::crypto::elgamal::Ciphertext;
 use crate::crypto::encoding::{Digest32, Elem, PubScalar, Transcript};
 use crate::crypto::proofs::{tag, BatchVerifier, DleqProof};
@@ -312,6 +312,10 @@ pub enum TallyError {
         max: u64,
     },
     #[error(
+        "the decrypted sum of {referendum} is not c₁ + 2^32·c₂ for any counts with c₁ + c₂ ≤ {max}"
+    )]
+    NoPackedCount { referendum: String, max: u64 },
+    #[error(
         "the decrypted counts of {referendum} add up to {sum}, but {counted} ballots were counted"
     )]
     SumMismatch {
@@ -334,7 +338,7 @@ impl Explain for TallyError {
             TallyError::TooFewPartials { .. } => "E-TOO-FEW-SHARES",
             TallyError::DuplicatePartial { .. } => "E-SHARE-DUPLICATE",
             TallyError::MalformedPartial { .. } => "E-PARTIAL-MALFORMED",
-            TallyError::NoCount { .. } => "E-DECRYPT-NO-COUNT",
+            TallyError::NoCount { .. } | TallyError::NoPackedCount { .. } => "E-DECRYPT-NO-COUNT",
             TallyError::SumMismatch { .. } => "E-DECRYPT-SUM",
             TallyError::MalformedTally { .. } => "E-TALLY-MALFORMED",
         }
@@ -467,7 +471,7 @@ fn parse_checked_line(
 /// The box's intake applies the same rule before appending.
 pub fn ciphertext_digest(ballot: &crate::ballot::Ballot) -> [u8; 16] {
     let mut t = Transcript::sha256("urne/v1/ballot-ciphertexts");
-    for o in &ballot.options {
+    for o in ballot.ciphertext_elems() {
         t.point(&o.a.0).point(&o.b.0);
     }
     let mut digest = [0u8; 16];
@@ -628,7 +632,10 @@ pub fn count_box(
             .manifest
             .referendums()
             .iter()
-            .map(|r| vec![Ciphertext::zero(); r.options.len()])
+            .map(|r| {
+                let k = r.options.len();
+                vec![Ciphertext::zero(); Encoding::for_options(k).ciphertexts(k)]
+            })
             .collect(),
     };
     // A pipeline of two: while one thread applies the chain to a chunk in box
@@ -801,7 +808,7 @@ fn second_pass(
 }
 
 /// The format tag of a partial decryption file.
-pub const PARTIAL_FORMAT: &str = "urne-partial/1";
+pub const PARTIAL_FORMAT: &str = "urne-partial/2";
 
 /// One option's decryption share `D = s_i·A` with its proof.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -998,15 +1005,29 @@ pub fn check_partial(
     Ok(out)
 }
 
-/// A referendum's decrypted result.
+/// A referendum's decrypted result for one option.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OptionResult {
     pub option: String,
     pub votes: u64,
-    /// The encrypted sum `(A, B)` that was decrypted.
+}
+
+/// One ciphertext of a referendum's aggregate, as decrypted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregateCiphertext {
     pub a: Elem,
     pub b: Elem,
+}
+
+impl AggregateCiphertext {
+    fn of(ct: &Ciphertext) -> Self {
+        AggregateCiphertext {
+            a: Elem::from_point(&ct.a),
+            b: Elem::from_point(&ct.b),
+        }
+    }
 }
 
 /// The outcome of combining partial decryptions.
@@ -1023,21 +1044,23 @@ pub struct Combined {
     pub partials: Vec<PartialDecryption>,
 }
 
-/// Combines partial decryptions: each is checked against the recomputed
-/// aggregates; invalid ones are set aside and named; the valid ones (at least
-/// `t`) are combined with Lagrange coefficients at 0, and each count recovered
-/// by a bounded discrete logarithm:
-///
-/// ```text
-/// S = indices of valid partials,  λ_i = Π_{j∈S, j≠i} j/(j − i)
-/// m·G = B − Σ_{i∈S} λ_i·D_i,     0 ≤ m ≤ counted ballots
-/// ```
-pub fn combine(
+/// The valid partial decryptions, sorted by keyholder, with the Lagrange
+/// coefficients for them and the decrypted aggregates
+/// `B − Σ λ_i·D_i` per referendum and ciphertext.
+struct Decrypted {
+    used: Vec<u32>,
+    lagrange: Vec<(u32, Scalar)>,
+    set_aside: Vec<SetAside>,
+    partials: Vec<PartialDecryption>,
+    points: Vec<Vec<RistrettoPoint>>,
+}
+
+fn decrypt_aggregates(
     key: &ElectionKey,
     manifest: &Manifest,
     count: &BoxCount,
     partials: Vec<(String, PartialDecryption)>,
-) -> Result<Combined, TallyError> {
+) -> Result<Decrypted, TallyError> {
     let mut valid: Vec<(PartialDecryption, Vec<Vec<RistrettoPoint>>)> = Vec::new();
     let mut set_aside = Vec::new();
     let mut seen = HashSet::new();
@@ -1070,29 +1093,76 @@ pub fn combine(
         .iter()
         .map(|&i| (i, lagrange_at_zero(&used, i)))
         .collect();
+    let points = count
+        .aggregates
+        .iter()
+        .enumerate()
+        .map(|(r_idx, cts)| {
+            cts.iter()
+                .enumerate()
+                .map(|(j, ct)| {
+                    let sd: RistrettoPoint = valid
+                        .iter()
+                        .zip(&lagrange)
+                        .map(|((_, ds), (_, l))| l * ds[r_idx][j])
+                        .sum();
+                    ct.b - sd
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Decrypted {
+        used,
+        lagrange,
+        set_aside,
+        partials: valid.into_iter().map(|(p, _)| p).collect(),
+        points,
+    })
+}
+
+/// Combines partial decryptions: each is checked against the recomputed
+/// aggregates; invalid ones are set aside and named; the valid ones (at least
+/// `t`) are combined with Lagrange coefficients at 0, and the counts recovered
+/// from each decrypted aggregate (docs/SPEC.md §4.7):
+///
+/// ```text
+/// S = indices of valid partials,  λ_i = Π_{j∈S, j≠i} j/(j − i)
+/// X = B − Σ_{i∈S} λ_i·D_i
+/// one-hot: X_j = m_j·G, 0 ≤ m_j ≤ counted         (a bounded discrete log each)
+/// packed:  X = (c₁ + M·c₂)·G, c₁ + c₂ ≤ counted, c₀ = counted − c₁ − c₂
+/// ```
+pub fn combine(
+    key: &ElectionKey,
+    manifest: &Manifest,
+    count: &BoxCount,
+    partials: Vec<(String, PartialDecryption)>,
+) -> Result<Combined, TallyError> {
+    let d = decrypt_aggregates(key, manifest, count, partials)?;
     let mut results = Vec::new();
     for (r_idx, r) in manifest.referendums().iter().enumerate() {
         let counted = count.figures[r_idx].counted;
-        let mut options = Vec::new();
-        for (j, ct) in count.aggregates[r_idx].iter().enumerate() {
-            let sd: RistrettoPoint = valid
+        let points = &d.points[r_idx];
+        let k = r.options.len();
+        let votes: Vec<u64> = match Encoding::for_options(k) {
+            Encoding::Packed => {
+                packed_counts(&points[0], counted, k).ok_or_else(|| TallyError::NoPackedCount {
+                    referendum: r.id.clone(),
+                    max: counted,
+                })?
+            }
+            Encoding::OneHot => points
                 .iter()
-                .zip(&lagrange)
-                .map(|((_, ds), (_, l))| l * ds[r_idx][j])
-                .sum();
-            let m = bounded_dlog(&(ct.b - sd), counted).ok_or_else(|| TallyError::NoCount {
-                referendum: r.id.clone(),
-                option: r.options[j].clone(),
-                max: counted,
-            })?;
-            options.push(OptionResult {
-                option: r.options[j].clone(),
-                votes: m,
-                a: Elem::from_point(&ct.a),
-                b: Elem::from_point(&ct.b),
-            });
-        }
-        let sum: u64 = options.iter().map(|o| o.votes).sum();
+                .enumerate()
+                .map(|(j, x)| {
+                    bounded_dlog(x, counted).ok_or_else(|| TallyError::NoCount {
+                        referendum: r.id.clone(),
+                        option: r.options[j].clone(),
+                        max: counted,
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let sum: u64 = votes.iter().sum();
         if sum != counted {
             return Err(TallyError::SumMismatch {
                 referendum: r.id.clone(),
@@ -1100,19 +1170,97 @@ pub fn combine(
                 counted,
             });
         }
-        results.push(options);
+        results.push(
+            r.options
+                .iter()
+                .zip(votes)
+                .map(|(o, votes)| OptionResult {
+                    option: o.clone(),
+                    votes,
+                })
+                .collect(),
+        );
     }
     Ok(Combined {
-        used,
-        lagrange,
-        set_aside,
+        used: d.used,
+        lagrange: d.lagrange,
+        set_aside: d.set_aside,
         results,
-        partials: valid.into_iter().map(|(p, _)| p).collect(),
+        partials: d.partials,
     })
 }
 
+/// Checks a tally file's counts against its own partial decryptions and the
+/// aggregates recomputed from the box, with one multiplication each and no
+/// search (docs/SPEC.md, V-COUNTS). Returns the number of options compared,
+/// or the item and the reason of the first that does not hold.
+pub fn check_counts(
+    key: &ElectionKey,
+    manifest: &Manifest,
+    count: &BoxCount,
+    tally: &TallyFile,
+) -> Result<u64, (String, String)> {
+    let sources = tally
+        .partial_decryptions
+        .iter()
+        .map(|p| (format!("keyholder {}", p.keyholder), p.clone()))
+        .collect();
+    let d = decrypt_aggregates(key, manifest, count, sources)
+        .map_err(|e| ("tally.json".to_string(), e.to_string()))?;
+    let mut n = 0;
+    for (r_idx, r) in manifest.referendums().iter().enumerate() {
+        let counted = count.figures[r_idx].counted;
+        let item = || format!("referendum {}", r.id);
+        let Some(t) = tally.referendums.iter().find(|x| x.id == r.id) else {
+            return Err((item(), "the tally has no counts for it".into()));
+        };
+        let k = r.options.len();
+        if t.results.len() != k {
+            return Err((
+                item(),
+                format!("the tally has {} counts for {k} options", t.results.len()),
+            ));
+        }
+        n += k as u64;
+        let votes: Vec<u64> = t.results.iter().map(|x| x.votes).collect();
+        let points = &d.points[r_idx];
+        match Encoding::for_options(k) {
+            Encoding::Packed => {
+                if !packed_counts_hold(&points[0], counted, &votes) {
+                    return Err((
+                        item(),
+                        format!(
+                            "the counts {votes:?} do not add up to the {counted} counted ballots or do not decrypt from the aggregate (c₁ + 2^32·c₂)"
+                        ),
+                    ));
+                }
+            }
+            Encoding::OneHot => {
+                let total = votes.iter().try_fold(0u64, |a, &v| a.checked_add(v));
+                if total != Some(counted) {
+                    return Err((
+                        item(),
+                        format!(
+                            "the counts {votes:?} do not add up to the {counted} counted ballots"
+                        ),
+                    ));
+                }
+                for ((x, &v), o) in points.iter().zip(&votes).zip(&r.options) {
+                    if RistrettoPoint::mul_base(&Scalar::from(v)) != *x {
+                        return Err((
+                            format!("referendum {}, option {o}", r.id),
+                            format!("{v} votes do not decrypt from the aggregate"),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(n)
+}
+
 /// The format tag of the tally file.
-pub const TALLY_FORMAT: &str = "urne-tally/1";
+pub const TALLY_FORMAT: &str = "urne-tally/2";
 
 /// A hashed input.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -1129,6 +1277,11 @@ pub struct TallyReferendum {
     pub id: String,
     pub entitled: u64,
     pub evotes: EvoteFigures,
+    /// The ballots' encoding, which the number of options fixes.
+    pub encoding: Encoding,
+    /// The aggregate that was decrypted: one ciphertext per option
+    /// (one-hot), or one (packed).
+    pub aggregate: Vec<AggregateCiphertext>,
     pub results: Vec<OptionResult>,
 }
 
@@ -1193,11 +1346,14 @@ impl TallyFile {
                 .referendums()
                 .iter()
                 .zip(&count.figures)
+                .zip(&count.aggregates)
                 .zip(combined.results)
-                .map(|((r, f), results)| TallyReferendum {
+                .map(|(((r, f), agg), results)| TallyReferendum {
                     id: r.id.clone(),
                     entitled: roll.entitled(&r.id) as u64,
                     evotes: f.clone(),
+                    encoding: Encoding::for_options(r.options.len()),
+                    aggregate: agg.iter().map(AggregateCiphertext::of).collect(),
                     results,
                 })
                 .collect(),

@@ -153,8 +153,8 @@ fn a_forged_partial_decryption_is_caught_by_its_proof_and_set_aside() {
     let e = event(dir.path(), "single", 2, 3, 30);
     let (name, mut forged) = partial(&e, 0);
     // Shift one decryption share: the keyholder claims a different D.
-    let d = forged.referendums[0].shares[1].d.decode().unwrap();
-    forged.referendums[0].shares[1].d = urne::crypto::encoding::Elem::from_point(
+    let d = forged.referendums[0].shares[0].d.decode().unwrap();
+    forged.referendums[0].shares[0].d = urne::crypto::encoding::Elem::from_point(
         &(d + curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT),
     );
     let honest = vec![partial(&e, 1), partial(&e, 2)];

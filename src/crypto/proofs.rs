@@ -19,12 +19,10 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use rand::{CryptoRng, Rng, RngCore};
 use serde::{Deserialize, Serialize};
-use subtle::{Choice, ConditionallyNegatable, ConditionallySelectable};
+use subtle::{Choice, ConditionallyNegatable, ConditionallySelectable, ConstantTimeEq};
 use zeroize::Zeroizing;
 
-#[cfg(test)]
-use super::elgamal::Ciphertext;
-use super::elgamal::PublicKey;
+use super::elgamal::{Ciphertext, PublicKey};
 use super::encoding::{Elem, PubScalar, Transcript, G_ELEM};
 
 /// Domain tags, one per proof kind (docs/SPEC.md, "Domain tags").
@@ -37,6 +35,8 @@ pub mod tag {
     pub const PARTIAL_DECRYPTION: &str = "urne/v1/proof/partial-decryption";
     /// A key test decryption is made with the keyholder's share.
     pub const KEY_TEST: &str = "urne/v1/proof/key-test";
+    /// A packed ballot's ciphertext encrypts one of the referendum's weights.
+    pub const ONE_OF_K: &str = "urne/v1/proof/one-of-k";
 }
 
 /// Accumulates weighted linear equations `Σ xᵢ·Pᵢ = 0` and checks them with one
@@ -435,6 +435,203 @@ impl DleqProof {
         }
         batch.add(-z2, self.b.decode().ok()?);
         Some((-(z1 * c), -(z2 * c)))
+    }
+}
+
+/// Proof that a ciphertext `(A, B)` under `K` encrypts one of `k` public
+/// weights `m_0 … m_{k−1}`: a 1-of-k disjunctive Chaum–Pedersen proof
+/// (Cramer–Damgård–Schoenmakers), branch `j` showing that `(A, B − m_j·G)`
+/// encrypts 0.
+///
+/// ```text
+/// c       = H512("urne/v1/proof/one-of-k"; ctx…, G, K, u64(k), u64(m_0)…u64(m_{k−1}),
+///                A, B, a_0, b_0, …, a_{k−1}, b_{k−1})
+/// c_{k−1} = c − (c_0 + … + c_{k−2})
+/// verifier, each j:   s_j·G = a_j + c_j·A      s_j·K = b_j + c_j·(B − m_j·G)
+/// ```
+/// `c` carries the first `k − 1` branch challenges; the last is implied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OneOfKProof {
+    pub a: Vec<Elem>,
+    pub b: Vec<Elem>,
+    pub c: Vec<PubScalar>,
+    pub s: Vec<PubScalar>,
+}
+
+/// The statement of a [`OneOfKProof`] as hashed: context, `G`, `K`, the
+/// weights, the ciphertext.
+fn one_of_k_challenge(
+    ctx: &dyn Fn(&mut Transcript),
+    key: &Elem,
+    weights: &[u64],
+    ct: &CiphertextElems,
+    a: &[Elem],
+    b: &[Elem],
+) -> Scalar {
+    let mut t = Transcript::sha512(tag::ONE_OF_K);
+    ctx(&mut t);
+    t.point(&G_ELEM.0).point(&key.0).u64(weights.len() as u64);
+    for &m in weights {
+        t.u64(m);
+    }
+    t.point(&ct.a.0).point(&ct.b.0);
+    for (aj, bj) in a.iter().zip(b) {
+        t.point(&aj.0).point(&bj.0);
+    }
+    t.challenge()
+}
+
+/// The prover's side of a [`OneOfKProof`] for a ciphertext `Enc_K(m_i; r)` it
+/// makes itself. Every branch is computed the same way, so the work and the
+/// memory access do not depend on the choice `i`:
+///
+/// ```text
+/// for every j:  t_j, c_j random,  e_j = c_j·(m_i − m_j)          (e_i = 0)
+///               a_j = t_j·G,   b_j = t_j·K − e_j·G
+/// c_i = c − Σ_{j≠i} c_j,    s_j = t_j + c_j·r
+/// ```
+/// For `j ≠ i` this is the simulated transcript `a_j = s_j·G − c_j·A`,
+/// `b_j = s_j·K − c_j·(B − m_j·G)`, for `j = i` the real one; with `r` known,
+/// each is made of fixed-base multiplications only (three a branch, two for
+/// the ciphertext). Points come out halved, for [`Elem::from_halves`].
+pub struct OneOfKProver {
+    choice: u64,
+    t: Vec<Zeroizing<Scalar>>,
+    c: Vec<Zeroizing<Scalar>>,
+}
+
+impl OneOfKProver {
+    /// Encrypts weight `weights[choice]` with randomness `r` and draws the
+    /// proof's randomness. Returns the prover and the halves of
+    /// `A, B, a_0, b_0, …, a_{k−1}, b_{k−1}`. Constant time in `choice` and
+    /// `r` (`choice < weights.len()` is the caller's to ensure).
+    pub fn commit<R: RngCore + CryptoRng>(
+        key: &PublicKey,
+        weights: &[u64],
+        choice: usize,
+        r: &Scalar,
+        rng: &mut R,
+    ) -> (Self, Vec<RistrettoPoint>) {
+        let half = half();
+        let choice = choice as u64;
+        // m = weights[choice] and (m/2)·G, selected in constant time from
+        // public values.
+        let mut m = Scalar::ZERO;
+        let mut m_half_g = RistrettoPoint::default();
+        for (j, &w) in weights.iter().enumerate() {
+            let here = (j as u64).ct_eq(&choice);
+            m.conditional_assign(&Scalar::from(w), here);
+            m_half_g.conditional_assign(&weight_half_g(w), here);
+        }
+        let m = Zeroizing::new(m);
+        let r_half = Zeroizing::new(r * half);
+        let mut halves = Vec::with_capacity(2 + 2 * weights.len());
+        halves.push(&*r_half * RISTRETTO_BASEPOINT_TABLE);
+        halves.push(key.mul(&r_half) + m_half_g);
+        let mut t = Vec::with_capacity(weights.len());
+        let mut c = Vec::with_capacity(weights.len());
+        for &w in weights {
+            let tj = Zeroizing::new(random_scalar(rng));
+            let cj = Zeroizing::new(random_scalar(rng));
+            let tj_half = Zeroizing::new(*tj * half);
+            let ej_half = Zeroizing::new(*cj * (*m - Scalar::from(w)) * half);
+            halves.push(&*tj_half * RISTRETTO_BASEPOINT_TABLE);
+            halves.push(key.mul(&tj_half) - &*ej_half * RISTRETTO_BASEPOINT_TABLE);
+            t.push(tj);
+            c.push(cj);
+        }
+        (OneOfKProver { choice, t, c }, halves)
+    }
+
+    /// Computes the challenge over the encodings (`A, B, a_0, b_0, …` as
+    /// [`Self::commit`] returned their halves) and answers it.
+    pub fn respond(
+        self,
+        ctx: &dyn Fn(&mut Transcript),
+        key: &Elem,
+        weights: &[u64],
+        elems: &[Elem],
+        r: &Scalar,
+    ) -> OneOfKProof {
+        let ct = CiphertextElems {
+            a: elems[0],
+            b: elems[1],
+        };
+        let a: Vec<Elem> = elems[2..].iter().step_by(2).copied().collect();
+        let b: Vec<Elem> = elems[3..].iter().step_by(2).copied().collect();
+        let c = one_of_k_challenge(ctx, key, weights, &ct, &a, &b);
+        // c_i = c − Σ_{j≠i} c_j = c − (Σ_j c_j − c_i), with c_i selected in
+        // constant time.
+        let mut total = Zeroizing::new(Scalar::ZERO);
+        let mut drawn = Zeroizing::new(Scalar::ZERO);
+        for (j, cj) in self.c.iter().enumerate() {
+            *total += **cj;
+            drawn.conditional_assign(cj, (j as u64).ct_eq(&self.choice));
+        }
+        let real = Zeroizing::new(c - (*total - *drawn));
+        let mut cs = Vec::with_capacity(self.c.len());
+        let mut ss = Vec::with_capacity(self.c.len());
+        for (j, (cj, tj)) in self.c.iter().zip(&self.t).enumerate() {
+            let cj = Scalar::conditional_select(cj, &real, (j as u64).ct_eq(&self.choice));
+            ss.push(PubScalar(**tj + cj * r));
+            cs.push(PubScalar(cj));
+        }
+        cs.pop();
+        OneOfKProof { a, b, c: cs, s: ss }
+    }
+}
+
+/// `(m/2)·G` for a weight `m`: public constants (0, 1 and 2^32 in urne).
+fn weight_half_g(m: u64) -> RistrettoPoint {
+    &(Scalar::from(m) * half()) * RISTRETTO_BASEPOINT_TABLE
+}
+
+impl OneOfKProof {
+    /// Adds the `2k` verification equations to `batch`, weighted at random,
+    /// including their terms in the ciphertext `ct` (its decoded points).
+    /// Returns `None` if the proof has the wrong shape for `k` weights or a
+    /// commitment is not a canonical encoding.
+    pub fn verify_into(
+        &self,
+        ctx: &dyn Fn(&mut Transcript),
+        key: &Elem,
+        weights: &[u64],
+        ct_elems: &CiphertextElems,
+        ct: &Ciphertext,
+        batch: &mut BatchVerifier,
+    ) -> Option<()> {
+        let k = weights.len();
+        if k == 0
+            || self.a.len() != k
+            || self.b.len() != k
+            || self.s.len() != k
+            || self.c.len() != k - 1
+        {
+            return None;
+        }
+        let c = one_of_k_challenge(ctx, key, weights, ct_elems, &self.a, &self.b);
+        let last = c - self.c.iter().map(|x| x.0).sum::<Scalar>();
+        let (mut g, mut kk, mut xa, mut xb) =
+            (Scalar::ZERO, Scalar::ZERO, Scalar::ZERO, Scalar::ZERO);
+        for j in 0..k {
+            let cj = self.c.get(j).map_or(last, |x| x.0);
+            let sj = self.s[j].0;
+            let (z, y) = (batch.weight(), batch.weight());
+            // z·(s_j·G − a_j − c_j·A) + y·(s_j·K − b_j − c_j·B + c_j·m_j·G)
+            let ycj = y * cj;
+            g += z * sj + ycj * Scalar::from(weights[j]);
+            kk += y * sj;
+            xa -= z * cj;
+            xb -= ycj;
+            batch.add(-z, self.a[j].decode().ok()?);
+            batch.add(-y, self.b[j].decode().ok()?);
+        }
+        batch.add_g(g);
+        batch.add_k(kk);
+        batch.add(xa, ct.a);
+        batch.add(xb, ct.b);
+        Some(())
     }
 }
 
