@@ -2,11 +2,14 @@
 """Independent recomputation of docs/SPEC.md's test vectors, written from the
 spec (ristretto255 from RFC 9496), not from urne's code.
 
-usage: python3 tools/spec_vectors.py . [DEMO_DIR]   (needs the `cryptography` package)
+usage: python3 tools/spec_vectors.py . [DEMO_DIR]
 
 Prints the values that docs/SPEC.md, "Test vectors", gives, after checking
-them against the files in keys-example/ and, with DEMO_DIR (the output of
-`urne demo --out DEMO_DIR`), the first signature on its sogne protocol.
+them against the files in keys-example/ and tests/vectors/ and, with DEMO_DIR
+(the output of `urne demo --out DEMO_DIR`), the first signature on its sogne
+protocol. Everything but the sealed share and the protocol signature runs on
+the standard library alone; those two need the `cryptography` package
+(Argon2id, ChaCha20-Poly1305, Ed25519) and are skipped, saying so, without it.
 """
 import base64, hashlib, json, struct, sys
 
@@ -288,6 +291,92 @@ def dkg(repo, key, msha, fp):
     print(f"share key HKDF info {len(info)} bytes, aad {len(aad)} bytes; f_1(2) decrypts and matches: ok")
 
 
+def neg(pt):
+    x, y, z, t = pt
+    return ((-x) % P, y, z, (-t) % P)
+
+
+def sub(p1, p2):
+    return add(p1, neg(p2))
+
+
+def b64pt(s):
+    return decode(base64.b64decode(s))
+
+
+def b64scalar(s):
+    v = int.from_bytes(base64.b64decode(s), "little")
+    assert v < L, "scalar not canonical"
+    return v
+
+
+def challenge_of(pre):
+    return int.from_bytes(hashlib.sha512(pre).digest(), "little") % L
+
+
+M = 2**32
+
+
+def ballot_format2(repo):
+    """The packed ballot of tests/vectors/ballot-format2.json: its ciphertext
+    from its published randomness, its 1-of-k proof, its ciphertext digest."""
+    v = json.load(open(f"{repo}/tests/vectors/ballot-format2.json"))
+    fp = bytes.fromhex(v["fingerprint"])
+    kb = base64.b64decode(v["election_key"])
+    k = decode(kb)
+    b = v["ballot"]
+    assert b["encoding"] == "packed" and len(v["options"]) == 3
+    weights = [0, 1, M]
+    r = b64scalar(v["r"])
+    ab, bb = base64.b64decode(b["a"]), base64.b64decode(b["b"])
+    a_pt, b_pt = decode(ab), decode(bb)
+    m = weights[v["choice"]]
+    assert encode(mul(r, B)) == ab, "A = r G"
+    assert encode(add(mul(r, k), mul(m, B))) == bb, "B = r K + m G"
+    pr = b["proof"]
+    comm_a = [base64.b64decode(x) for x in pr["a"]]
+    comm_b = [base64.b64decode(x) for x in pr["b"]]
+    items = [fp, v["referendum"].encode(), v["voter"].encode(), encode(B), kb, u64(3)]
+    items += [u64(w) for w in weights]
+    items += [ab, bb]
+    for x, y in zip(comm_a, comm_b):
+        items += [x, y]
+    pre = transcript("urne/v1/proof/one-of-k", items)
+    c = challenge_of(pre)
+    cs = [b64scalar(x) for x in pr["c"]]
+    cs.append((c - sum(cs)) % L)
+    ss = [b64scalar(x) for x in pr["s"]]
+    for j, w in enumerate(weights):
+        lhs = encode(mul(ss[j], B))
+        rhs = encode(add(decode(comm_a[j]), mul(cs[j], a_pt)))
+        assert lhs == rhs, f"branch {j}: s G = a + c A"
+        lhs = encode(mul(ss[j], k))
+        rhs = encode(add(decode(comm_b[j]), mul(cs[j], sub(b_pt, mul(w, B)))))
+        assert lhs == rhs, f"branch {j}: s K = b + c (B - m G)"
+    # The same proof does not hold for another voter.
+    other = transcript("urne/v1/proof/one-of-k", [fp, v["referendum"].encode(), b"sogne-000002"] + items[3:])
+    assert challenge_of(other) != c
+    dig = hashlib.sha256(transcript("urne/v1/ballot-ciphertexts", [ab, bb])).digest()[:16]
+    assert dig.hex() == v["ciphertext_digest"], "ciphertext digest"
+    print("ballot format 2: A = r G, B = r K + 2^32 G, 1-of-3 proof (6 equations), digest: ok")
+    dump("one-of-k challenge preimage", pre)
+    print(f"c = {c.to_bytes(32, 'little').hex()}  c_2 = {cs[2].to_bytes(32, 'little').hex()}")
+    print(f"ciphertext digest {dig.hex()}")
+
+
+def packed_tally():
+    """The decoding of a packed sum: enc((c1 + 2^32 c2) G), and the counts
+    found again by trying every (c1, c2) with c1 + c2 <= n."""
+    n, c1, c2 = 12, 5, 4
+    target = encode(mul(c1 + M * c2, B))
+    found = [(x, y) for y in range(n + 1) for x in range(n + 1 - y)
+             if encode(mul(x + M * y, B)) == target]
+    assert found == [(c1, c2)], found
+    print(f"packed sum n={n} c0={n - c1 - c2} c1={c1} c2={c2}: S = {c1 + M * c2} "
+          f"enc(S G) = {target.hex()} {base64.b64encode(target).decode()}")
+    print(f"  M G = {encode(mul(M, B)).hex()}")
+
+
 def main():
     repo = sys.argv[1]
     # Self-checks against RFC 9496 before trusting anything else.
@@ -328,6 +417,20 @@ def main():
     for c in key["commitments"]:
         print(f"  C hex {base64.b64decode(c).hex()}")
 
+    t = from_uniform(hashlib.sha512(transcript("urne/v1/key-test-base", [fp])).digest())
+    tb = encode(t)
+    print(f"key-test base T {tb.hex()} {base64.b64encode(tb).decode()}")
+
+    ballot_format2(repo)
+    packed_tally()
+
+    try:
+        from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    except ImportError:
+        print("sealed share and protocol signature: skipped (they need the `cryptography` package)")
+        return
     # The sealed share of keyholder 1.
     sh = json.load(open(f"{repo}/keys-example/keyholder-1.share"))
     kdf = sh["kdf"]
@@ -337,8 +440,6 @@ def main():
            + item(u64(kdf["version"])) + item(u64(kdf["m_kib"])) + item(u64(kdf["t"]))
            + item(u64(kdf["p"])) + item(salt) + item(b"chacha20-poly1305"))
     print(f"share AD {len(aad)} bytes sha256 {hashlib.sha256(aad).hexdigest()}")
-    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
-    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
     pw = open(f"{repo}/keys-example/passphrase-1.txt", "rb").read()
     if pw.endswith(b"\r\n"):
         pw = pw[:-2]
@@ -353,15 +454,10 @@ def main():
     assert encode(mul(s1, B)) == base64.b64decode(key["keyholders"][0]["verification_key"])
     print("share 1 opens, s_1 G = K_1: ok")
 
-    t = from_uniform(hashlib.sha512(transcript("urne/v1/key-test-base", [fp])).digest())
-    tb = encode(t)
-    print(f"key-test base T {tb.hex()} {base64.b64encode(tb).decode()}")
-
     dkg(repo, key, msha, fp)
 
     if len(sys.argv) > 2:
         demo = sys.argv[2]
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
         pbytes = open(f"{demo}/protocols/sogne.json", "rb").read()
         d = hashlib.sha256(pbytes).digest()
         sigs = json.load(open(f"{demo}/protocols/sogne.signatures.json"))
