@@ -17,7 +17,8 @@ use urne::keys::ElectionKey;
 use zeroize::Zeroizing;
 
 fn main() {
-    let text = std::fs::read_to_string("keys-example/election-key.json").expect("run from the repository");
+    let text =
+        std::fs::read_to_string("keys-example/election-key.json").expect("run from the repository");
     let key = ElectionKey::from_json(&text, "election-key.json").expect("the example key");
     let mut rng = StdRng::seed_from_u64(2026_12_01);
     let r: Scalar = random_scalar(&mut rng);
@@ -27,15 +28,9 @@ fn main() {
         voter: "sogne-000001",
     };
     let choice = 2;
-    let b = ballot::encrypt_with_randomness(
-        &key.key,
-        &ctx,
-        3,
-        choice,
-        &[Zeroizing::new(r)],
-        &mut rng,
-    )
-    .expect("encrypts");
+    let b =
+        ballot::encrypt_with_randomness(&key.key, &ctx, 3, choice, &[Zeroizing::new(r)], &mut rng)
+            .expect("encrypts");
     let mut t = Transcript::sha256("urne/v1/ballot-ciphertexts");
     for e in b.ciphertext_elems() {
         t.point(&e.a.0).point(&e.b.0);

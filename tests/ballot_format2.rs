@@ -54,7 +54,10 @@ fn round_trips_for_two_and_three_options() {
         for choice in 0..n {
             let b = ballot::encrypt(&k.key, &c, n, choice, &mut OsRng).unwrap();
             let text = serde_json::to_string(&b).unwrap();
-            assert!(text.starts_with("{\"encoding\":\"packed\",\"a\":"), "{text}");
+            assert!(
+                text.starts_with("{\"encoding\":\"packed\",\"a\":"),
+                "{text}"
+            );
             let back: Ballot = serde_json::from_str(&text).unwrap();
             assert_eq!(back, b);
             let cts = back.verify(&k.key.elem, &k.key.point, &c, n).unwrap();
@@ -472,7 +475,9 @@ fn the_ballot_prover_uses_the_same_weights_as_the_spec() {
     let rs = vec![zeroize::Zeroizing::new(r)];
     let c = ctx(&FP, "v");
     let b = ballot::encrypt_with_randomness(&k.key, &c, 3, 2, &rs, &mut OsRng).unwrap();
-    let Ballot::Packed(p) = b else { panic!("packed") };
+    let Ballot::Packed(p) = b else {
+        panic!("packed")
+    };
     assert_eq!(p.a.decode().unwrap(), &r * RISTRETTO_BASEPOINT_TABLE);
     let expect: RistrettoPoint = r * k.key.point + Scalar::from(PACKED_M) * G;
     assert_eq!(p.b.decode().unwrap(), expect);
