@@ -20,7 +20,7 @@ fn main() {
     let text =
         std::fs::read_to_string("keys-example/election-key.json").expect("run from the repository");
     let key = ElectionKey::from_json(&text, "election-key.json").expect("the example key");
-    let mut rng = StdRng::seed_from_u64(2026_12_01);
+    let mut rng = StdRng::seed_from_u64(20_261_201);
     let r: Scalar = random_scalar(&mut rng);
     let ctx = BallotContext {
         fingerprint: &key.fingerprint,

@@ -614,13 +614,13 @@ impl OneOfKProof {
         let last = c - self.c.iter().map(|x| x.0).sum::<Scalar>();
         let (mut g, mut kk, mut xa, mut xb) =
             (Scalar::ZERO, Scalar::ZERO, Scalar::ZERO, Scalar::ZERO);
-        for j in 0..k {
+        for (j, &mj) in weights.iter().enumerate() {
             let cj = self.c.get(j).map_or(last, |x| x.0);
             let sj = self.s[j].0;
             let (z, y) = (batch.weight(), batch.weight());
             // z·(s_j·G − a_j − c_j·A) + y·(s_j·K − b_j − c_j·B + c_j·m_j·G)
             let ycj = y * cj;
-            g += z * sj + ycj * Scalar::from(weights[j]);
+            g += z * sj + ycj * Scalar::from(mj);
             kk += y * sj;
             xa -= z * cj;
             xb -= ycj;
