@@ -7,11 +7,15 @@
 #   N=100000 ROUNDS=3 bench/ab.sh e30a720 HEAD
 #
 # Each revision is built in its own worktree (release profile, with the
-# repository's .cargo/config.toml of that revision). The box is simulated once
-# by NEW_REV's build (three options, last_counts, 5 % re-votes, two bad ballots
-# of each kind, as bench/scale.sh), then each round runs unlock and verify of
-# OLD_REV, then of NEW_REV, each on a fresh copy of the event directory, under
-# /usr/bin/time. Prints a Markdown table: round, build, job, seconds, peak RSS.
+# repository's .cargo/config.toml of that revision). Each build simulates its
+# own box with the same command (three options, last_counts, 5 % re-votes, two
+# bad ballots of each kind, as bench/scale.sh; the simulator's seed is fixed):
+# the same box ballot for ballot when the two revisions share a ballot format,
+# the same voters, votes and size when they do not (a format-1 build cannot
+# read a format-2 box). Then each round runs unlock and verify of OLD_REV,
+# then of NEW_REV, each on a fresh copy of its event directory, under
+# /usr/bin/time. Prints a Markdown table: round, build, job, ballots,
+# seconds, peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -eq 2 ] || { echo "usage: bench/ab.sh OLD_REV NEW_REV" >&2; exit 2; }
@@ -32,15 +36,18 @@ build "$1" old
 build "$2" new
 printf 'bench pass phrase 1\n' >"$WORK/p1"
 printf 'bench pass phrase 2\n' >"$WORK/p2"
-box="$WORK/box"
 voters=$(awk -v n="$N" 'BEGIN { printf "%d", n / 1.05 + 0.5 }')
-"$WORK/new" -d "$box" simulate --voters "$voters" --turnout 1.0 --revote 0.05 \
-  --bad 2 --policy last_counts --insecure-fast-kdf \
-  --passphrase-file "$WORK/p1" --passphrase-file "$WORK/p2" >/dev/null 2>&1
-echo "| round | build | job | seconds | peak RSS MiB |"
-echo "|---:|---|---|---:|---:|"
+for b in old new; do
+  "$WORK/$b" -d "$WORK/box-$b" simulate --voters "$voters" --turnout 1.0 --revote 0.05 \
+    --bad 2 --policy last_counts --insecure-fast-kdf \
+    --passphrase-file "$WORK/p1" --passphrase-file "$WORK/p2" >/dev/null 2>&1
+done
+echo "| round | build | job | ballots | seconds | peak RSS MiB |"
+echo "|---:|---|---|---:|---:|---:|"
 for round in $(seq 1 "$ROUNDS"); do
   for b in old new; do
+    box="$WORK/box-$b"
+    ballots=$(($(wc -l <"$box/box.jsonl") - 2))
     d="$WORK/run"; rm -rf "$d"; mkdir "$d"
     # The box is linked, not copied: it is only read.
     for f in "$box"/*; do
@@ -50,11 +57,11 @@ for round in $(seq 1 "$ROUNDS"); do
       --share "$d/shares/keyholder-1.share" --share "$d/shares/keyholder-2.share" \
       --passphrase-file "$WORK/p1" --passphrase-file "$WORK/p2" >/dev/null 2>&1
     read -r s k < <(tail -1 "$WORK/t")
-    echo "| $round | $b | unlock | $s | $((k / 1024)) |"
+    echo "| $round | $b | unlock | $ballots | $s | $((k / 1024)) |"
     test -s "$d/tally.json" || { echo "unlock failed ($b)" >&2; exit 1; }
     # No postal files: verify ends "incomplete" after every e-vote check.
     /usr/bin/time -f '%e %M' -o "$WORK/t" "$WORK/$b" verify "$d" >/dev/null 2>&1 || true
     read -r s k < <(tail -1 "$WORK/t")
-    echo "| $round | $b | verify | $s | $((k / 1024)) |"
+    echo "| $round | $b | verify | $ballots | $s | $((k / 1024)) |"
   done
 done
