@@ -5,6 +5,7 @@
 #
 #   bench/ab.sh OLD_REV NEW_REV                 # 1M ballots, 2 rounds
 #   N=100000 ROUNDS=3 bench/ab.sh e30a720 HEAD
+#   N=100000 AB_TARGET=target bench/ab.sh d65ce60 HEAD
 #
 # Each revision is built in its own worktree (release profile, with the
 # repository's .cargo/config.toml of that revision). Each build simulates its
@@ -24,7 +25,10 @@ ROUNDS=${ROUNDS:-2}
 WORK=${WORK:-$(mktemp -d)}
 trap 'git worktree remove --force "$WORK/src-old" 2>/dev/null || true;
       git worktree remove --force "$WORK/src-new" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-target="$PWD/target/ab"
+# AB_TARGET=target shares the repository's own target directory, whose
+# release dependencies are then already built.
+target=${AB_TARGET:-$PWD/target/ab}
+case $target in /*) ;; *) target="$PWD/$target" ;; esac
 build() { # build REV NAME → $WORK/NAME (the binary)
   git worktree add --detach --quiet "$WORK/src-$2" "$1"
   # One target directory for both (and for later runs): what the two share
