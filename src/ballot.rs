@@ -156,7 +156,8 @@ pub struct PackedBallot {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "BallotWire")]
 pub enum Ballot {
-    Packed(PackedBallot),
+    /// Boxed, so that a ballot is no larger than a one-hot one was.
+    Packed(Box<PackedBallot>),
     OneHot(OneHotBallot),
 }
 
@@ -184,7 +185,7 @@ impl TryFrom<BallotWire> for Ballot {
     fn try_from(w: BallotWire) -> Result<Ballot, String> {
         match (w.encoding, w.a, w.b, w.proof, w.options, w.sum_proof) {
             (Encoding::Packed, Some(a), Some(b), Some(proof), None, None) => {
-                Ok(Ballot::Packed(PackedBallot { a, b, proof }))
+                Ok(Ballot::Packed(Box::new(PackedBallot { a, b, proof })))
             }
             (Encoding::OneHot, None, None, None, Some(options), Some(sum_proof)) => {
                 Ok(Ballot::OneHot(OneHotBallot { options, sum_proof }))
@@ -292,11 +293,11 @@ pub fn encrypt_with_randomness<R: RngCore + CryptoRng>(
         let (prover, halves) = OneOfKProver::commit(key, weights, choice, r, rng);
         let elems = Elem::from_halves(&halves);
         let proof = prover.respond(&|t| ctx.absorb(t), &key.elem, weights, &elems, r);
-        return Ok(Ballot::Packed(PackedBallot {
+        return Ok(Ballot::Packed(Box::new(PackedBallot {
             a: elems[0],
             b: elems[1],
             proof,
-        }));
+        })));
     }
     // Every point the ballot publishes is computed halved and all of them are
     // encoded together with one inversion: per option A, B, a0, b0, a1, b1, then

@@ -155,7 +155,7 @@ fn a_value_outside_the_weights_cannot_be_proved() {
         let weights = packed_weights(n);
         // The textbook prover is right: each true weight proves under its branch.
         for (j, &m) in weights.iter().enumerate() {
-            let ok = Ballot::Packed(prove_claim(&k, &c, weights, m, j));
+            let ok = Ballot::Packed(Box::new(prove_claim(&k, &c, weights, m, j)));
             assert_eq!(verify(&k, &ok, &c, n), Ok(()), "n {n} weight {m}");
         }
         for m in [2u64, PACKED_M + 1, PACKED_M - 1, 3, 2 * PACKED_M, PACKED_M]
@@ -163,7 +163,7 @@ fn a_value_outside_the_weights_cannot_be_proved() {
             .filter(|m| !weights.contains(m))
         {
             for claim in 0..n {
-                let forged = Ballot::Packed(prove_claim(&k, &c, weights, m, claim));
+                let forged = Ballot::Packed(Box::new(prove_claim(&k, &c, weights, m, claim)));
                 assert_eq!(
                     verify(&k, &forged, &c, n),
                     Err(BallotError::ProofFailed),
@@ -182,6 +182,7 @@ fn a_forged_or_tampered_proof_is_rejected() {
     let Ballot::Packed(p) = &honest else {
         panic!("packed")
     };
+    let p: &PackedBallot = p;
     let mut cases: Vec<PackedBallot> = Vec::new();
     let bump = |s: &PubScalar| PubScalar(s.0 + Scalar::ONE);
     for j in 0..3 {
@@ -212,7 +213,7 @@ fn a_forged_or_tampered_proof_is_rejected() {
     cases.push(x);
     for (i, x) in cases.into_iter().enumerate() {
         assert_eq!(
-            verify(&k, &Ballot::Packed(x), &c, 3),
+            verify(&k, &Ballot::Packed(Box::new(x)), &c, 3),
             Err(BallotError::ProofFailed),
             "case {i}"
         );
@@ -221,14 +222,14 @@ fn a_forged_or_tampered_proof_is_rejected() {
     let mut x = p.clone();
     x.proof.a[1] = Elem(curve25519_dalek::ristretto::CompressedRistretto([0xff; 32]));
     assert_eq!(
-        verify(&k, &Ballot::Packed(x), &c, 3),
+        verify(&k, &Ballot::Packed(Box::new(x)), &c, 3),
         Err(BallotError::BadCommitment)
     );
     // Too few challenges for three options.
     let mut x = p.clone();
     x.proof.c.pop();
     assert_eq!(
-        verify(&k, &Ballot::Packed(x), &c, 3),
+        verify(&k, &Ballot::Packed(Box::new(x)), &c, 3),
         Err(BallotError::ProofShape)
     );
 }
