@@ -6,6 +6,7 @@
 #   bench/ab.sh OLD_REV NEW_REV                 # 1M ballots, 2 rounds
 #   N=100000 ROUNDS=3 bench/ab.sh e30a720 HEAD
 #   N=100000 AB_TARGET=target bench/ab.sh d65ce60 HEAD
+#   OLD_BIN=/path/urne-d65ce60 NEW_BIN=target/release/urne bench/ab.sh d65ce60 HEAD
 #
 # Each revision is built in its own worktree (release profile, with the
 # repository's .cargo/config.toml of that revision). Each build simulates its
@@ -36,8 +37,9 @@ build() { # build REV NAME → $WORK/NAME (the binary)
   (cd "$WORK/src-$2" && CARGO_TARGET_DIR="$target" cargo build --release --locked --quiet)
   cp "$target/release/urne" "$WORK/$2"
 }
-build "$1" old
-build "$2" new
+# OLD_BIN / NEW_BIN: use a binary already built from that revision instead.
+if [ -n "${OLD_BIN:-}" ]; then cp "$OLD_BIN" "$WORK/old"; else build "$1" old; fi
+if [ -n "${NEW_BIN:-}" ]; then cp "$NEW_BIN" "$WORK/new"; else build "$2" new; fi
 printf 'bench pass phrase 1\n' >"$WORK/p1"
 printf 'bench pass phrase 2\n' >"$WORK/p2"
 voters=$(awk -v n="$N" 'BEGIN { printf "%d", n / 1.05 + 0.5 }')

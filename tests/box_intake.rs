@@ -167,7 +167,8 @@ fn every_rule_refuses_before_appending_and_the_state_survives_deletion() {
     let ev = open_event();
     let dir = ev.path();
     let v = voters(dir, "sogne");
-    let r: Vec<Zeroizing<Scalar>> = (0..3)
+    // One scalar per ciphertext: a packed three-option ballot has one.
+    let r: Vec<Zeroizing<Scalar>> = (0..ballot::Encoding::for_options(3).randomness(3))
         .map(|_| Zeroizing::new(Scalar::from(rand::random::<u64>())))
         .collect();
     let first = cast(dir, &ballot(&v[0], "sogne", 0, Some(&r)), &v[0], "sogne");

@@ -316,7 +316,8 @@ fn bad_requests_and_rule_failures_are_refused_with_their_codes_and_nothing_is_ap
     assert_eq!(box_lines(dir).len(), 1, "nothing appended");
 
     // A good ballot, and the same request again (a retry after a lost answer).
-    let r0 = [0u64, 1, 2].map(|_| Zeroizing::new(Scalar::from(rand::random::<u64>())));
+    // One scalar: a packed three-option ballot is one ciphertext.
+    let r0 = [0u64].map(|_| Zeroizing::new(Scalar::from(rand::random::<u64>())));
     let first = request(&k, &v[0], "sogne", 0, Some(&r0));
     let ok = post(a, &first);
     assert_eq!(ok.status, 200, "{:?}", ok.body);
