@@ -24,6 +24,7 @@ cd "$(dirname "$0")/.."
 N=${N:-1000000}
 ROUNDS=${ROUNDS:-2}
 WORK=${WORK:-$(mktemp -d)}
+mkdir -p "$WORK"
 trap 'git worktree remove --force "$WORK/src-old" 2>/dev/null || true;
       git worktree remove --force "$WORK/src-new" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 # AB_TARGET=target shares the repository's own target directory, whose
