@@ -366,6 +366,7 @@ fn a_box_of_two_three_and_four_options_counts_and_its_counts_are_checked_without
         revote: 0.2,
         bad_each: 6,
         seed: 11,
+        split: Default::default(),
     };
     let roll = Roll::from_entries(&manifest, simulate::roll_entries(&manifest, &spec)).unwrap();
     let path = dir.path().join("box.jsonl");
