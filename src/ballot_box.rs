@@ -32,6 +32,9 @@ pub mod tracker;
 
 /// The format tag of a ballot box.
 pub const BOX_FORMAT: &str = "urne-box/2";
+/// How the `box-close` ceremony-log entry of a box closed before
+/// `voting_closes` begins its note; the reason follows.
+pub const EARLY_CLOSE_NOTE: &str = "closed early, before voting_closes: ";
 /// The `kind` of a sealed box signing key.
 pub const BOX_KEY_KIND: &str = "box-signing-key";
 
@@ -684,6 +687,44 @@ impl BulkWriter {
         tmp.persist(&path).map_err(|e| io_err(&path)(e.error))?;
         Ok(())
     }
+}
+
+/// Checks, before a box is sealed, what the count would otherwise refuse
+/// once it is sealed: the header's election (`fingerprint` and `event`) and
+/// every ballot record's `cast_at` (read with [`crate::timestamp::parse`], as
+/// the count reads it). Streams the box; the chain is [`scan`]'s.
+pub fn check_countable(path: &Path, fingerprint: &Digest32, event: &str) -> Result<(), BoxError> {
+    let mut reader = LineReader::open(path)?;
+    let file = reader.file().to_string();
+    let (header, _) = read_header(&mut reader)?;
+    if header.fingerprint != *fingerprint {
+        return Err(BoxError::OtherElection {
+            file,
+            found: header.fingerprint.hex(),
+        });
+    }
+    if header.event != event {
+        return Err(BoxError::Malformed {
+            file,
+            line: 1,
+            detail: format!(
+                "the header is of event {:?}, the manifest of {event:?}",
+                header.event
+            ),
+        });
+    }
+    while let Some(line) = reader.next_line()? {
+        if let Line::Ballot(r) = parse_line(&line.bytes, &file, line.line_no)? {
+            if let Err(e) = crate::timestamp::parse(&r.cast_at) {
+                return Err(BoxError::Malformed {
+                    file,
+                    line: line.line_no,
+                    detail: format!("cast_at: {e}; the count would refuse the box"),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads a whole small file into a string, naming it on error.

@@ -9,7 +9,6 @@ use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::crypto::shamir::MAX_KEYHOLDERS;
@@ -231,9 +230,9 @@ impl Manifest {
             )));
         }
         let time = |field: &str, v: &str| {
-            OffsetDateTime::parse(v, &Rfc3339).map_err(|_| {
+            crate::timestamp::parse(v).map_err(|e| {
                 rule(format!(
-                    "{field} = {v:?} is not an RFC 3339 time: {}",
+                    "{field}: {e}: {}",
                     crate::input_hints::rfc3339_hint(v)
                 ))
             })

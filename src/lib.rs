@@ -21,6 +21,7 @@
 //! - [`i18n`]: the words people read, one Fluent file per language
 //!   (`i18n/<tag>/urne.ftl`), and times in the event's time zone.
 //! - [`simulate`]: test events of any size.
+//! - [`timestamp`]: the one strict RFC 3339 grammar every time in a file is read with.
 //! - [`crypto`]: group encoding, hashing, ElGamal, proofs, Shamir, discrete log.
 //!
 //! Counting rules and cryptography are pure: values in, values out. Files are
@@ -44,4 +45,5 @@ pub mod publish;
 pub mod serve;
 pub mod simulate;
 pub mod tally;
+pub mod timestamp;
 pub mod verify;

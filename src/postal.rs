@@ -39,7 +39,6 @@ use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::error::Explain;
@@ -462,13 +461,12 @@ pub fn parse_envelopes(
                 }
             };
             let received_text = rec[2].to_string();
-            let received_at = OffsetDateTime::parse(&received_text, &Rfc3339).map_err(|_| {
-                PostalError::BadTime {
+            let received_at =
+                crate::timestamp::parse(&received_text).map_err(|_| PostalError::BadTime {
                     file: file.into(),
                     line,
                     value: received_text.clone(),
-                }
-            })?;
+                })?;
             let referendum = rec[3].to_string();
             if manifest.referendum(&referendum).is_none() {
                 return Err(PostalError::UnknownReferendum {
@@ -657,6 +655,35 @@ pub struct TrialFile {
     pub inputs: Vec<InputHash>,
     pub referendums: Vec<TrialFigures>,
     pub decisions: Vec<Decision>,
+}
+
+/// `postal-decisions.csv`, the sorters' list, made from the trial's
+/// decisions (docs/SPEC.md, "Postal decisions"): the header
+/// `order,envelope_id,referendum,decision,reason,pile`, then one line per
+/// decision in order of arrival, each ending in `\n`. Envelope ids are free
+/// text: one that holds a comma, a quote or a line break is quoted (RFC
+/// 4180), so the columns stay put. `urne postal trial` writes these bytes and
+/// `urne verify` compares the published file with them.
+pub fn decisions_csv(decisions: &[Decision]) -> Vec<u8> {
+    let mut csv = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    // Writing records to memory cannot fail.
+    let _ = csv.write_record([
+        "order",
+        "envelope_id",
+        "referendum",
+        "decision",
+        "reason",
+        "pile",
+    ]);
+    for d in decisions {
+        let pile = if d.approved() { "open" } else { "unopened" };
+        let (order, decision) = (d.order.to_string(), d.decision.to_string());
+        let reason = d.reason.map_or("", |r| r.as_str());
+        let _ = csv.write_record([&order, &d.envelope, &d.referendum, &decision, reason, pile]);
+    }
+    csv.into_inner().unwrap_or_default()
 }
 
 /// The categories a postal ballot is counted in, for a referendum: each option,
@@ -1381,7 +1408,7 @@ options = ["Yes", "No"]
         Envelope {
             id: id.into(),
             voter: (!voter.is_empty()).then(|| voter.to_string()),
-            received_at: OffsetDateTime::parse(at, &Rfc3339).unwrap(),
+            received_at: crate::timestamp::parse(at).unwrap(),
             received_text: at.into(),
             referendum: "a".into(),
             line: 0,

@@ -28,7 +28,6 @@ use curve25519_dalek::scalar::Scalar;
 use rand::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::ballot::{BallotContext, Encoding};
@@ -369,7 +368,7 @@ pub struct CountInputs<'a> {
 const CHUNK: usize = 4096;
 
 fn parse_time(s: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(s, &Rfc3339).ok()
+    crate::timestamp::parse(s).ok()
 }
 
 /// Ballots whose proofs are checked together in one multiscalar

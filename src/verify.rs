@@ -19,8 +19,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 use crate::ceremony_log::{self, entry_hash};
 use crate::crypto::encoding::{Digest32, Elem, PubScalar};
@@ -31,6 +29,8 @@ use crate::keys::{ElectionKey, KeyTest};
 use crate::postal::{self, CountEntry, CountFile, Envelope, TrialFile};
 use crate::protocol::{self, SignatureFile, SignerPublic};
 use crate::tally::{self, BoxCount, CountInputs, TallyError, TallyFile};
+
+mod rules;
 
 /// How one check came out.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -482,6 +482,8 @@ fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
             "the tally's referendums and options are not the manifest's, in the manifest's order"
                 .into(),
         )
+    } else if let Err(e) = crate::timestamp::parse(&tally.computed_at) {
+        Some(format!("the tally's computed_at: {e}"))
     } else if !tally.keyholders_used.is_sorted_by(|a, b| a < b) {
         Some("the tally's keyholders_used is not strictly ascending".into())
     } else {
@@ -550,6 +552,22 @@ fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
             return;
         }
     };
+    let log_entries = read(&p("ceremony-log.jsonl"))
+        .ok()
+        .and_then(|t| ceremony_log::verify_chain(&t, "ceremony-log.jsonl").ok());
+    match rules::box_rule(dir, &manifest, &count, &tally, log_entries.as_deref()) {
+        Ok(None) => {}
+        Ok(Some((item, why))) => {
+            run.failed("V-BOX", count.ballots, item, why);
+            run.skip_rest("V-BALLOT-PROOFS", "the ballot box does not hold");
+            return;
+        }
+        Err((file, why)) => {
+            run.unreadable("V-BOX", &file, why);
+            run.skip_rest("V-BALLOT-PROOFS", "the ballot box does not hold");
+            return;
+        }
+    }
     if count.head != tally.box_head || count.ballots != tally.box_ballots {
         run.failed(
             "V-BOX",
@@ -1002,7 +1020,7 @@ fn trial_file_problem(trial: &TrialFile, manifest: &Manifest) -> Option<(String,
     ) {
         return Some(p);
     }
-    let deadline = OffsetDateTime::parse(&trial.postal_deadline, &Rfc3339).ok();
+    let deadline = crate::timestamp::parse(&trial.postal_deadline).ok();
     if deadline != Some(manifest.postal_deadline) {
         return Some((
             "postal-trial.json postal_deadline".into(),
@@ -1210,7 +1228,7 @@ fn check_postal_trial(
     let marked = marks.finish();
     let mut envelopes = Vec::with_capacity(trial.decisions.len());
     for d in &trial.decisions {
-        let Ok(at) = OffsetDateTime::parse(&d.received_at, &Rfc3339) else {
+        let Ok(at) = crate::timestamp::parse(&d.received_at) else {
             run.failed(
                 "V-POSTAL-TRIAL",
                 trial.decisions.len() as u64,
@@ -1266,6 +1284,32 @@ fn check_postal_trial(
         );
         return None;
     }
+    let published = ["manifest.toml", "roll.csv", "marked-roll.csv"];
+    let outcome = match rules::time_field("postal-trial.json tried_at", &trial.tried_at) {
+        Err(b) => Ok(Some(b)),
+        Ok(_) => rules::inputs_rule(
+            dir,
+            "postal-trial.json",
+            &trial.inputs,
+            &published,
+            &published,
+        )
+        .and_then(|o| match o {
+            None => rules::decisions_rule(dir, &trial),
+            some => Ok(some),
+        }),
+    };
+    match outcome {
+        Ok(None) => {}
+        Ok(Some((item, why))) => {
+            run.failed("V-POSTAL-TRIAL", n, item, why);
+            return None;
+        }
+        Err((file, why)) => {
+            run.unreadable("V-POSTAL-TRIAL", &file, why);
+            return None;
+        }
+    }
     run.held("V-POSTAL-TRIAL", n);
     Some(trial)
 }
@@ -1291,6 +1335,27 @@ fn check_postal_count(
     if let Some((item, why)) = count_file_problem(&file, manifest) {
         run.failed("V-POSTAL-COUNT", 0, item, why);
         return None;
+    }
+    let outcome = match rules::time_field("postal-count.json reconciled_at", &file.reconciled_at) {
+        Err(b) => Ok(Some(b)),
+        Ok(_) => rules::inputs_rule(
+            dir,
+            "postal-count.json",
+            &file.inputs,
+            &["postal-trial.json"],
+            &["postal-trial.json"],
+        ),
+    };
+    match outcome {
+        Ok(None) => {}
+        Ok(Some((item, why))) => {
+            run.failed("V-POSTAL-COUNT", 0, item, why);
+            return None;
+        }
+        Err((f, why)) => {
+            run.unreadable("V-POSTAL-COUNT", &f, why);
+            return None;
+        }
     }
     let mut explanations = Vec::new();
     for c in &file.referendums {
@@ -1418,7 +1483,7 @@ fn check_protocols(
     match (trial, count, decryption_ok) {
         (Some(trial), Some(count), true) => {
             let mut ok = true;
-            for (p, _) in &protocols {
+            for (p, bytes) in &protocols {
                 let names: Vec<&String> = p.leadership.iter().map(|l| &l.name).collect();
                 let required = [
                     "manifest.toml",
@@ -1496,6 +1561,32 @@ fn check_protocols(
                     ok = false;
                     break;
                 }
+                if let Some((item, why)) = rules::created_at_rule(p, tally, trial, count) {
+                    run.failed("V-PROTOCOL-FIGURES", protocols.len() as u64, item, why);
+                    ok = false;
+                    break;
+                }
+                let sig_path = dir.join(format!("protocols/{}.signatures.json", p.referendum));
+                let sigs: Option<Result<SignatureFile, NotLoaded>> =
+                    sig_path.exists().then(|| json(&sig_path));
+                let sigs = match &sigs {
+                    None => Ok(None),
+                    Some(Ok(s)) => Ok(Some(s)),
+                    Some(Err(_)) => Err(()),
+                };
+                match rules::rendering_rule(dir, p, bytes, sigs) {
+                    Ok(None) => {}
+                    Ok(Some((item, why))) => {
+                        run.failed("V-PROTOCOL-FIGURES", protocols.len() as u64, item, why);
+                        ok = false;
+                        break;
+                    }
+                    Err((file, why)) => {
+                        run.unreadable("V-PROTOCOL-FIGURES", &file, why);
+                        ok = false;
+                        break;
+                    }
+                }
             }
             if ok {
                 run.held("V-PROTOCOL-FIGURES", protocols.len() as u64);
@@ -1510,6 +1601,11 @@ fn check_protocols(
     let mut ev_ok = true;
     let mut n = 0;
     'ev: for (p, _) in &protocols {
+        if let Some((item, why)) = rules::evidence_list_rule(dir, p, tally) {
+            run.failed("V-PROTOCOL-EVIDENCE", n, item, why);
+            ev_ok = false;
+            break;
+        }
         for f in &p.evidence.files {
             n += 1;
             let path = if f.name.starts_with("keyholder-") {
@@ -1632,6 +1728,10 @@ fn check_signatures(
                 return;
             }
         };
+        if let Some((item, why)) = signatures_file_problem(p, bytes, &sigs) {
+            run.failed("V-SIGNATURES", n, item, why);
+            return;
+        }
         for (name, outcome) in protocol::check_signatures(p, bytes, &sigs) {
             n += 1;
             if let Err(e) = outcome {
@@ -1672,6 +1772,61 @@ fn check_signatures(
         }
     }
     run.held("V-SIGNATURES", n);
+}
+
+/// A signatures file's own fields against the protocol it signs: `format`,
+/// `referendum`, `protocol_sha256` (the SHA-256 of the protocol's bytes), and
+/// each signature's `signed_at`, a time not before the protocol's
+/// `created_at`. `(item, why)`.
+fn signatures_file_problem(
+    p: &protocol::Protocol,
+    bytes: &[u8],
+    sigs: &SignatureFile,
+) -> Option<(String, String)> {
+    let item = format!("protocols/{}.signatures.json", p.referendum);
+    let sha = hex::encode(crate::crypto::encoding::sha256(bytes));
+    if sigs.format != protocol::SIGNATURES_FORMAT {
+        return Some((
+            format!("{item} format"),
+            format!("{:?} is not {:?}", sigs.format, protocol::SIGNATURES_FORMAT),
+        ));
+    }
+    if sigs.referendum != p.referendum {
+        return Some((
+            format!("{item} referendum"),
+            format!(
+                "it signs referendum {:?}, the protocol is of {:?}",
+                sigs.referendum, p.referendum
+            ),
+        ));
+    }
+    if sigs.protocol_sha256 != sha {
+        return Some((
+            format!("{item} protocol_sha256"),
+            format!(
+                "it gives the protocol's SHA-256 as {}, but protocols/{}.json has {sha}",
+                sigs.protocol_sha256, p.referendum
+            ),
+        ));
+    }
+    let created = crate::timestamp::parse(&p.created_at).ok();
+    for s in &sigs.signatures {
+        let at = format!("{item} {} signed_at", s.name);
+        match rules::time_field(&at, &s.signed_at) {
+            Err(b) => return Some(b),
+            Ok(t) if created.is_some_and(|c| t < c) => {
+                return Some((
+                    at,
+                    format!(
+                        "{} is before the protocol's created_at {}",
+                        s.signed_at, p.created_at
+                    ),
+                ))
+            }
+            Ok(_) => {}
+        }
+    }
+    None
 }
 
 /// The report as text: one line per check, then warnings and the verdict.

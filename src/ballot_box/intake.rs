@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::state::{Basis, FileStore, MemStore, Mode, Position, State, Store};
@@ -454,7 +453,7 @@ fn check_group<'a>(
 }
 
 fn parse_time(s: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(s, &Rfc3339).ok()
+    crate::timestamp::parse(s).ok()
 }
 
 /// Checks offered ballots alone (roll, window, proofs), in parallel. Needs no

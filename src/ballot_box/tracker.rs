@@ -212,8 +212,7 @@ fn record_facts(
     let r = manifest.referendum_index(&rec.referendum);
     let slot = r.and_then(|r| roll.slot(r, &rec.voter));
     let in_window =
-        time::OffsetDateTime::parse(&rec.cast_at, &time::format_description::well_known::Rfc3339)
-            .is_ok_and(|t| manifest.in_voting_window(t));
+        crate::timestamp::parse(&rec.cast_at).is_ok_and(|t| manifest.in_voting_window(t));
     let proof_ok = match (r, slot, in_window) {
         (Some(r), Some(_), true) => {
             let ctx = crate::ballot::BallotContext {

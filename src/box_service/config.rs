@@ -16,7 +16,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
@@ -117,8 +116,7 @@ impl BoxServeConfig {
         };
         let rehearsal_clock = match raw.rehearsal_clock {
             Some(t) => Some(
-                OffsetDateTime::parse(&t, &Rfc3339)
-                    .map_err(|_| err(format!("rehearsal_clock {t:?} is not an RFC 3339 time")))?,
+                crate::timestamp::parse(&t).map_err(|e| err(format!("rehearsal_clock: {e}")))?,
             ),
             None => None,
         };

@@ -227,31 +227,7 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
         referendums: figures,
         decisions,
     };
-    // Envelope ids are free text: the csv writer quotes one that holds a
-    // comma, a quote or a line break, so the columns stay put.
-    let mut csv = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    let internal = |e: csv::Error| Failure::new("E-INTERNAL", e.to_string(), None);
-    csv.write_record([
-        "order",
-        "envelope_id",
-        "referendum",
-        "decision",
-        "reason",
-        "pile",
-    ])
-    .map_err(internal)?;
-    for d in &file.decisions {
-        let pile = if d.approved() { "open" } else { "unopened" };
-        let (order, decision) = (d.order.to_string(), d.decision.to_string());
-        let reason = d.reason.map_or("", |r| r.as_str());
-        csv.write_record([&order, &d.envelope, &d.referendum, &decision, reason, pile])
-            .map_err(internal)?;
-    }
-    let csv = csv
-        .into_inner()
-        .map_err(|e| Failure::new("E-INTERNAL", e.to_string(), None))?;
+    let csv = postal::decisions_csv(&file.decisions);
     write_json(&out, &file, a.force)?;
     urne::fsio::write_atomic(&csv_out, &csv, a.force)?;
     super::log_step(

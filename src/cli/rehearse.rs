@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use rand::rngs::OsRng;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use urne::ballot::{self, BallotContext};
@@ -100,6 +99,11 @@ pub struct BoxCloseArgs {
     /// The time of closing (RFC 3339); default now. For rehearsals.
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
+    /// Close before the manifest's `voting_closes`, for this reason (written
+    /// to the ceremony log, which every protocol carries). Without it an
+    /// early close is refused.
+    #[arg(long, value_name = "REASON")]
+    pub early_close_reason: Option<String>,
 }
 
 fn choice_index(options: &[String], choice: &str) -> Option<usize> {
@@ -226,11 +230,45 @@ fn init(dir: &EventDir, a: BoxInitArgs) -> CliResult {
 }
 
 pub(super) fn parse_time(s: &str, what: &str) -> CliResult<OffsetDateTime> {
-    OffsetDateTime::parse(s, &Rfc3339).map_err(|_| Failure {
+    urne::timestamp::parse(s).map_err(|e| Failure {
         code: "E-TIME",
-        message: format!("{what} {s:?} is not an RFC 3339 time"),
+        message: format!("{what}: {e}"),
         hint: Some(urne::input_hints::rfc3339_hint(s)),
     })
+}
+
+/// The note an early close starts its log entry with, or "" for a close at
+/// or after `voting_closes`; an early close without a reason is refused.
+fn early_close_note(
+    manifest: &urne::event::Manifest,
+    at: OffsetDateTime,
+    at_text: &str,
+    reason: Option<&str>,
+) -> CliResult<String> {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if at >= manifest.voting_closes {
+        return match reason {
+            None => Ok(String::new()),
+            Some(_) => Err(Failure::new(
+                "E-BOX-CLOSE-EARLY",
+                format!(
+                    "--early-close-reason was given, but {at_text} is not before voting_closes"
+                ),
+                Some("give --early-close-reason only to close the box inside the voting window"),
+            )),
+        };
+    }
+    match reason {
+        Some(r) => Ok(format!("{}{r}; ", urne::ballot_box::EARLY_CLOSE_NOTE)),
+        None => Err(Failure::new(
+            "E-BOX-CLOSE-EARLY",
+            format!(
+                "{at_text} is before the manifest's voting_closes ({}); the box was not closed",
+                urne::timestamp::format(manifest.voting_closes)
+            ),
+            Some("to close inside the voting window, say why with --early-close-reason \"…\" (it goes into the ceremony log and the protocol)"),
+        )),
+    }
 }
 
 fn cast(dir: &EventDir, a: CastArgs) -> CliResult {
@@ -254,6 +292,11 @@ fn cast(dir: &EventDir, a: CastArgs) -> CliResult {
 }
 
 fn close(dir: &EventDir, a: BoxCloseArgs) -> CliResult {
+    let (manifest, _) = super::load_manifest(dir)?;
+    let key = super::load_key(dir)?;
+    let closed_at = a.at.clone().unwrap_or_else(now);
+    let at = parse_time(&closed_at, "--at")?;
+    let early = early_close_note(&manifest, at, &closed_at, a.early_close_reason.as_deref())?;
     let box_path = dir.ballot_box();
     // One writer at a time; a line torn by a crash is cut off and logged.
     let _lock = ballot_box::intake::BoxLock::take(&box_path)?;
@@ -261,6 +304,8 @@ fn close(dir: &EventDir, a: BoxCloseArgs) -> CliResult {
         super::intake::log_cut(dir, &cut)?;
     }
     let app = Appender::open(&box_path)?;
+    // What the count would refuse in a sealed box is refused before sealing.
+    ballot_box::check_countable(&box_path, &Digest32(key.fingerprint), &manifest.event)?;
     let sealed = read_sealed(&dir.box_key())?;
     if sealed.kind != BOX_KEY_KIND {
         return Err(Failure::new(
@@ -278,8 +323,6 @@ fn close(dir: &EventDir, a: BoxCloseArgs) -> CliResult {
         }
     })?;
     let signing = BoxSigningKey::from_pkcs8(&pkcs8)?;
-    let closed_at = a.at.unwrap_or_else(now);
-    parse_time(&closed_at, "--at")?;
     let n = app.ballots();
     let seal = app.close(&signing, &closed_at)?;
     super::log_step(
@@ -288,7 +331,10 @@ fn close(dir: &EventDir, a: BoxCloseArgs) -> CliResult {
         &["box operator".to_string()],
         &[],
         std::slice::from_ref(&box_path),
-        &format!("ballot box closed with {n} ballots; head {}", seal.prev),
+        &format!(
+            "{early}ballot box closed with {n} ballots; head {}",
+            seal.prev
+        ),
     )?;
     outln!("Ballot box closed: {n} ballots, head {}", seal.prev);
     Ok(())

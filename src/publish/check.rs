@@ -281,14 +281,12 @@ fn check_figures(
             .ok_or_else(|| failed(format!("{}: no {what} in the report", json_path.display())))
     };
     let generated = field(&report["GeneratedDate"], "GeneratedDate")?;
-    let generated_at =
-        time::OffsetDateTime::parse(&generated, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| {
-                failed(format!(
-                    "{}: GeneratedDate {generated:?} is not an RFC 3339 time",
-                    json_path.display()
-                ))
-            })?;
+    let generated_at = crate::timestamp::parse(&generated).map_err(|_| {
+        failed(format!(
+            "{}: GeneratedDate {generated:?} is not an RFC 3339 time",
+            json_path.display()
+        ))
+    })?;
     let language = field(
         &report["Election"][0]["Name"]["Text"][0]["Language"],
         "language",

@@ -694,9 +694,7 @@ fn nist_time_zone(t: OffsetDateTime) -> OffsetDateTime {
 pub fn evidence_time<'a>(times: impl IntoIterator<Item = &'a str>) -> Option<OffsetDateTime> {
     times
         .into_iter()
-        .filter_map(|t| {
-            OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
-        })
+        .filter_map(|t| crate::timestamp::parse(t).ok())
         .max()
 }
 

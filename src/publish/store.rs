@@ -302,7 +302,7 @@ fn check_content_type(name: &str, ct: &str) -> Result<(), StoreError> {
 }
 
 fn check_time(field: &'static str, s: &str) -> Result<(), StoreError> {
-    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+    crate::timestamp::parse(s)
         .map(|_| ())
         .map_err(|_| StoreError::Meta {
             field,

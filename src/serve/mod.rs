@@ -169,8 +169,7 @@ struct LastModified {
 
 /// `Sun, 06 Nov 1994 08:49:37 GMT` from RFC 3339 (the fraction dropped).
 fn http_date(rfc3339: &str) -> Option<LastModified> {
-    use time::format_description::well_known::Rfc3339;
-    let t = time::OffsetDateTime::parse(rfc3339, &Rfc3339).ok()?;
+    let t = crate::timestamp::parse(rfc3339).ok()?;
     let secs = u64::try_from(t.unix_timestamp()).ok()?;
     let at = std::time::UNIX_EPOCH.checked_add(Duration::from_secs(secs))?;
     let header = HeaderValue::from_str(&httpdate::fmt_http_date(at)).ok()?;

@@ -1,0 +1,504 @@
+//! Issue 15: changes an insider could make to the record that `urne verify`
+//! once let through with exit 0, and the box closes that `box close` once
+//! allowed. Each test names the hole it closes; each must fail on a urne
+//! without the fix.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use urne::protocol;
+
+const BIN: &str = env!("CARGO_BIN_EXE_urne");
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The demo event, published with `urne audit-pack` (made once, read-only).
+fn published() -> &'static Path {
+    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, p) = DIR.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let demo = tmp.path().join("demo");
+        let o = Command::new(BIN)
+            .args(["demo", "--out", demo.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = tmp.path().join("published");
+        let o = Command::new(BIN)
+            .args(["-d", demo.to_str().unwrap(), "audit-pack", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (tmp, out)
+    });
+    p
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+fn copy() -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    copy_dir(published(), t.path());
+    t
+}
+
+/// Runs verify --json; returns the exit code and the report.
+fn verify(dir: &Path) -> (i32, Value) {
+    let o = Command::new(BIN)
+        .args(["verify", "--json"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "no JSON report ({e}): {}",
+            String::from_utf8_lossy(&o.stderr)
+        )
+    });
+    (o.status.code().unwrap(), report)
+}
+
+fn check<'a>(r: &'a Value, code: &str) -> &'a Value {
+    r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} check: {r:#}"))
+}
+
+/// Asserts the verdict is a contradiction and that check `code` failed with
+/// an item mentioning `item`; returns the check's `why`.
+fn assert_fails(dir: &Path, code: &str, item: &str) -> String {
+    let (exit, r) = verify(dir);
+    assert_eq!(exit, 1, "report: {r:#}");
+    assert_eq!(r["verdict"], "contradicted");
+    let c = check(&r, code);
+    assert_eq!(c["outcome"], "failed", "{code}: {c:#}\nreport: {r:#}");
+    let it = c["item"].as_str().unwrap();
+    assert!(it.contains(item), "item {it:?} should mention {item:?}");
+    c["why"].as_str().unwrap().to_string()
+}
+
+/// Asserts that check `code` is unreadable (a missing file) naming `file`,
+/// and that the verdict is not `held`.
+fn assert_missing(dir: &Path, code: &str, file: &str) {
+    let (exit, r) = verify(dir);
+    assert_ne!(exit, 0, "report: {r:#}");
+    let c = check(&r, code);
+    assert_eq!(c["outcome"], "unreadable", "{code}: {c:#}");
+    assert_eq!(c["file"], file, "{c:#}");
+}
+
+fn edit_json(path: &Path, f: impl FnOnce(&mut Value)) {
+    let mut v: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    f(&mut v);
+    fs::write(path, serde_json::to_string_pretty(&v).unwrap() + "\n").unwrap();
+}
+
+/// Rewrites a protocol through `f`, keeping it canonical; returns it.
+fn rewrite_protocol(dir: &Path, r: &str, f: impl FnOnce(&mut protocol::Protocol)) {
+    let path = dir.join(format!("protocols/{r}.json"));
+    let mut p = protocol::parse(&fs::read(&path).unwrap(), "p").unwrap();
+    f(&mut p);
+    fs::write(&path, protocol::canonical(&p)).unwrap();
+}
+
+#[test]
+fn the_honest_demo_still_holds() {
+    let (exit, r) = verify(published());
+    assert_eq!(exit, 0, "{r:#}");
+}
+
+// Hole 1: leadership signatures forged by hiding the registered signer key.
+
+// Hole 3: the printable protocol is compared with the one rendered from the JSON.
+
+#[test]
+fn hole_3_a_figure_edited_in_the_printable_protocol() {
+    let d = copy();
+    let path = d.path().join("protocols/sogne.html");
+    let html = fs::read_to_string(&path).unwrap();
+    // The first figure in a table cell, one more.
+    let at = html.find("<td>").unwrap() + "<td>".len();
+    let end = at + html[at..].find(|c: char| !c.is_ascii_digit()).unwrap();
+    let n: u64 = html[at..end].parse().unwrap();
+    fs::write(&path, format!("{}{}{}", &html[..at], n + 1, &html[end..])).unwrap();
+    assert_fails(d.path(), "V-PROTOCOL-FIGURES", "protocols/sogne.html");
+
+    let d = copy();
+    fs::remove_file(d.path().join("protocols/songdalen.html")).unwrap();
+    assert_missing(d.path(), "V-PROTOCOL-FIGURES", "songdalen.html");
+}
+
+// Hole 4: postal-decisions.csv is compared with the trial.
+
+#[test]
+fn hole_4_an_envelope_turned_from_unopened_to_open_in_the_decisions_csv() {
+    let d = copy();
+    let path = d.path().join("postal-decisions.csv");
+    let text = fs::read_to_string(&path).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.ends_with(",late,unopened"))
+        .unwrap();
+    let changed = line.replace(",rejected,late,unopened", ",approved,,open");
+    fs::write(&path, text.replacen(line, &changed, 1)).unwrap();
+    let order = line.split(',').next().unwrap();
+    let why = assert_fails(d.path(), "V-POSTAL-TRIAL", "postal-decisions.csv line");
+    assert!(
+        why.contains(&format!("{order},")) && why.contains("late"),
+        "{why}"
+    );
+
+    let d = copy();
+    fs::remove_file(d.path().join("postal-decisions.csv")).unwrap();
+    assert_missing(d.path(), "V-POSTAL-TRIAL", "postal-decisions.csv");
+}
+
+// Hole 5: every ceremony-log entry is covered by something signed or checked.
+
+// Hole 7: checks an independent verifier makes.
+
+#[test]
+fn hole_7_a_box_with_another_events_header_chained_and_sealed_again() {
+    use urne::ballot_box::{self, BallotRecord, BoxHeader, BoxSigningKey, BulkWriter};
+    let d = copy();
+    let path = d.path().join("box.jsonl");
+    let text = fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut header: BoxHeader = serde_json::from_str(lines[0]).unwrap();
+    let (key, _) = BoxSigningKey::generate().unwrap();
+    header.event = "another-event".into();
+    header.box_key = key.public_b64();
+    let seal: ballot_box::SealRecord = serde_json::from_str(lines[lines.len() - 1]).unwrap();
+    let mut w = BulkWriter::create(&path, header, true).unwrap();
+    for l in &lines[1..lines.len() - 1] {
+        let r: BallotRecord = serde_json::from_str(l).unwrap();
+        w.push(r).unwrap();
+    }
+    w.seal(&key, &seal.closed_at).unwrap();
+    let why = assert_fails(d.path(), "V-BOX", "box.jsonl");
+    assert!(why.contains("another-event"), "{why}");
+}
+
+#[test]
+fn hole_7_the_box_hash_in_the_tallys_inputs() {
+    let d = copy();
+    edit_json(&d.path().join("tally.json"), |t| {
+        for i in t["inputs"].as_array_mut().unwrap() {
+            if i["name"] == "box.jsonl" {
+                i["sha256"] = Value::from("00".repeat(32));
+            }
+        }
+    });
+    let why = assert_fails(d.path(), "V-BOX", "box.jsonl");
+    assert!(why.contains("inputs"), "{why}");
+}
+
+#[test]
+fn hole_7_the_input_hashes_of_the_postal_trial_and_count() {
+    let d = copy();
+    edit_json(&d.path().join("postal-trial.json"), |t| {
+        for i in t["inputs"].as_array_mut().unwrap() {
+            if i["name"] == "roll.csv" {
+                i["sha256"] = Value::from("00".repeat(32));
+            }
+        }
+    });
+    assert_fails(d.path(), "V-POSTAL-TRIAL", "inputs");
+
+    let d = copy();
+    edit_json(&d.path().join("postal-count.json"), |t| {
+        for i in t["inputs"].as_array_mut().unwrap() {
+            if i["name"] == "postal-trial.json" {
+                i["sha256"] = Value::from("00".repeat(32));
+            }
+        }
+    });
+    assert_fails(d.path(), "V-POSTAL-COUNT", "inputs");
+}
+
+#[test]
+fn hole_7_a_stale_protocol_sha256_in_a_signatures_file() {
+    let d = copy();
+    edit_json(&d.path().join("protocols/sogne.signatures.json"), |s| {
+        s["protocol_sha256"] = Value::from("00".repeat(32));
+    });
+    assert_fails(d.path(), "V-SIGNATURES", "protocols/sogne.signatures.json");
+}
+
+#[test]
+fn hole_7_an_evidence_list_with_a_file_added_or_reordered() {
+    let d = copy();
+    rewrite_protocol(d.path(), "sogne", |p| {
+        let again = p.evidence.files[3].clone();
+        p.evidence.files.push(again);
+    });
+    assert_fails(
+        d.path(),
+        "V-PROTOCOL-EVIDENCE",
+        "protocols/sogne.json evidence.files",
+    );
+
+    let d = copy();
+    rewrite_protocol(d.path(), "sogne", |p| p.evidence.files.swap(0, 1));
+    assert_fails(
+        d.path(),
+        "V-PROTOCOL-EVIDENCE",
+        "protocols/sogne.json evidence.files",
+    );
+}
+
+#[test]
+fn hole_7_a_created_at_that_is_not_a_time() {
+    let d = copy();
+    rewrite_protocol(d.path(), "sogne", |p| p.created_at = "yesterday".into());
+    assert_fails(d.path(), "V-PROTOCOL-FIGURES", "created_at");
+}
+
+// Hole 6: box close refuses an early close and a box the count would refuse.
+
+fn urne(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("-d")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("the urne binary runs")
+}
+
+fn assert_refused(o: &Output, code: &str) -> String {
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "stderr: {err}");
+    assert!(
+        err.starts_with(&format!("urne: error[{code}]")),
+        "expected {code}, got: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+fn assert_ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// An event with the example manifest and key and an open box with one
+/// ballot; returns the directory and the box passphrase file.
+fn open_box() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::copy(
+        root().join("examples/event/manifest.toml"),
+        dir.join("manifest.toml"),
+    )
+    .unwrap();
+    fs::copy(
+        root().join("keys-example/election-key.json"),
+        dir.join("election-key.json"),
+    )
+    .unwrap();
+    fs::write(
+        dir.join("roll.csv"),
+        "voter_id,referendum\nV1,sogne\nV2,sogne\n",
+    )
+    .unwrap();
+    let pass = dir.join("box-pass.txt");
+    fs::write(&pass, "box operator passphrase\n").unwrap();
+    let p = pass.to_str().unwrap();
+    assert_ok(&urne(
+        dir,
+        &["box", "init", "--insecure-fast-kdf", "--passphrase-file", p],
+    ));
+    let ballot = dir.join("ballot.json");
+    assert_ok(&urne(
+        dir,
+        &[
+            "encrypt",
+            "--referendum",
+            "sogne",
+            "--voter",
+            "V1",
+            "--choice",
+            "Ja",
+            "--out",
+            ballot.to_str().unwrap(),
+        ],
+    ));
+    assert_ok(&urne(
+        dir,
+        &[
+            "box",
+            "cast",
+            "--ballot",
+            ballot.to_str().unwrap(),
+            "--voter",
+            "V1",
+            "--referendum",
+            "sogne",
+            "--at",
+            "2027-01-25T10:00:00+01:00",
+        ],
+    ));
+    (tmp, pass)
+}
+
+#[test]
+fn hole_6_box_close_inside_the_voting_window_is_refused() {
+    let (tmp, pass) = open_box();
+    let dir = tmp.path();
+    let p = pass.to_str().unwrap();
+    let before = fs::read(dir.join("box.jsonl")).unwrap();
+    let o = urne(
+        dir,
+        &[
+            "box",
+            "close",
+            "--passphrase-file",
+            p,
+            "--at",
+            "2027-02-02T20:59:59+01:00",
+        ],
+    );
+    let err = assert_refused(&o, "E-BOX-CLOSE-EARLY");
+    assert!(err.contains("voting_closes"), "{err}");
+    assert_eq!(before, fs::read(dir.join("box.jsonl")).unwrap());
+
+    // With the explicit flag and a reason, it closes, and the reason is in
+    // the log (which every protocol carries).
+    let reason = "the voting system was taken down after an intrusion";
+    assert_ok(&urne(
+        dir,
+        &[
+            "box",
+            "close",
+            "--passphrase-file",
+            p,
+            "--at",
+            "2027-02-01T12:00:00+01:00",
+            "--early-close-reason",
+            reason,
+        ],
+    ));
+    let log = fs::read_to_string(dir.join("ceremony-log.jsonl")).unwrap();
+    let close = log
+        .lines()
+        .find(|l| l.contains("\"step\":\"box-close\""))
+        .unwrap();
+    assert!(close.contains(reason), "{close}");
+}
+
+#[test]
+fn hole_6_box_close_refuses_a_box_the_count_would_refuse() {
+    let (tmp, pass) = open_box();
+    let dir = tmp.path();
+    // A ballot line whose cast_at is no time, chained correctly (what a
+    // faulty receiving service could append).
+    let path = dir.join("box.jsonl");
+    let text = fs::read_to_string(&path).unwrap();
+    let last = text.lines().last().unwrap().to_string();
+    let mut rec: Value = serde_json::from_str(&last).unwrap();
+    rec["seq"] = Value::from(rec["seq"].as_u64().unwrap() + 1);
+    rec["prev"] = Value::from(urne::ballot_box::line_hash(last.as_bytes()).hex());
+    rec["voter"] = Value::from("V2");
+    rec["cast_at"] = Value::from("2027-01-25 10:00:00+01:00");
+    fs::write(
+        &path,
+        format!("{text}{}\n", serde_json::to_string(&rec).unwrap()),
+    )
+    .unwrap();
+    let before = fs::read(&path).unwrap();
+    let o = urne(
+        dir,
+        &[
+            "box",
+            "close",
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+            "--at",
+            "2027-02-02T21:00:00+01:00",
+        ],
+    );
+    let err = assert_refused(&o, "E-BOX-MALFORMED");
+    assert!(err.contains("line 3"), "{err}");
+    assert_eq!(before, fs::read(&path).unwrap());
+}
+
+#[test]
+fn hole_6_cast_close_and_count_read_times_with_one_strict_grammar() {
+    let (tmp, pass) = open_box();
+    let dir = tmp.path();
+    let ballot = dir.join("ballot2.json");
+    assert_ok(&urne(
+        dir,
+        &[
+            "encrypt",
+            "--referendum",
+            "sogne",
+            "--voter",
+            "V2",
+            "--choice",
+            "Nei",
+            "--out",
+            ballot.to_str().unwrap(),
+        ],
+    ));
+    for at in [
+        "2027-01-25t10:00:00+01:00",
+        "2027-01-25T10:00:00z",
+        "2027-01-25T10:00:60+01:00",
+        "2027-01-25T10:00:00-00:00",
+        "2027-01-25T10:00:00.1234567891+01:00",
+    ] {
+        let o = urne(
+            dir,
+            &[
+                "box",
+                "cast",
+                "--ballot",
+                ballot.to_str().unwrap(),
+                "--voter",
+                "V2",
+                "--referendum",
+                "sogne",
+                "--at",
+                at,
+            ],
+        );
+        assert_refused(&o, "E-TIME");
+        let o = urne(
+            dir,
+            &[
+                "box",
+                "close",
+                "--passphrase-file",
+                pass.to_str().unwrap(),
+                "--at",
+                at,
+            ],
+        );
+        assert_refused(&o, "E-TIME");
+    }
+}
