@@ -409,14 +409,13 @@ fn a_marked_roll_in_another_order_with_a_line_twice_still_holds() {
         let again = l[3].clone();
         l.push(again);
     });
-    // The hashes the protocols rest on no longer match, but the marked roll
-    // is the same set of voters.
+    // The hashes the postal trial and the protocols rest on no longer
+    // match, but the marked roll is the same set of voters.
     let (_, r) = verify(d.path());
-    assert_eq!(
-        first_check(&r, "failed")["code"],
-        "V-PROTOCOL-EVIDENCE",
-        "{r:#}"
-    );
+    let first = first_check(&r, "failed");
+    assert_eq!(first["code"], "V-POSTAL-TRIAL", "{r:#}");
+    assert_eq!(first["item"], "postal-trial.json inputs marked-roll.csv");
+    assert_eq!(check(&r, "V-PROTOCOL-EVIDENCE")["outcome"], "failed");
     let mr = check(&r, "V-MARKED-ROLL");
     assert_eq!(mr["outcome"], "held", "{mr:#}");
 }
@@ -452,12 +451,17 @@ fn a_signature_from_the_wrong_key() {
         // Ingrid Berg's entry now carries a signature made with Per Olsen's key.
         s["signatures"][0]["signature"] = s["signatures"][1]["signature"].clone();
     });
-    let why = assert_caught(
-        d.path(),
-        "V-SIGNATURES",
-        "Ingrid Berg on protocols/songdalen.json",
+    // The printable page, which shows the signatures as valid, no longer
+    // matches either (V-PROTOCOL-FIGURES); the signature check names it.
+    let (exit, r) = verify(d.path());
+    assert_eq!(exit, 1, "{r:#}");
+    let s = check(&r, "V-SIGNATURES");
+    assert_eq!(s["outcome"], "failed", "{s:#}");
+    assert_eq!(
+        s["item"], "Ingrid Berg on protocols/songdalen.json",
+        "{s:#}"
     );
-    assert!(why.contains("V-SIGNATURE"), "{why}");
+    assert!(s["why"].as_str().unwrap().contains("V-SIGNATURE"), "{s:#}");
 }
 
 #[test]
@@ -590,21 +594,59 @@ fn a_missing_key_test_is_incomplete() {
 
 #[test]
 fn a_protocol_not_signed_by_every_member_is_incomplete() {
+    // The record as it stood before Aisha Khan signed: her signatures, her
+    // protocol-sign entry and the pages rendered after it are not there yet.
     let d = copy();
-    edit_json(&d.path().join("protocols/sogne.signatures.json"), |s| {
-        s["signatures"]
-            .as_array_mut()
-            .unwrap()
-            .retain(|x| x["name"] != "Aisha Khan");
-    });
+    unsign(d.path(), &["Aisha Khan"]);
     let why = incomplete_why(d.path(), "V-SIGNATURES");
     assert!(
         why.contains("sogne.json is not signed by Aisha Khan"),
         "{why}"
     );
-    fs::remove_file(d.path().join("protocols/sogne.signatures.json")).unwrap();
+    // And before anyone signed.
+    let d = copy();
+    unsign(d.path(), &["Aisha Khan", "Per Olsen", "Ingrid Berg"]);
     let why = incomplete_why(d.path(), "V-SIGNATURES");
     assert!(why.contains("Ingrid Berg"), "{why}");
+}
+
+/// Takes back the signing of the last members to sign (`who`, the last
+/// signer first): their signatures, their `protocol-sign` log entries, and
+/// the signatures files and printable pages as they were before.
+fn unsign(dir: &Path, who: &[&str]) {
+    use urne::protocol::{self, SignatureFile};
+    for r in ["sogne", "songdalen"] {
+        let bytes = fs::read(dir.join(format!("protocols/{r}.json"))).unwrap();
+        let p = protocol::parse(&bytes, "p").unwrap();
+        let sig_path = dir.join(format!("protocols/{r}.signatures.json"));
+        let mut file: SignatureFile =
+            serde_json::from_str(&fs::read_to_string(&sig_path).unwrap()).unwrap();
+        file.signatures.retain(|s| !who.contains(&s.name.as_str()));
+        let sha = hex::encode(urne::crypto::encoding::sha256(&bytes));
+        let html = if file.signatures.is_empty() {
+            fs::remove_file(&sig_path).unwrap();
+            protocol::render_html(&p, &sha, None)
+        } else {
+            fs::write(
+                &sig_path,
+                serde_json::to_string_pretty(&file).unwrap() + "\n",
+            )
+            .unwrap();
+            protocol::render_html(&p, &sha, Some(&file))
+        };
+        fs::write(dir.join(format!("protocols/{r}.html")), html).unwrap();
+    }
+    let log = dir.join("ceremony-log.jsonl");
+    let mut lines: Vec<String> = fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    for _ in who {
+        assert!(lines.last().unwrap().contains("\"step\":\"protocol-sign\""));
+        lines.pop();
+    }
+    fs::write(&log, lines.join("\n") + "\n").unwrap();
 }
 
 #[test]
