@@ -205,13 +205,15 @@ fn dir_after_the_command_and_inside_a_group_works_like_dash_d_before() {
     assert_ok(&after);
     let ballot: serde_json::Value = serde_json::from_str(&stdout(&after)).unwrap();
     assert!(ballot.is_object(), "{ballot}");
-    // In a group: before and after the subcommand's name.
-    let o = run(&["box", "-d", dir, "close"]);
+    // In a group: before and after the subcommand's name (at a time after
+    // voting closes, so the refusal is for the sealed box, not an early close).
+    let at = "2027-02-03T12:00:00+01:00";
+    let o = run(&["box", "-d", dir, "close", "--at", at]);
     assert_eq!(
         error_line(&o).split(']').next(),
         Some("urne: error[E-BOX-SEALED")
     );
-    let o = run(&["box", "close", "-d", dir]);
+    let o = run(&["box", "close", "-d", dir, "--at", at]);
     assert_eq!(
         error_line(&o).split(']').next(),
         Some("urne: error[E-BOX-SEALED")
