@@ -263,7 +263,7 @@ fn make(dir: &EventDir, force: bool) -> CliResult {
         urne::fsio::write_atomic(&json, &bytes, force)?;
         urne::fsio::write_atomic(
             &html,
-            protocol::render_html(p, &sha, None).as_bytes(),
+            protocol::render_html(p, &sha, None, &manifest).as_bytes(),
             force,
         )?;
         let sigs = dir.protocol(&p.referendum, "signatures.json");
@@ -423,7 +423,7 @@ fn sign(dir: &EventDir, a: SignArgs) -> CliResult {
         let html = dir.protocol(&r, "html");
         urne::fsio::write_atomic(
             &html,
-            protocol::render_html(&p, &sha, Some(&file)).as_bytes(),
+            protocol::render_html(&p, &sha, Some(&file), &manifest).as_bytes(),
             true,
         )?;
         println!("{name} signed the protocol for {r}.");

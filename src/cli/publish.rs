@@ -214,7 +214,8 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
         },
         PublishedFile {
             name: "index.html".into(),
-            bytes: results::results_html(&rs).into_bytes(),
+            bytes: urne::publish::page::results_html(&rs, &manifest, &["results.json", "results.xml", "results.csv"])
+                .into_bytes(),
             content_type: "text/html; charset=utf-8".into(),
         },
     ];

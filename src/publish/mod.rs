@@ -6,5 +6,6 @@
 
 pub mod check;
 pub mod filesig;
+pub mod page;
 pub mod results;
 pub mod store;
