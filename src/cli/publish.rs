@@ -8,6 +8,7 @@ use clap::Args;
 use urne::keys::seal::{self, SealHeader};
 use urne::protocol::{self, SignatureFile};
 use urne::publish::filesig;
+use urne::publish::page;
 use urne::publish::results::{self, ResultSet, Stage};
 use urne::publish::store::{self, PublicationMeta, PublishedFile, PublisherKey, Status};
 use urne::tally::TallyFile;
@@ -163,7 +164,10 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
             None,
         )
     })?;
-    let mut b = ResultSet::builder(&manifest, generated).tally(&tally);
+    // The NIST texts' Language is the manifest's language.
+    let mut b = ResultSet::builder(&manifest, generated)
+        .tally(&tally)
+        .language(manifest.language.tag());
     for (p, signed) in &protocols {
         b = b.protocol(p, *signed);
     }
@@ -212,13 +216,15 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
             bytes: results::results_csv_spreadsheet(&rs).into_bytes(),
             content_type: "text/csv; charset=utf-8".into(),
         },
-        PublishedFile {
-            name: "index.html".into(),
-            bytes: urne::publish::page::results_html(&rs, &manifest, &["results.json", "results.xml", "results.csv"])
-                .into_bytes(),
-            content_type: "text/html; charset=utf-8".into(),
-        },
     ];
+    // The page, in the event's language, links to each file beside it.
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    let page = page::results_html(&rs, &manifest, &names);
+    files.push(PublishedFile {
+        name: "index.html".into(),
+        bytes: page.into_bytes(),
+        content_type: "text/html; charset=utf-8".into(),
+    });
     // A detached signature beside each file, so each can be checked alone
     // (deterministic: unchanged files keep unchanged signatures).
     let signatures: Vec<PublishedFile> = files
