@@ -803,14 +803,7 @@ mod tests {
 
     #[test]
     fn language_time_zone_and_place_are_checked_and_default_to_english_and_utc() {
-        let with = |lines: &str| {
-            EXAMPLE.replacen("[[referendum]]", &format!("{lines}\n[[referendum]]"), 1)
-        };
-        let m = Manifest::parse(
-            &with("language = \"nb\"\ntime_zone = \"Europe/Oslo\"\nplace = \"Søgne\""),
-            "m.toml",
-        )
-        .unwrap();
+        let m = manifest();
         assert_eq!(m.language.tag(), "nb");
         assert_eq!(m.time_zone.name(), "Europe/Oslo");
         assert_eq!(m.place.as_deref(), Some("Søgne"));
@@ -828,7 +821,9 @@ mod tests {
             (m.language.tag(), m.time_zone.name(), m.place),
             ("en", "UTC", None)
         );
-        for (lines, needle) in [
+        let with =
+            |line: &str| bare.replacen("[[referendum]]", &format!("{line}\n[[referendum]]"), 1);
+        for (line, needle) in [
             (
                 "language = \"sv\"",
                 "has no translation in this urne (it has en, nb)",
@@ -839,7 +834,7 @@ mod tests {
             ),
             ("place = \" \"", "place is empty"),
         ] {
-            let e = Manifest::parse(&with(lines), "m.toml").unwrap_err();
+            let e = Manifest::parse(&with(line), "m.toml").unwrap_err();
             assert_eq!(e.code(), "E-MANIFEST-RULE");
             assert!(e.to_string().contains(needle), "{e}");
         }
