@@ -1574,7 +1574,7 @@ fn check_protocols(
                     Some(Ok(s)) => Ok(Some(s)),
                     Some(Err(_)) => Err(()),
                 };
-                match rules::rendering_rule(dir, p, bytes, sigs) {
+                match rules::rendering_rule(dir, p, bytes, sigs, manifest) {
                     Ok(None) => {}
                     Ok(Some((item, why))) => {
                         run.failed("V-PROTOCOL-FIGURES", protocols.len() as u64, item, why);

@@ -615,6 +615,7 @@ fn a_protocol_not_signed_by_every_member_is_incomplete() {
 /// the signatures files and printable pages as they were before.
 fn unsign(dir: &Path, who: &[&str]) {
     use urne::protocol::{self, SignatureFile};
+    let (manifest, _) = urne::event::Manifest::load(&dir.join("manifest.toml")).unwrap();
     for r in ["sogne", "songdalen"] {
         let bytes = fs::read(dir.join(format!("protocols/{r}.json"))).unwrap();
         let p = protocol::parse(&bytes, "p").unwrap();
@@ -625,14 +626,14 @@ fn unsign(dir: &Path, who: &[&str]) {
         let sha = hex::encode(urne::crypto::encoding::sha256(&bytes));
         let html = if file.signatures.is_empty() {
             fs::remove_file(&sig_path).unwrap();
-            protocol::render_html(&p, &sha, None)
+            protocol::render_html(&p, &sha, None, &manifest)
         } else {
             fs::write(
                 &sig_path,
                 serde_json::to_string_pretty(&file).unwrap() + "\n",
             )
             .unwrap();
-            protocol::render_html(&p, &sha, Some(&file))
+            protocol::render_html(&p, &sha, Some(&file), &manifest)
         };
         fs::write(dir.join(format!("protocols/{r}.html")), html).unwrap();
     }

@@ -235,6 +235,7 @@ pub(super) fn rendering_rule(
     p: &Protocol,
     bytes: &[u8],
     sigs: Result<Option<&SignatureFile>, ()>,
+    manifest: &crate::event::Manifest,
 ) -> RuleResult {
     let Ok(sigs) = sigs else {
         return Ok(None);
@@ -248,7 +249,7 @@ pub(super) fn rendering_rule(
         }
     };
     let sha = hex::encode(crate::crypto::encoding::sha256(bytes));
-    let ours = protocol::render_html(p, &sha, sigs);
+    let ours = protocol::render_html(p, &sha, sigs, manifest);
     if published == ours {
         return Ok(None);
     }
