@@ -137,7 +137,12 @@ fn hole_3_a_figure_edited_in_the_printable_protocol() {
     let path = d.path().join("protocols/sogne.html");
     let html = fs::read_to_string(&path).unwrap();
     // The first figure in a table cell, one more.
-    let at = html.find("<td>").unwrap() + "<td>".len();
+    let cell = "<td class=\"num\">";
+    let at = html
+        .match_indices(cell)
+        .map(|(i, _)| i + cell.len())
+        .find(|&i| html[i..].starts_with(|c: char| c.is_ascii_digit()))
+        .expect("a figure in a table cell");
     let end = at + html[at..].find(|c: char| !c.is_ascii_digit()).unwrap();
     let n: u64 = html[at..end].parse().unwrap();
     fs::write(&path, format!("{}{}{}", &html[..at], n + 1, &html[end..])).unwrap();
