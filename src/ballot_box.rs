@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::ballot::Ballot;
 use crate::crypto::encoding::{from_b64, to_b64, Digest32, Transcript};
 use crate::error::Explain;
+use crate::fsio::{AtomicFile, FsError, Visibility};
 
 pub mod intake;
 pub mod state;
@@ -486,16 +487,28 @@ pub fn init(path: &Path, header: &BoxHeader, force: bool) -> Result<(), BoxError
     }
     let mut line = json_line(header);
     line.push(b'\n');
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io_err(path))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err(path))?;
-    tmp.write_all(&line).map_err(io_err(path))?;
-    tmp.as_file().sync_all().map_err(io_err(path))?;
-    tmp.persist(path).map_err(|e| io_err(path)(e.error))?;
-    Ok(())
+    let mut f = AtomicFile::create(path, force, Visibility::Public).map_err(fs_err)?;
+    f.write_all(&line).map_err(io_err(path))?;
+    f.commit().map_err(fs_err)
+}
+
+/// A write error of fsio's atomic writer, as the box's own.
+fn fs_err(e: FsError) -> BoxError {
+    match e {
+        FsError::FileExists { path } => BoxError::Exists {
+            file: path.display().to_string(),
+        },
+        FsError::Unwritable { path, source } | FsError::Unreadable { path, source } => {
+            BoxError::Io {
+                file: path.display().to_string(),
+                source,
+            }
+        }
+        other => BoxError::Io {
+            file: String::new(),
+            source: std::io::Error::other(other.to_string()),
+        },
+    }
 }
 
 /// Appends lines to an open box after checking the whole chain. Each line is
@@ -600,7 +613,7 @@ impl Appender {
 /// order, seal; streamed through a buffered temporary file, synced, renamed.
 pub struct BulkWriter {
     path: PathBuf,
-    tmp: std::io::BufWriter<tempfile::NamedTempFile>,
+    tmp: AtomicFile,
     header: BoxHeader,
     ballots: u64,
     head: Digest32,
@@ -614,15 +627,10 @@ impl BulkWriter {
                 file: path.display().to_string(),
             });
         }
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(io_err(path))?;
-        let tmp = tempfile::NamedTempFile::new_in(dir).map_err(io_err(path))?;
+        let tmp = AtomicFile::create(path, force, Visibility::Public).map_err(fs_err)?;
         let mut w = BulkWriter {
             path: path.to_path_buf(),
-            tmp: std::io::BufWriter::with_capacity(1 << 20, tmp),
+            tmp,
             head: Digest32::default(),
             ballots: 0,
             header,
@@ -678,14 +686,7 @@ impl BulkWriter {
         };
         let line = json_line(&seal);
         self.write_line(&line)?;
-        let path = self.path.clone();
-        let tmp = self
-            .tmp
-            .into_inner()
-            .map_err(|e| io_err(&path)(e.into_error()))?;
-        tmp.as_file().sync_all().map_err(io_err(&path))?;
-        tmp.persist(&path).map_err(|e| io_err(&path)(e.error))?;
-        Ok(())
+        self.tmp.commit().map_err(fs_err)
     }
 }
 

@@ -182,7 +182,7 @@ impl CeremonyLog {
     pub fn save(&self, path: &Path) -> Result<(), LogError> {
         let mut text = self.lines.join("\n");
         text.push('\n');
-        fsio::write_atomic(path, text.as_bytes(), true)?;
+        fsio::write_atomic(path, text.as_bytes(), true, fsio::Visibility::Public)?;
         Ok(())
     }
 }

@@ -199,11 +199,21 @@ pub fn keygen(dir: &EventDir, a: KeygenArgs) -> CliResult {
     let mut written = Vec::new();
     for ((share, p), path) in shares.iter().zip(&passphrases).zip(&share_paths) {
         let sealed = key.seal_share(share, p, params)?;
-        urne::fsio::write_atomic(path, sealed.to_json().as_bytes(), a.force)?;
+        urne::fsio::write_atomic(
+            path,
+            sealed.to_json().as_bytes(),
+            a.force,
+            urne::fsio::Visibility::Secret,
+        )?;
         written.push(path.clone());
     }
     drop(shares);
-    urne::fsio::write_atomic(&key_path, key.to_json().as_bytes(), a.force)?;
+    urne::fsio::write_atomic(
+        &key_path,
+        key.to_json().as_bytes(),
+        a.force,
+        urne::fsio::Visibility::Public,
+    )?;
     written.push(key_path.clone());
     super::log_step(
         dir,
@@ -308,7 +318,12 @@ pub fn key_test(dir: &EventDir, a: KeyTestArgs) -> CliResult {
     let out = dir.key_test(test.keyholder);
     let mut json = serde_json::to_string_pretty(&test).unwrap_or_default();
     json.push('\n');
-    urne::fsio::write_atomic(&out, json.as_bytes(), a.force)?;
+    urne::fsio::write_atomic(
+        &out,
+        json.as_bytes(),
+        a.force,
+        urne::fsio::Visibility::Public,
+    )?;
     super::log_step(
         dir,
         "key-test",

@@ -175,8 +175,15 @@ fn write_results(
         all_inputs,
         now(),
     );
-    urne::fsio::write_atomic(out, t.to_json().as_bytes(), force)?;
-    urne::fsio::write_atomic_with(&marked_path, force, |w| c.count.marked.write_csv(w))?;
+    urne::fsio::write_atomic(
+        out,
+        t.to_json().as_bytes(),
+        force,
+        urne::fsio::Visibility::Public,
+    )?;
+    urne::fsio::write_atomic_with(&marked_path, force, urne::fsio::Visibility::Public, |w| {
+        c.count.marked.write_csv(w)
+    })?;
     super::log_step(
         dir,
         "unlock",
@@ -439,7 +446,12 @@ pub fn partial_decrypt(dir: &EventDir, a: PartialArgs) -> CliResult {
     drop(share);
     let mut json = serde_json::to_string_pretty(&p).unwrap_or_default();
     json.push('\n');
-    urne::fsio::write_atomic(&out, json.as_bytes(), a.force)?;
+    urne::fsio::write_atomic(
+        &out,
+        json.as_bytes(),
+        a.force,
+        urne::fsio::Visibility::Public,
+    )?;
     super::log_step(
         dir,
         "partial-decryption",

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use urne::event::Manifest;
+use urne::fsio::Visibility;
 use urne::simulate::{self, Spec, Truth};
 use urne::tally::TallyFile;
 
@@ -202,7 +203,22 @@ fn parse_split(manifest: &Manifest, given: &[String]) -> CliResult<Vec<Option<Ve
 }
 
 fn write(path: &Path, text: &str, force: bool) -> CliResult {
-    Ok(urne::fsio::write_atomic(path, text.as_bytes(), force)?)
+    Ok(urne::fsio::write_atomic(
+        path,
+        text.as_bytes(),
+        force,
+        Visibility::Public,
+    )?)
+}
+
+/// A share, a signer key or a passphrase of the example: 0600.
+fn write_secret(path: &Path, text: &str, force: bool) -> CliResult {
+    Ok(urne::fsio::write_atomic(
+        path,
+        text.as_bytes(),
+        force,
+        Visibility::Secret,
+    )?)
 }
 
 /// Runs a simulation into `dir`; returns the truth.
@@ -265,7 +281,7 @@ fn run_simulation(dir: &EventDir, a: &SimulateArgs) -> CliResult<(Manifest, Trut
         split,
     };
     // Streamed: a national roll is not built in memory first.
-    urne::fsio::write_atomic_with(&dir.roll(), a.force, |w| {
+    urne::fsio::write_atomic_with(&dir.roll(), a.force, urne::fsio::Visibility::Public, |w| {
         w.write_all(b"voter_id,referendum\n")?;
         for (v, r) in simulate::roll_entries(&manifest, &spec) {
             writeln!(w, "{v},{r}")?;
@@ -324,12 +340,12 @@ fn example_key_ceremony(dir: &EventDir) -> CliResult<(Vec<PathBuf>, Vec<PathBuf>
     for (i, (seed, p)) in EXAMPLE_SEEDS.iter().zip(EXAMPLE_PASSPHRASES).enumerate() {
         let medium = dir.path(&format!("media/keyholder-{}", i + 1));
         let pp = dir.path(&format!("example-passphrases/keyholder-{}.txt", i + 1));
-        write(
+        write_secret(
             &medium.join(format!("keyholder-{}-attempt-1.seed", i + 1)),
             seed,
             false,
         )?;
-        write(&pp, p, false)?;
+        write_secret(&pp, p, false)?;
         shares.push(medium.join(format!("keyholder-{}.share", i + 1)));
         media.push(medium);
         passes.push(pp);
@@ -538,8 +554,8 @@ pub fn demo(a: DemoArgs) -> CliResult {
         )?;
         let k = dir.path(&format!("example-signer-keys/{slug}.key"));
         let p = dir.path(&format!("example-passphrases/{slug}.txt"));
-        write(&k, key, false)?;
-        write(&p, pass, false)?;
+        write_secret(&k, key, false)?;
+        write_secret(&p, pass, false)?;
         signer_keys.push((k, p));
     }
     super::protocol::run(

@@ -448,6 +448,7 @@ pub fn main() -> ExitCode {
             return help::explain(&a);
         }
     };
+    report_stale_removed();
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
@@ -457,6 +458,17 @@ pub fn main() -> ExitCode {
             }
             ExitCode::from(1)
         }
+    }
+}
+
+/// Says which temporary files of an interrupted earlier run were removed on
+/// the way (fsio removes them when it writes the same file again).
+fn report_stale_removed() {
+    for p in urne::fsio::take_stale_removed() {
+        eprintln!(
+            "urne: removed {}, a temporary file left by an interrupted earlier run",
+            p.display()
+        );
     }
 }
 

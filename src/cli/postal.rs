@@ -104,7 +104,12 @@ fn write_json<T: serde::Serialize>(path: &Path, v: &T, force: bool) -> CliResult
     let mut text = serde_json::to_string_pretty(v)
         .map_err(|e| Failure::new("E-INTERNAL", e.to_string(), None))?;
     text.push('\n');
-    Ok(urne::fsio::write_atomic(path, text.as_bytes(), force)?)
+    Ok(urne::fsio::write_atomic(
+        path,
+        text.as_bytes(),
+        force,
+        urne::fsio::Visibility::Public,
+    )?)
 }
 
 /// Refuses the marked roll if it is not the one the last `unlock` or `combine`
@@ -229,7 +234,7 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
     };
     let csv = postal::decisions_csv(&file.decisions);
     write_json(&out, &file, a.force)?;
-    urne::fsio::write_atomic(&csv_out, &csv, a.force)?;
+    urne::fsio::write_atomic(&csv_out, &csv, a.force, urne::fsio::Visibility::Public)?;
     super::log_step(
         dir,
         "postal-trial",

@@ -139,11 +139,21 @@ pub fn signer(dir: &EventDir, c: SignerCommand) -> CliResult {
         public_key: signer.public_b64(),
         created_at: now(),
     };
-    urne::fsio::write_atomic(&key_path, sealed.to_json().as_bytes(), a.force)?;
+    urne::fsio::write_atomic(
+        &key_path,
+        sealed.to_json().as_bytes(),
+        a.force,
+        urne::fsio::Visibility::Secret,
+    )?;
     let mut text = serde_json::to_string_pretty(&public)
         .map_err(|e| Failure::new("E-INTERNAL", e.to_string(), None))?;
     text.push('\n');
-    urne::fsio::write_atomic(&pub_path, text.as_bytes(), a.force)?;
+    urne::fsio::write_atomic(
+        &pub_path,
+        text.as_bytes(),
+        a.force,
+        urne::fsio::Visibility::Public,
+    )?;
     super::log_step(
         dir,
         "signer-new",
@@ -260,11 +270,12 @@ fn make(dir: &EventDir, force: bool) -> CliResult {
         let sha = hex::encode(urne::crypto::encoding::sha256(&bytes));
         let json = dir.protocol(&p.referendum, "json");
         let html = dir.protocol(&p.referendum, "html");
-        urne::fsio::write_atomic(&json, &bytes, force)?;
+        urne::fsio::write_atomic(&json, &bytes, force, urne::fsio::Visibility::Public)?;
         urne::fsio::write_atomic(
             &html,
             protocol::render_html(p, &sha, None, &manifest).as_bytes(),
             force,
+            urne::fsio::Visibility::Public,
         )?;
         let sigs = dir.protocol(&p.referendum, "signatures.json");
         if sigs.exists() {
@@ -419,12 +430,18 @@ fn sign(dir: &EventDir, a: SignArgs) -> CliResult {
         let mut text = serde_json::to_string_pretty(&file)
             .map_err(|e| Failure::new("E-INTERNAL", e.to_string(), None))?;
         text.push('\n');
-        urne::fsio::write_atomic(&sig_path, text.as_bytes(), true)?;
+        urne::fsio::write_atomic(
+            &sig_path,
+            text.as_bytes(),
+            true,
+            urne::fsio::Visibility::Public,
+        )?;
         let html = dir.protocol(&r, "html");
         urne::fsio::write_atomic(
             &html,
             protocol::render_html(&p, &sha, Some(&file), &manifest).as_bytes(),
             true,
+            urne::fsio::Visibility::Public,
         )?;
         println!("{name} signed the protocol for {r}.");
         signed.push(sig_path);

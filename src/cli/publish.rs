@@ -78,7 +78,12 @@ fn publisher_key(dir: &EventDir, a: &PublishArgs, event: &str) -> CliResult<Publ
             },
             kdf_params(a.insecure_fast_kdf),
         )?;
-        urne::fsio::write_atomic(&path, sealed.to_json().as_bytes(), false)?;
+        urne::fsio::write_atomic(
+            &path,
+            sealed.to_json().as_bytes(),
+            false,
+            urne::fsio::Visibility::Secret,
+        )?;
         println!(
             "Publisher key made: {}. Its public key, for the media to pin: {}",
             path.display(),

@@ -147,7 +147,12 @@ pub fn encrypt(dir: &EventDir, a: EncryptArgs) -> CliResult {
     let mut json = serde_json::to_string(&b).unwrap_or_default();
     json.push('\n');
     match a.out {
-        Some(p) if !super::is_stdio(&p) => urne::fsio::write_atomic(&p, json.as_bytes(), a.force)?,
+        Some(p) if !super::is_stdio(&p) => urne::fsio::write_atomic(
+            &p,
+            json.as_bytes(),
+            a.force,
+            urne::fsio::Visibility::Public,
+        )?,
         _ => out!("{json}"),
     }
     Ok(())
@@ -207,7 +212,12 @@ fn init(dir: &EventDir, a: BoxInitArgs) -> CliResult {
         kdf_params(a.insecure_fast_kdf),
     )?;
     drop(pkcs8);
-    urne::fsio::write_atomic(&key_path, sealed.to_json().as_bytes(), a.force)?;
+    urne::fsio::write_atomic(
+        &key_path,
+        sealed.to_json().as_bytes(),
+        a.force,
+        urne::fsio::Visibility::Secret,
+    )?;
     let header = BoxHeader {
         record: RecordKind::Header,
         format: BOX_FORMAT.into(),

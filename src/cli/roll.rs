@@ -115,7 +115,12 @@ pub fn run(dir: &EventDir, c: RollCommand) -> CliResult {
             },
             kdf_params(a.insecure_fast_kdf),
         )?;
-        urne::fsio::write_atomic(&kp, sealed.to_json().as_bytes(), a.force)?;
+        urne::fsio::write_atomic(
+            &kp,
+            sealed.to_json().as_bytes(),
+            a.force,
+            urne::fsio::Visibility::Secret,
+        )?;
         Pseudonymizer::new(&key, &manifest.event)
             .ok_or_else(|| Failure::new("E-INTERNAL", "bad key length", None))?
     } else {
@@ -170,7 +175,12 @@ pub fn run(dir: &EventDir, c: RollCommand) -> CliResult {
     for (v, r) in &entries {
         csv_out.push_str(&format!("{v},{r}\n"));
     }
-    urne::fsio::write_atomic(&out, csv_out.as_bytes(), a.force)?;
+    urne::fsio::write_atomic(
+        &out,
+        csv_out.as_bytes(),
+        a.force,
+        urne::fsio::Visibility::Public,
+    )?;
     super::log_step(
         dir,
         "roll-pseudonymize",

@@ -198,7 +198,12 @@ fn copy(from: &Path, to: &Path, force: bool) -> CliResult {
             None,
         )
     })?;
-    Ok(urne::fsio::write_atomic(to, &bytes, force)?)
+    Ok(urne::fsio::write_atomic(
+        to,
+        &bytes,
+        force,
+        urne::fsio::Visibility::Public,
+    )?)
 }
 
 /// Assembles the published directory for auditors: public artifacts only.

@@ -574,7 +574,7 @@ fn put_object(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     if path.exists() {
         return same_as_existing(path);
     }
-    match fsio::write_atomic(path, bytes, false) {
+    match fsio::write_atomic(path, bytes, false, fsio::Visibility::Public) {
         Ok(()) => Ok(()),
         Err(FsError::FileExists { .. }) => same_as_existing(path),
         Err(e) => Err(e.into()),
@@ -706,6 +706,7 @@ fn publish_waiting(
         &dir.join(HEAD_FILE),
         format!("{}\n", sha.hex()).as_bytes(),
         true,
+        fsio::Visibility::Public,
     )?;
     Ok(manifest)
 }

@@ -446,10 +446,20 @@ impl Fetcher {
             files.push((f.name.as_str(), body));
         }
         for (name, body) in &files {
-            fsio::write_atomic(&self.out.join(name), body, true)?;
+            fsio::write_atomic(&self.out.join(name), body, true, fsio::Visibility::Public)?;
         }
-        fsio::write_atomic(&self.out.join(LOCAL_SIGNATURE), &sig, true)?;
-        fsio::write_atomic(&self.out.join(LOCAL_MANIFEST), &bytes, true)?;
+        fsio::write_atomic(
+            &self.out.join(LOCAL_SIGNATURE),
+            &sig,
+            true,
+            fsio::Visibility::Public,
+        )?;
+        fsio::write_atomic(
+            &self.out.join(LOCAL_MANIFEST),
+            &bytes,
+            true,
+            fsio::Visibility::Public,
+        )?;
         if let Ok(mut kept) = self.fetched.lock() {
             kept.clear();
         }
