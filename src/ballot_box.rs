@@ -26,6 +26,7 @@ use crate::ballot::Ballot;
 use crate::crypto::encoding::{from_b64, to_b64, Digest32, Transcript};
 use crate::error::Explain;
 use crate::fsio::{AtomicFile, FsError, Visibility};
+use crate::limits::{TooLarge, BOX_LINE_BYTES};
 
 pub mod intake;
 pub mod state;
@@ -138,6 +139,8 @@ pub enum BoxError {
     Exists { file: String },
     #[error("the box signing key is not a valid Ed25519 key")]
     BadKey,
+    #[error(transparent)]
+    TooLarge(#[from] TooLarge),
 }
 
 impl Explain for BoxError {
@@ -156,6 +159,7 @@ impl Explain for BoxError {
             BoxError::Empty { .. } => "E-BOX-EMPTY",
             BoxError::Exists { .. } => "E-FILE-EXISTS",
             BoxError::BadKey => "E-BOX-KEY",
+            BoxError::TooLarge(e) => e.code(),
         }
     }
 
@@ -326,8 +330,10 @@ impl LineReader {
     /// The next line without its terminator, or `None` at the end.
     pub fn next_line(&mut self) -> Result<Option<RawLine>, BoxError> {
         let mut buf = Vec::with_capacity(2048);
-        let n = self
-            .reader
+        // At most one byte over the limit and the terminator: a line that
+        // long is refused without reading the rest of it.
+        let n = (&mut self.reader)
+            .take(BOX_LINE_BYTES as u64 + 2)
             .read_until(b'\n', &mut buf)
             .map_err(|e| BoxError::Io {
                 file: self.file.clone(),
@@ -337,9 +343,16 @@ impl LineReader {
             return Ok(None);
         }
         self.line_no += 1;
-        if buf.last() == Some(&b'\n') {
+        let terminated = buf.last() == Some(&b'\n');
+        if terminated {
             buf.pop();
-        } else {
+        }
+        if buf.len() > BOX_LINE_BYTES {
+            return Err(
+                TooLarge::line(&self.file, self.line_no, BOX_LINE_BYTES, "a box line").into(),
+            );
+        }
+        if !terminated {
             return Err(BoxError::Malformed {
                 file: self.file.clone(),
                 line: self.line_no,

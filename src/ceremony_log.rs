@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::crypto::encoding::{Digest32, Transcript};
 use crate::error::Explain;
 use crate::fsio::{self, FsError};
+use crate::limits::{self, TooLarge};
 
 /// The log's format tag, in every entry.
 pub const LOG_FORMAT: &str = "urne-ceremony-log/1";
@@ -91,6 +92,12 @@ pub fn verify_chain(text: &str, file: &str) -> Result<Vec<Entry>, LogError> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let n = i as u64 + 1;
+        if line.len() > limits::LOG_LINE_BYTES {
+            let what = "a line of the ceremony log";
+            return Err(LogError::File(
+                TooLarge::line(file, n, limits::LOG_LINE_BYTES, what).into(),
+            ));
+        }
         let e: Entry = serde_json::from_str(line).map_err(|e| LogError::Malformed {
             file: file.into(),
             line: n,
@@ -137,7 +144,7 @@ impl CeremonyLog {
         if !path.exists() {
             return Ok(CeremonyLog::default());
         }
-        let text = fsio::read_to_string(path)?;
+        let text = fsio::read_to_string_limited(path, limits::LOG_BYTES, "the ceremony log")?;
         let entries = verify_chain(&text, &path.display().to_string())?;
         let lines: Vec<String> = text.lines().map(String::from).collect();
         let head = lines.last().map(|l| entry_hash(l)).unwrap_or_default();

@@ -15,6 +15,7 @@ use crate::crypto::shamir::MAX_KEYHOLDERS;
 use crate::error::Explain;
 use crate::fsio::{self, FsError};
 use crate::i18n::{Lang, Zone};
+use crate::limits;
 
 /// The manifest's format tag.
 pub const MANIFEST_FORMAT: &str = "urne-manifest/1";
@@ -206,9 +207,54 @@ pub fn voter_id_problem(v: &str) -> Option<&'static str> {
     }
 }
 
+/// Refuses a text field of the manifest over [`limits::TEXT_FIELD_BYTES`],
+/// naming it.
+fn check_text_fields(raw: &RawManifest, file: &str) -> Result<(), EventError> {
+    let mut fields: Vec<(String, &str)> = vec![
+        ("title".into(), &raw.title),
+        ("authority".into(), &raw.authority),
+        ("event".into(), &raw.event),
+    ];
+    fields.extend(
+        raw.keyholders
+            .iter()
+            .map(|k| ("keyholders".into(), k.as_str())),
+    );
+    fields.extend(
+        raw.leadership
+            .iter()
+            .map(|k| ("leadership".into(), k.as_str())),
+    );
+    for (i, r) in raw.referendum.iter().enumerate() {
+        let n = i + 1;
+        fields.push((format!("referendum {n} id"), &r.id));
+        fields.push((format!("referendum {n} area"), &r.area));
+        fields.push((format!("referendum {n} question"), &r.question));
+        fields.extend(
+            r.options
+                .iter()
+                .map(|o| (format!("referendum {n} options"), o.as_str())),
+        );
+    }
+    for (name, value) in fields {
+        if value.len() > limits::TEXT_FIELD_BYTES {
+            return Err(FsError::from(limits::TooLarge {
+                file: file.into(),
+                record: format!("field {name}"),
+                limit: limits::TEXT_FIELD_BYTES,
+                what: "a text field of the manifest",
+            })
+            .into());
+        }
+    }
+    Ok(())
+}
+
 impl Manifest {
     /// Parses and checks a manifest. `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Manifest, EventError> {
+        limits::check_size(file, text.len(), limits::MANIFEST_BYTES, "a manifest")
+            .map_err(FsError::from)?;
         let raw: RawManifest = toml::from_str(text).map_err(|e| EventError::ManifestSyntax {
             file: file.into(),
             detail: e.to_string().replace('\n', " ").trim().to_string(),
@@ -217,6 +263,7 @@ impl Manifest {
             file: file.into(),
             rule,
         };
+        check_text_fields(&raw, file)?;
         if raw.format != MANIFEST_FORMAT {
             return Err(rule(format!(
                 "format is {:?}; this urne reads {MANIFEST_FORMAT:?}",
@@ -335,7 +382,7 @@ impl Manifest {
     /// Loads a manifest; returns it with the SHA-256 (hex) of the file's exact
     /// bytes, which the election key binds.
     pub fn load(path: &Path) -> Result<(Manifest, String), EventError> {
-        let bytes = fsio::read(path)?;
+        let bytes = fsio::read_limited(path, limits::MANIFEST_BYTES, "a manifest")?;
         let text = String::from_utf8(bytes.clone()).map_err(|_| EventError::ManifestSyntax {
             file: path.display().to_string(),
             detail: "the file is not UTF-8 text".into(),
@@ -516,13 +563,21 @@ impl Roll {
         let mut csv = csv::ReaderBuilder::new()
             .has_headers(true)
             .trim(csv::Trim::None)
-            .from_reader(reader);
+            .from_reader(limits::LineLimited::new(
+                reader,
+                file,
+                limits::CSV_LINE_BYTES,
+                "a line of the roll",
+            ));
         let headers = csv
             .headers()
-            .map_err(|e| EventError::RollSyntax {
-                file: file.into(),
-                line: 1,
-                detail: e.to_string(),
+            .map_err(|e| match limits::TooLarge::from_csv(&e) {
+                Some(t) => EventError::File(t.into()),
+                None => EventError::RollSyntax {
+                    file: file.into(),
+                    line: 1,
+                    detail: e.to_string(),
+                },
             })?
             .clone();
         if headers.iter().collect::<Vec<_>>() != ["voter_id", "referendum"] {
@@ -542,11 +597,14 @@ impl Roll {
                 Ok(true) => {}
                 Ok(false) => break,
                 Err(e) => {
+                    if let Some(t) = limits::TooLarge::from_csv(&e) {
+                        return Err(EventError::File(t.into()));
+                    }
                     return Err(EventError::RollSyntax {
                         file: file.into(),
                         line: e.position().map_or(0, |p| p.line()),
                         detail: e.to_string(),
-                    })
+                    });
                 }
             }
             let line = rec.position().map_or(0, |p| p.line());

@@ -25,6 +25,8 @@ pub enum FsError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    TooLarge(#[from] crate::limits::TooLarge),
 }
 
 impl Explain for FsError {
@@ -34,6 +36,7 @@ impl Explain for FsError {
             FsError::NotFound { .. } => "E-FILE-NOT-FOUND",
             FsError::Unreadable { .. } | FsError::NotText { .. } => "E-FILE-READ",
             FsError::Unwritable { .. } => "E-FILE-WRITE",
+            FsError::TooLarge(e) => e.code(),
         }
     }
 
@@ -43,6 +46,7 @@ impl Explain for FsError {
             FsError::NotFound { .. } => {
                 Some("check the path, or the event directory given with --dir".into())
             }
+            FsError::TooLarge(e) => e.hint(),
             _ => None,
         }
     }
@@ -285,14 +289,41 @@ fn read_err(path: &Path, e: std::io::Error) -> FsError {
     }
 }
 
-/// Reads a whole file.
+/// Reads a whole file, of at most [`crate::limits::FILE_BYTES`] (no file urne
+/// reads whole comes near it; the formats with a tighter limit use
+/// [`read_limited`]).
 pub fn read(path: &Path) -> Result<Vec<u8>, FsError> {
-    std::fs::read(path).map_err(|e| read_err(path, e))
+    read_limited(path, crate::limits::FILE_BYTES, "a file urne reads whole")
 }
 
 /// Reads a whole text file.
 pub fn read_to_string(path: &Path) -> Result<String, FsError> {
     String::from_utf8(read(path)?).map_err(|_| FsError::NotText {
+        path: path.to_path_buf(),
+    })
+}
+
+/// Reads a whole file of at most `limit` bytes (`what` names the limit in the
+/// refusal, [`crate::limits::TooLarge`]); never reads more than that.
+pub fn read_limited(path: &Path, limit: usize, what: &'static str) -> Result<Vec<u8>, FsError> {
+    let f = std::fs::File::open(path).map_err(|e| read_err(path, e))?;
+    let mut bytes = Vec::new();
+    f.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| read_err(path, e))?;
+    if bytes.len() > limit {
+        return Err(crate::limits::TooLarge::file(&path.display().to_string(), limit, what).into());
+    }
+    Ok(bytes)
+}
+
+/// Reads a whole text file of at most `limit` bytes, as [`read_limited`].
+pub fn read_to_string_limited(
+    path: &Path,
+    limit: usize,
+    what: &'static str,
+) -> Result<String, FsError> {
+    String::from_utf8(read_limited(path, limit, what)?).map_err(|_| FsError::NotText {
         path: path.to_path_buf(),
     })
 }

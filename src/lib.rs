@@ -21,6 +21,7 @@
 //! - [`i18n`]: the words people read, one Fluent file per language
 //!   (`i18n/<tag>/urne.ftl`), and times in the event's time zone.
 //! - [`simulate`]: test events of any size.
+//! - [`limits`]: the size limits every reader applies.
 //! - [`timestamp`]: the one strict RFC 3339 grammar every time in a file is read with.
 //! - [`crypto`]: group encoding, hashing, ElGamal, proofs, Shamir, discrete log.
 //!
@@ -39,6 +40,7 @@ pub mod fsio;
 pub mod i18n;
 pub mod input_hints;
 pub mod keys;
+pub mod limits;
 pub mod postal;
 pub mod protocol;
 pub mod publish;

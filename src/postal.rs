@@ -369,13 +369,24 @@ fn read_csv(
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .trim(csv::Trim::All)
-        .from_reader(reader);
+        .from_reader(crate::limits::LineLimited::new(
+            reader,
+            file,
+            crate::limits::CSV_LINE_BYTES,
+            "a line of a CSV input",
+        ));
     let syntax = |line: u64, detail: String| PostalError::Syntax {
         file: file.into(),
         line,
         detail,
     };
-    let found = csv.headers().map_err(|e| syntax(1, e.to_string()))?.clone();
+    let found = csv
+        .headers()
+        .map_err(|e| match crate::limits::TooLarge::from_csv(&e) {
+            Some(t) => PostalError::File(t.into()),
+            None => syntax(1, e.to_string()),
+        })?
+        .clone();
     if found.iter().collect::<Vec<_>>() != header {
         return Err(syntax(
             1,
@@ -384,6 +395,9 @@ fn read_csv(
     }
     for rec in csv.records() {
         let rec = rec.map_err(|e| {
+            if let Some(t) = crate::limits::TooLarge::from_csv(&e) {
+                return PostalError::File(t.into());
+            }
             let line = e.position().map_or(0, |p| p.line());
             let detail = match e.kind() {
                 csv::ErrorKind::UnequalLengths { len, .. } => format!(

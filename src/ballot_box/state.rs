@@ -379,7 +379,8 @@ impl State<MemStore> {
 
     /// Writes the state file atomically (temporary file, fsync, rename).
     pub fn save(&self, path: &Path) -> Result<(), crate::fsio::FsError> {
-        crate::fsio::write_atomic_with(path, true, |w| self.write_image(w))
+        let public = crate::fsio::Visibility::Public;
+        crate::fsio::write_atomic_with(path, true, public, |w| self.write_image(w))
     }
 
     /// Reads a whole state file into memory; `None` if it is not a state file

@@ -252,7 +252,8 @@ pub fn keygen(dir: &EventDir, a: KeygenArgs) -> CliResult {
 
 /// Reads and parses a sealed share file, naming it on error.
 pub fn read_sealed(path: &Path) -> CliResult<SealedFile> {
-    let text = urne::fsio::read_to_string(path)?;
+    let what = "a sealed file";
+    let text = urne::fsio::read_to_string_limited(path, urne::limits::SMALL_JSON_BYTES, what)?;
     SealedFile::from_json(&text).map_err(|e| {
         let f: Failure = e.into();
         Failure {

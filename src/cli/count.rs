@@ -488,7 +488,8 @@ pub fn combine(dir: &EventDir, a: CombineArgs) -> CliResult {
     let mut partials: Vec<(String, PartialDecryption)> = Vec::new();
     let mut hashes = Vec::new();
     for f in &files {
-        let text = urne::fsio::read_to_string(f)?;
+        let what = "a partial decryption";
+        let text = urne::fsio::read_to_string_limited(f, urne::limits::JSON_FILE_BYTES, what)?;
         let name = f.display().to_string();
         partials.push((name.clone(), tally::parse_partial(&text, &name)?));
         hashes.push(input_hash(

@@ -318,6 +318,7 @@ pub fn read_json<T: serde::de::DeserializeOwned>(
     path: &Path,
     code: &'static str,
     missing_hint: Option<&str>,
+    limit: urne::limits::Limit,
 ) -> CliResult<T> {
     if !path.exists() {
         return Err(Failure::new(
@@ -326,7 +327,7 @@ pub fn read_json<T: serde::de::DeserializeOwned>(
             missing_hint,
         ));
     }
-    let text = urne::fsio::read_to_string(path)?;
+    let text = urne::fsio::read_to_string_limited(path, limit.bytes, limit.what)?;
     serde_json::from_str(&text).map_err(|e| {
         Failure::new(
             code,
@@ -497,7 +498,8 @@ pub fn load_roll(dir: &EventDir, m: &urne::event::Manifest) -> CliResult<urne::e
 /// Loads and checks the election key.
 pub fn load_key(dir: &EventDir) -> CliResult<urne::keys::ElectionKey> {
     let path = dir.election_key();
-    let text = urne::fsio::read_to_string(&path)?;
+    let what = "an election key file";
+    let text = urne::fsio::read_to_string_limited(&path, urne::limits::SMALL_JSON_BYTES, what)?;
     Ok(urne::keys::ElectionKey::from_json(
         &text,
         &path.display().to_string(),

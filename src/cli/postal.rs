@@ -294,6 +294,7 @@ fn count(dir: &EventDir, a: CountArgs) -> CliResult {
         &trial_path,
         "E-POSTAL-TRIAL",
         Some("run `urne postal trial` first"),
+        urne::limits::POSTAL_TRIAL,
     )?;
     if trial.event != manifest.event {
         return Err(Failure::new(

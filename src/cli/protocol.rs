@@ -177,7 +177,7 @@ fn leadership(dir: &EventDir, manifest: &urne::event::Manifest) -> CliResult<Vec
             urne::protocol::signer_file_stem(name)
         ));
         let public_key = if p.exists() {
-            let s: SignerPublic = read_json(&p, "E-SIGNER-MALFORMED", None)?;
+            let s: SignerPublic = read_json(&p, "E-SIGNER-MALFORMED", None, urne::limits::SIGNER)?;
             if s.name != *name || s.event != manifest.event || s.format != SIGNER_FORMAT {
                 return Err(Failure::new(
                     "E-SIGNER-MALFORMED",
@@ -215,16 +215,19 @@ fn make(dir: &EventDir, force: bool) -> CliResult {
         &dir.tally(),
         "E-TALLY-MALFORMED",
         Some("run `urne unlock` (or `urne combine`) first"),
+        urne::limits::TALLY,
     )?;
     let trial: TrialFile = read_json(
         &dir.postal_trial(),
         "E-POSTAL-TRIAL",
         Some("run `urne postal trial` first"),
+        urne::limits::POSTAL_TRIAL,
     )?;
     let count: CountFile = read_json(
         &dir.postal_count(),
         "E-POSTAL-COUNT",
         Some("run `urne postal count` first"),
+        urne::limits::POSTAL_COUNT,
     )?;
     let log = CeremonyLog::load_or_new(&dir.log())?;
     let leaders = leadership(dir, &manifest)?;
@@ -343,7 +346,12 @@ fn load_protocol(
     let p = protocol::parse(&bytes, &path.display().to_string())?;
     let sig_path = dir.protocol(referendum, "signatures.json");
     let sigs = if sig_path.exists() {
-        let s: SignatureFile = read_json(&sig_path, "E-SIGNATURES-MALFORMED", None)?;
+        let s: SignatureFile = read_json(
+            &sig_path,
+            "E-SIGNATURES-MALFORMED",
+            None,
+            urne::limits::SIGNATURES,
+        )?;
         Some(s)
     } else {
         None

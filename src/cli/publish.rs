@@ -126,6 +126,7 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
         &dir.tally(),
         "E-TALLY-MALFORMED",
         Some("nothing to publish before `urne unlock` has made the tally"),
+        urne::limits::TALLY,
     )?;
     // The protocols made so far, with whether the whole leadership signed
     // (and their bytes and signatures, whose times date the report).
@@ -141,7 +142,12 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
         let p = protocol::parse(&bytes, &path.display().to_string())?;
         let sig_path = dir.protocol(&r.id, "signatures.json");
         let sigs: Option<SignatureFile> = if sig_path.exists() {
-            Some(read_json(&sig_path, "E-SIGNATURES-MALFORMED", None)?)
+            Some(read_json(
+                &sig_path,
+                "E-SIGNATURES-MALFORMED",
+                None,
+                urne::limits::SIGNATURES,
+            )?)
         } else {
             None
         };

@@ -28,7 +28,12 @@ pub fn track(a: TrackArgs) -> CliResult {
     let roll = super::load_roll(&dir, &manifest)?;
     let key = super::load_key(&dir)?;
     let tally: Option<TallyFile> = if dir.tally().exists() {
-        Some(super::read_json(&dir.tally(), "E-TALLY-MALFORMED", None)?)
+        Some(super::read_json(
+            &dir.tally(),
+            "E-TALLY-MALFORMED",
+            None,
+            urne::limits::TALLY,
+        )?)
     } else {
         None
     };

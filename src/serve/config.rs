@@ -17,6 +17,7 @@
 //! Every key is optional; unknown keys are refused. An address belongs to at
 //! most one outlet. Errors name the file and the line.
 
+use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::path::Path;
@@ -216,10 +217,28 @@ impl ServeConfig {
     /// Reads and checks a configuration file.
     pub fn load(path: &Path) -> Result<ServeConfig, ConfigError> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable {
-            file: file.clone(),
-            source,
-        })?;
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .and_then(|f| {
+                // One byte over the limit is enough to refuse it.
+                f.take(crate::limits::MANIFEST_BYTES as u64 + 1)
+                    .read_to_string(&mut text)
+            })
+            .map_err(|source| ConfigError::Unreadable {
+                file: file.clone(),
+                source,
+            })?;
+        if text.len() > crate::limits::MANIFEST_BYTES {
+            return Err(ConfigError::Unreadable {
+                file: file.clone(),
+                source: crate::limits::TooLarge::file(
+                    &file,
+                    crate::limits::MANIFEST_BYTES,
+                    "a server configuration",
+                )
+                .into_io(),
+            });
+        }
         Self::parse(&text, &file)
     }
 
