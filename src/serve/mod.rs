@@ -434,6 +434,49 @@ fn represent(
     r
 }
 
+/// What a request path asks for: the server's whole routing, pure, so that it
+/// can be fuzzed apart from the network (fuzz/fuzz_targets/request_target.rs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route<'a> {
+    /// `/health`.
+    Health,
+    /// `/manifest.json`.
+    Manifest,
+    /// `/manifest.json.sig`.
+    ManifestSignature,
+    /// `/`: the publication's `index.html`.
+    Index,
+    /// `/objects/<64 lowercase hex>`, or its signature (`.sig`).
+    Object { sha: Digest32, signature: bool },
+    /// `/<name>` with a name the store allows ([`store::check_name`]); served
+    /// only if the manifest lists it. The path never reaches the file system.
+    Named(&'a str),
+    /// Anything else.
+    NotFound,
+}
+
+/// Routes a request path (the URI's path, without the query).
+pub fn route(path: &str) -> Route<'_> {
+    match path {
+        "/health" => Route::Health,
+        "/manifest.json" => Route::Manifest,
+        "/manifest.json.sig" => Route::ManifestSignature,
+        "/" => Route::Index,
+        _ => {
+            if let Some(rest) = path.strip_prefix("/objects/") {
+                return match parse_object(rest) {
+                    Some((sha, signature)) => Route::Object { sha, signature },
+                    None => Route::NotFound,
+                };
+            }
+            match path.strip_prefix('/') {
+                Some(name) if store::check_name(name).is_ok() => Route::Named(name),
+                _ => Route::NotFound,
+            }
+        }
+    }
+}
+
 /// `/objects/<64 lowercase hex>` or `/objects/<64 lowercase hex>.sig`.
 fn parse_object(rest: &str) -> Option<(Digest32, bool)> {
     let (hex, sig) = match rest.strip_suffix(".sig") {
@@ -478,6 +521,7 @@ async fn health(app: &App) -> Response {
 
 async fn respond(app: &App, path: &str, headers: &HeaderMap) -> Response {
     let view = app.view().await;
+    let route = route(path);
     let (current, previous) = match view {
         View::NotPublished => return text(StatusCode::NOT_FOUND, NOT_PUBLISHED, SHORT_CACHE),
         View::Unavailable => {
@@ -490,35 +534,29 @@ async fn respond(app: &App, path: &str, headers: &HeaderMap) -> Response {
         View::Ready { current, previous } => (current, previous),
     };
     let lm = current.last_modified.as_ref();
-    match path {
-        "/manifest.json" => represent(headers, &current.manifest, SHORT_CACHE, lm),
-        "/manifest.json.sig" => represent(headers, &current.signature, SHORT_CACHE, lm),
-        "/" => match current.by_name.get("index.html") {
+    match route {
+        // `handle` answers it (GET and HEAD) before the rate limits.
+        Route::Health => not_found(),
+        Route::Manifest => represent(headers, &current.manifest, SHORT_CACHE, lm),
+        Route::ManifestSignature => represent(headers, &current.signature, SHORT_CACHE, lm),
+        Route::Index => match current.by_name.get("index.html") {
             Some(item) => represent(headers, item, SHORT_CACHE, lm),
             None => not_found(),
         },
-        _ => {
-            if let Some(rest) = path.strip_prefix("/objects/") {
-                let Some((sha, sig)) = parse_object(rest) else {
-                    return not_found();
-                };
-                let found = object(&current, &sha, sig)
-                    .or_else(|| previous.as_deref().and_then(|p| object(p, &sha, sig)));
-                return match found {
-                    Some(item) => represent(headers, item, IMMUTABLE_CACHE, None),
-                    None => not_found(),
-                };
-            }
-            // Only names the manifest lists, which are simple names; the
-            // request path itself never reaches the file system.
-            let name = path.strip_prefix('/').unwrap_or(path);
-            match current.by_name.get(name) {
-                Some(item) if store::check_name(name).is_ok() => {
-                    represent(headers, item, SHORT_CACHE, lm)
-                }
-                _ => not_found(),
+        Route::Object { sha, signature } => {
+            let found = object(&current, &sha, signature)
+                .or_else(|| previous.as_deref().and_then(|p| object(p, &sha, signature)));
+            match found {
+                Some(item) => represent(headers, item, IMMUTABLE_CACHE, None),
+                None => not_found(),
             }
         }
+        // Only names the manifest lists, which are simple names.
+        Route::Named(name) => match current.by_name.get(name) {
+            Some(item) => represent(headers, item, SHORT_CACHE, lm),
+            None => not_found(),
+        },
+        Route::NotFound => not_found(),
     }
 }
 
@@ -901,5 +939,24 @@ mod tests {
         assert!(parse_object(&hex.to_uppercase()).is_none());
         assert!(parse_object(&format!("{hex}/")).is_none());
         assert!(parse_object("../HEAD").is_none());
+    }
+
+    #[test]
+    fn routes_are_fixed_paths_objects_and_listed_simple_names() {
+        let hex = "ab".repeat(32);
+        assert_eq!(route("/health"), Route::Health);
+        assert_eq!(route("/"), Route::Index);
+        assert_eq!(route("/manifest.json.sig"), Route::ManifestSignature);
+        assert!(matches!(
+            route(&format!("/objects/{hex}.sig")),
+            Route::Object {
+                signature: true,
+                ..
+            }
+        ));
+        assert_eq!(route("/index.html"), Route::Named("index.html"));
+        for bad in ["/objects/../HEAD", "/../HEAD", "/a/b", "/.hidden", "", "x"] {
+            assert_eq!(route(bad), Route::NotFound, "{bad}");
+        }
     }
 }
