@@ -453,9 +453,10 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("urne: error[{}]: {}", f.code, f.message);
+            let one_line = urne::error::one_line;
+            eprintln!("urne: error[{}]: {}", f.code, one_line(&f.message));
             if let Some(h) = f.hint {
-                eprintln!("  hint: {h}");
+                eprintln!("  hint: {}", one_line(&h));
             }
             ExitCode::from(1)
         }

@@ -1,0 +1,183 @@
+//! What the fuzz targets (fuzz/, docs/FUZZING.md) found, kept as ordinary
+//! tests on the exact input bytes (tests/fuzz-regressions/TARGET-HASH).
+//!
+//! All of the first finds were one kind: a refusal quoting the refused text
+//! (serde's "unknown field `…`") carried its newlines and other control
+//! characters into the one-line error, so a crafted file could break the line
+//! or drive the terminal. The shell now prints every error through
+//! `urne::error::one_line`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use urne::error::{one_line, Explain};
+
+const BIN: &str = env!("CARGO_BIN_EXE_urne");
+const FILE: &str = "fuzz-input";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The regression inputs of one target.
+fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
+    let dir = root().join("tests/fuzz-regressions");
+    let mut out: Vec<(String, Vec<u8>)> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&format!("{target}-"))
+        })
+        .map(|p| (p.display().to_string(), fs::read(&p).unwrap()))
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "no regression input for {target}");
+    out
+}
+
+/// The invariant the targets check of every refusal.
+fn assert_refused_on_one_line<E: Explain>(name: &str, r: Result<impl Sized, E>) {
+    let Err(e) = r else {
+        panic!("{name} should be refused")
+    };
+    let msg = e.to_string();
+    assert!(e.code().starts_with("E-"), "{name}: {}", e.code());
+    assert!(msg.contains(FILE), "{name}: {msg}");
+    let shown = one_line(&msg);
+    assert!(!shown.chars().any(char::is_control), "{name}: {shown:?}");
+}
+
+fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).expect("the regression inputs are text")
+}
+
+#[test]
+fn election_key_files_quoting_a_newline_are_refused_on_one_line() {
+    for (name, b) in inputs("election_key") {
+        assert_refused_on_one_line(&name, urne::keys::ElectionKey::from_json(text(&b), FILE));
+    }
+}
+
+#[test]
+fn sealed_files_quoting_a_newline_are_refused_on_one_line() {
+    for (name, b) in inputs("sealed") {
+        let r = urne::keys::seal::SealedFile::from_json(text(&b));
+        let e = r.expect_err("refused");
+        assert!(
+            !one_line(&e.to_string()).chars().any(char::is_control),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn partial_decryptions_quoting_a_newline_are_refused_on_one_line() {
+    for (name, b) in inputs("partial") {
+        assert_refused_on_one_line(&name, urne::tally::parse_partial(text(&b), FILE));
+    }
+}
+
+#[test]
+fn tallies_quoting_a_newline_are_refused_on_one_line() {
+    for (name, b) in inputs("tally") {
+        assert_refused_on_one_line(&name, urne::tally::TallyFile::from_json(text(&b), FILE));
+    }
+}
+
+#[test]
+fn protocols_quoting_a_newline_are_refused_on_one_line() {
+    for (name, b) in inputs("protocol") {
+        assert_refused_on_one_line(&name, urne::protocol::parse(&b, FILE));
+    }
+}
+
+#[test]
+fn ceremony_logs_quoting_a_newline_are_refused_on_one_line() {
+    for (name, b) in inputs("ceremony_log") {
+        assert_refused_on_one_line(&name, urne::ceremony_log::verify_chain(text(&b), FILE));
+    }
+}
+
+#[test]
+fn publication_manifests_quoting_a_newline_are_refused_on_one_line() {
+    for (name, b) in inputs("publication") {
+        assert_refused_on_one_line(&name, urne::publish::store::parse_manifest(&b, FILE));
+    }
+}
+
+fn stderr_of(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new(BIN)
+        .arg("-d")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    String::from_utf8(o.stderr).unwrap()
+}
+
+#[test]
+fn the_shell_prints_a_refusal_quoting_control_characters_as_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // An election key file found by the fuzzer: an unknown field named "…\n…".
+    let (_, bad) = &inputs("election_key")[0];
+    fs::copy(
+        root().join("examples/event/manifest.toml"),
+        d.join("manifest.toml"),
+    )
+    .unwrap();
+    fs::write(d.join("election-key.json"), bad).unwrap();
+    fs::write(d.join("roll.csv"), "voter_id,referendum\n").unwrap();
+    let err = stderr_of(
+        d,
+        &[
+            "encrypt",
+            "--referendum",
+            "sogne",
+            "--voter",
+            "v",
+            "--choice",
+            "1",
+        ],
+    );
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].starts_with("urne: error[E-KEY-MALFORMED]"),
+        "{err}"
+    );
+    assert!(
+        lines[0].contains("\\n") || lines[0].contains("\\u{"),
+        "the control character is shown escaped: {err}"
+    );
+    assert!(
+        lines.len() <= 2,
+        "one error line and at most a hint: {err:?}"
+    );
+    // A terminal escape in a manifest key is shown, not sent.
+    fs::write(
+        d.join("manifest.toml"),
+        "format = \"urne-manifest/1\"\n\"\\u001b[2J\" = 1\n",
+    )
+    .unwrap();
+    let err = stderr_of(
+        d,
+        &[
+            "encrypt",
+            "--referendum",
+            "sogne",
+            "--voter",
+            "v",
+            "--choice",
+            "1",
+        ],
+    );
+    assert!(
+        !err.contains('\u{1b}'),
+        "an escape reached the terminal: {err:?}"
+    );
+}
