@@ -1,0 +1,41 @@
+//! One line of the ballot box after the header (`urne-box/1`: a ballot record
+//! or the seal).
+//!
+//! Invariants: a refusal names the file and the line number it was given;
+//! an accepted record round-trips (parse → write → parse gives the same
+//! value); verifying an accepted ballot's proofs against the example key
+//! never panics.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use urne::ballot::BallotContext;
+use urne::ballot_box::{parse_line, Line};
+use urne_fuzz::{json_round_trip, key, manifest, refused, FILE};
+
+fuzz_target!(|data: &[u8]| {
+    match parse_line(data, FILE, 4711) {
+        Err(e) => {
+            let msg = refused(&e);
+            assert!(msg.contains("line 4711"), "names the line: {msg}");
+        }
+        Ok(Line::Ballot(rec)) => {
+            json_round_trip(&*rec);
+            let written = serde_json::to_vec(&*rec).unwrap();
+            assert!(matches!(parse_line(&written, FILE, 1), Ok(Line::Ballot(_))));
+            let k = key();
+            if let Some(r) = manifest().referendum(&rec.referendum) {
+                let ctx = BallotContext {
+                    fingerprint: &k.fingerprint,
+                    referendum: &r.id,
+                    voter: &rec.voter,
+                };
+                let _ = rec.ballot.verify(&k.key.elem, &k.key.point, &ctx, r.options.len());
+            }
+        }
+        Ok(Line::Seal(seal)) => {
+            json_round_trip(&seal);
+            let written = serde_json::to_vec(&seal).unwrap();
+            assert!(matches!(parse_line(&written, FILE, 1), Ok(Line::Seal(_))));
+        }
+    }
+});

@@ -1,0 +1,26 @@
+//! The written explanations (`referendum,about,explanation`), read against the example manifest.
+//!
+//! Invariants: a refusal names the file and the line; every accepted record
+//! names a referendum of the manifest, and reading the same bytes again gives
+//! the same records.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use urne::postal::parse_explanations;
+use urne_fuzz::{manifest, refused_at_line, FILE};
+
+fuzz_target!(|data: &[u8]| {
+    let m = manifest();
+    match parse_explanations(data, FILE, m) {
+        Err(e) => {
+            refused_at_line(&e);
+        }
+        Ok(records) => {
+            for r in &records {
+                assert!(m.referendum(&r.referendum).is_some(), "{}", r.referendum);
+            }
+            let again = parse_explanations(data, FILE, m).expect("parses again");
+            assert_eq!(again, records);
+        }
+    }
+});
