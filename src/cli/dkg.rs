@@ -163,7 +163,7 @@ fn banner(s: &Setup, round: &str) {
 }
 
 fn write_public(path: &Path, text: &str, force: bool) -> CliResult {
-    urne::fsio::write_atomic(path, text.as_bytes(), force)?;
+    urne::fsio::write_atomic(path, text.as_bytes(), force, urne::fsio::Visibility::Public)?;
     Ok(())
 }
 
@@ -402,7 +402,12 @@ pub fn certificate(dir: &EventDir, a: RoundArgs) -> CliResult {
             seal_header(&s, a.keyholder, &name),
             kdf_params(a.insecure_fast_kdf),
         )?;
-        urne::fsio::write_atomic(&seed_file, sealed.to_json().as_bytes(), a.force)?;
+        urne::fsio::write_atomic(
+            &seed_file,
+            sealed.to_json().as_bytes(),
+            a.force,
+            urne::fsio::Visibility::Secret,
+        )?;
         seed
     };
     let cert = dkg::make_certificate(&s, a.keyholder, &seed)?;
@@ -530,7 +535,12 @@ pub fn confirm(dir: &EventDir, a: RoundArgs) -> CliResult {
             let key = ElectionKey::check(*key, "(the election key the deals make)")?;
             let sealed = key.seal_share(&share, &p, kdf_params(a.insecure_fast_kdf))?;
             drop(share);
-            urne::fsio::write_atomic(&share_out, sealed.to_json().as_bytes(), a.force)?;
+            urne::fsio::write_atomic(
+                &share_out,
+                sealed.to_json().as_bytes(),
+                a.force,
+                urne::fsio::Visibility::Secret,
+            )?;
             if complaint_out.exists() {
                 let _ = std::fs::remove_file(&complaint_out);
             }
