@@ -162,9 +162,9 @@ fn killed_ceremony_steps_leave_nothing_half_written_and_rerun_to_a_verified_even
     let unlock = vec![
         "unlock".into(),
         "--share".into(),
-        p("shares/keyholder-1.share"),
+        p("media/keyholder-1/keyholder-1.share"),
         "--share".into(),
-        p("shares/keyholder-2.share"),
+        p("media/keyholder-2/keyholder-2.share"),
         "--passphrase-file".into(),
         p("example-passphrases/keyholder-1.txt"),
         "--passphrase-file".into(),

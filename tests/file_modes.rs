@@ -59,7 +59,8 @@ fn under_umask_022_the_demo_writes_public_files_0644_and_secrets_0600() {
     for p in &all {
         let rel = p.strip_prefix(&out).unwrap();
         let top = rel.components().next().unwrap().as_os_str();
-        if secret_dirs.iter().any(|d| top == *d) {
+        let sealed = fs::read_to_string(p).is_ok_and(|t| t.contains("\"urne-sealed/"));
+        if sealed || secret_dirs.iter().any(|d| top == *d) {
             assert_eq!(mode(p), 0o600, "{} is a secret", rel.display());
             secrets += 1;
         } else {
@@ -88,7 +89,10 @@ fn under_umask_022_keygen_signer_and_box_seal_their_keys_0600() {
     .unwrap();
     let pass = d.join("pass.txt");
     fs::write(&pass, "a long enough passphrase for the test\n").unwrap();
+    let pass2 = d.join("pass2.txt");
+    fs::write(&pass2, "another long passphrase, keyholder 2's\n").unwrap();
     let p = pass.to_str().unwrap();
+    let p2 = pass2.to_str().unwrap();
     let dir = d.to_str().unwrap();
     urne_022(&[
         "-d",
@@ -98,7 +102,7 @@ fn under_umask_022_keygen_signer_and_box_seal_their_keys_0600() {
         "--passphrase-file",
         p,
         "--passphrase-file",
-        p,
+        p2,
     ]);
     let manifest = fs::read_to_string(d.join("manifest.toml")).unwrap();
     let member = manifest
@@ -133,7 +137,7 @@ fn under_umask_022_keygen_signer_and_box_seal_their_keys_0600() {
     for f in files(d) {
         let text = fs::read_to_string(&f).unwrap_or_default();
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
-        if name == "pass.txt" || name == "manifest.toml" {
+        if name.starts_with("pass") || name == "manifest.toml" {
             continue;
         }
         if text.contains("\"urne-sealed/") || name.ends_with(".share") || name.ends_with(".key") {
