@@ -147,12 +147,9 @@ pub fn encrypt(dir: &EventDir, a: EncryptArgs) -> CliResult {
     let mut json = serde_json::to_string(&b).unwrap_or_default();
     json.push('\n');
     match a.out {
-        Some(p) if !super::is_stdio(&p) => urne::fsio::write_atomic(
-            &p,
-            json.as_bytes(),
-            a.force,
-            urne::fsio::Visibility::Public,
-        )?,
+        Some(p) if !super::is_stdio(&p) => {
+            urne::fsio::write_atomic(&p, json.as_bytes(), a.force, urne::fsio::Visibility::Public)?
+        }
         _ => out!("{json}"),
     }
     Ok(())
