@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
             let again = parse(&canonical(&p), FILE).expect("the canonical form parses");
             assert_eq!(again, p);
             let _ = check_figures(&p);
-            let html = render_html(&p, &"0".repeat(64), None);
+            let html = render_html(&p, &"0".repeat(64), None, urne_fuzz::manifest());
             // render_html writes no script of its own, so any is the file's.
             assert!(
                 !html.to_ascii_lowercase().contains("<script"),

@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
                     );
                 }
             }
-            let _ = render_html(&p, &"0".repeat(64), Some(&sigs));
+            let _ = render_html(&p, &"0".repeat(64), Some(&sigs), urne_fuzz::manifest());
         }
     }
 });
