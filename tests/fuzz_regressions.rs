@@ -181,3 +181,27 @@ fn the_shell_prints_a_refusal_quoting_control_characters_as_one_line() {
         "an escape reached the terminal: {err:?}"
     );
 }
+
+/// The roll target's find (CI, 2026-12-01): a lone CR ends a record, as the
+/// SPEC says ("records separated by LF, CRLF or CR"), so the roll held one
+/// more entry than the target had counted with `str::lines`. The reader was
+/// right; the target's count was not. Kept so that the rule stays.
+#[test]
+fn a_lone_carriage_return_ends_a_roll_record() {
+    let m = urne::event::Manifest::parse(
+        &fs::read_to_string(root().join("examples/event/manifest.toml")).unwrap(),
+        "manifest.toml",
+    )
+    .unwrap();
+    for (name, b) in inputs("roll") {
+        let roll = urne::event::Roll::parse(&b[..], FILE, &m).expect(&name);
+        let rows = text(&b)
+            .split(['\n', '\r'])
+            .skip(1)
+            .filter(|l| !l.is_empty())
+            .count();
+        assert_eq!(roll.entitled("sogne"), rows, "{name}");
+        // The voter after the lone CR is on the roll.
+        assert!(roll.contains("sogne", "sogneogne-000sgone008"), "{name}");
+    }
+}
