@@ -81,6 +81,10 @@ struct RawManifest {
     time_zone: Option<String>,
     #[serde(default)]
     place: Option<String>,
+    /// "none" (the default) or "urne": whether ballots must be signed with
+    /// voter credentials.
+    #[serde(default)]
+    voter_credentials: crate::credentials::Mode,
     referendum: Vec<Referendum>,
 }
 
@@ -112,6 +116,10 @@ pub struct Manifest {
     /// Where the electoral board meets and signs ("Søgne"), for the
     /// protocol's place-and-date line; `None` leaves the line blank.
     pub place: Option<String>,
+    /// Whether the event uses voter credentials (`voter_credentials`;
+    /// without the field, `none`: the box operator is trusted not to stuff
+    /// ballots, and every report says so).
+    pub voter_credentials: crate::credentials::Mode,
     referendums: Vec<Referendum>,
 }
 
@@ -375,6 +383,7 @@ impl Manifest {
             language,
             time_zone,
             place,
+            voter_credentials: raw.voter_credentials,
             referendums: raw.referendum,
         })
     }

@@ -7,6 +7,8 @@
 //! - [`keys`]: the key ceremony (Shamir t-of-n with Feldman commitments), sealed
 //!   share files, the key test.
 //! - [`ballot`]: ballot encryption and its proofs.
+//! - [`credentials`]: voter credentials — codes, keys, the public list and
+//!   the ballot signatures that keep the box operator from stuffing.
 //! - [`ballot_box`]: the append-only, hash-chained, sealed ballot box, its
 //!   state, its intake and its ballot trackers.
 //! - [`box_service`]: the receiving service (`urne box serve`).
@@ -33,6 +35,7 @@ pub mod ballot;
 pub mod ballot_box;
 pub mod box_service;
 pub mod ceremony_log;
+pub mod credentials;
 pub mod crypto;
 pub mod error;
 pub mod event;
