@@ -144,6 +144,47 @@ pub fn remove_stale_temps(path: &Path) -> Vec<PathBuf> {
     removed
 }
 
+/// Removes every stale temporary file directly in `dir`, whatever target it
+/// was for (`.NAME.urne-tmp-PID-…` whose process is no longer running); each
+/// is recorded for [`take_stale_removed`]. For a directory whose file names
+/// are not known in advance, such as a publication's content-addressed
+/// objects: a killed write of an object the next run never writes again would
+/// otherwise stay. The caller must hold the directory's writers' lock.
+pub fn remove_stale_temps_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(name) = file_name.to_str() else {
+            continue;
+        };
+        let Some(at) = name.find(TEMP_MARK) else {
+            continue;
+        };
+        if !name.starts_with('.') {
+            continue;
+        }
+        let rest = &name[at + TEMP_MARK.len()..];
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        if pid.is_none() || pid.is_some_and(process_alive) {
+            continue;
+        }
+        let p = entry.path();
+        if p.is_file() && std::fs::remove_file(&p).is_ok() {
+            removed.push(p);
+        }
+    }
+    if !removed.is_empty() {
+        match STALE_REMOVED.lock() {
+            Ok(mut v) => v.extend(removed.iter().cloned()),
+            Err(p) => p.into_inner().extend(removed.iter().cloned()),
+        }
+    }
+    removed
+}
+
 fn parent_dir(path: &Path) -> Option<PathBuf> {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => Some(p.to_path_buf()),
@@ -492,6 +533,33 @@ mod tests {
         assert!(live.exists(), "a live writer's file is left alone");
         assert!(other.exists(), "another target's file is left alone");
         assert!(take_stale_removed().contains(&dead));
+    }
+
+    #[test]
+    fn a_directory_sweep_removes_every_dead_writers_file_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let dead_a = d.join(format!(".0a1b{TEMP_MARK}4294967295-abcdef"));
+        let dead_b = d.join(format!(".ff00.sig{TEMP_MARK}4294967295-123456"));
+        let live = d.join(format!(".0a1b{TEMP_MARK}{}-abcdef", std::process::id()));
+        // Not urne's: no leading dot, or no process id after the mark.
+        let foreign = d.join(format!("0a1b{TEMP_MARK}4294967295-abcdef"));
+        let no_pid = d.join(format!(".0a1b{TEMP_MARK}x-abcdef"));
+        let object = d.join("0a1b");
+        for f in [&dead_a, &dead_b, &live, &foreign, &no_pid, &object] {
+            std::fs::write(f, b"x").unwrap();
+        }
+        let _ = take_stale_removed();
+        let mut removed = remove_stale_temps_in(d);
+        removed.sort();
+        let mut expected = vec![dead_a.clone(), dead_b.clone()];
+        expected.sort();
+        assert_eq!(removed, expected);
+        for kept in [&live, &foreign, &no_pid, &object] {
+            assert!(kept.exists(), "{} was removed", kept.display());
+        }
+        let reported = take_stale_removed();
+        assert!(reported.contains(&dead_a) && reported.contains(&dead_b));
     }
 
     #[test]

@@ -671,6 +671,10 @@ fn publish_waiting(
         }
     }
     let _lock = lock(dir, wait)?;
+    // A publisher killed earlier may have left a temporary file of an object
+    // no later publication writes again (each manifest differs): sweep them.
+    fsio::remove_stale_temps_in(dir);
+    fsio::remove_stale_temps_in(&dir.join(OBJECTS_DIR));
     check_sequence(dir, meta.sequence)?;
 
     let mut entries = Vec::with_capacity(files.len());

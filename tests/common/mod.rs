@@ -1,0 +1,4 @@
+//! What several test files share. Each test crate uses only some of it.
+#![allow(dead_code)]
+
+pub mod crash;
