@@ -291,6 +291,9 @@ fn open_shares(
     passphrases: &PassphraseArgs,
     needed: usize,
 ) -> CliResult<Vec<Opened>> {
+    // Echo stays off from the first prompt until every share is open: what
+    // a keyholder types while another's share is being opened is not shown.
+    let _quiet = crate::cli::prompt::hold_quiet();
     let mut opened = Vec::new();
     let mut first_failure: Option<Failure> = None;
     let fail = |who: String, f: Failure, first: &mut Option<Failure>| {

@@ -15,11 +15,83 @@ fn require_terminal() -> Result<(), PassphraseError> {
 }
 
 /// Asks once, without echo.
+///
+/// Echo is turned off, and whatever was typed ahead is discarded, *before*
+/// the prompt is shown: a keyholder who starts typing while the previous
+/// keyholder's share is still being opened (seconds of Argon2) must not see
+/// their passphrase echoed in front of the observers, and what they typed
+/// before being asked is not taken as their answer.
 pub fn read_passphrase(prompt: &str) -> Result<Passphrase, PassphraseError> {
     require_terminal()?;
+    let _quiet = quiet_terminal();
     rpassword::prompt_password(prompt)
         .map(Passphrase::new)
         .map_err(|source| PassphraseError::ReadFailed { source })
+}
+
+/// Keeps the terminal's echo off until the guard is dropped, for a phase in
+/// which several people type in turn while the program works in between
+/// (the unlock: each share is opened, seconds of Argon2, before the next
+/// keyholder is asked). Each prompt still discards what was typed ahead.
+/// `None` when standard input is not a terminal.
+pub fn hold_quiet() -> Option<impl Drop> {
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    quiet_terminal()
+}
+
+/// The terminal with echo off and its pending input discarded, restored
+/// when dropped. Best effort: where the terminal cannot be set (no
+/// `/dev/tty`), rpassword still turns echo off while it reads.
+#[cfg(unix)]
+struct QuietTerminal {
+    tty: std::fs::File,
+    before: rustix::termios::Termios,
+}
+
+#[cfg(unix)]
+fn quiet_terminal() -> Option<QuietTerminal> {
+    use rustix::termios::{
+        tcflush, tcgetattr, tcsetattr, LocalModes, OptionalActions, QueueSelector,
+    };
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()?;
+    let before = tcgetattr(&tty).ok()?;
+    let mut quiet = before.clone();
+    quiet
+        .local_modes
+        .remove(LocalModes::ECHO | LocalModes::ECHONL);
+    tcsetattr(&tty, OptionalActions::Now, &quiet).ok()?;
+    let _ = tcflush(&tty, QueueSelector::IFlush);
+    Some(QuietTerminal { tty, before })
+}
+
+#[cfg(unix)]
+impl Drop for QuietTerminal {
+    fn drop(&mut self) {
+        let _ = rustix::termios::tcsetattr(
+            &self.tty,
+            rustix::termios::OptionalActions::Now,
+            &self.before,
+        );
+    }
+}
+
+#[cfg(not(unix))]
+struct QuietTerminal;
+
+#[cfg(not(unix))]
+impl Drop for QuietTerminal {
+    fn drop(&mut self) {}
+}
+
+#[cfg(not(unix))]
+fn quiet_terminal() -> Option<QuietTerminal> {
+    None
 }
 
 /// Asks for a new passphrase twice; up to three tries on a mismatch or a
