@@ -261,19 +261,19 @@ fn a_wrong_passphrase_file_is_refused_before_the_box_is_read() {
     assert!(line.contains("keyholder-2.share"), "{line}");
     let err = stderr(&o);
     assert!(
-        err.contains("Keyholder 1 (Kari Nordmann): share opened"),
+        err.contains("Nøkkelholder 1 (Kari Nordmann): nøkkelandelen er åpnet"),
         "{err}"
     );
     assert!(
-        err.contains("Keyholder 2 (Ola Hansen) is left out"),
+        err.contains("Nøkkelholder 2 (Ola Hansen) holdes utenfor"),
         "{err}"
     );
     assert!(
-        !err.contains("Ballot box checked") && !err.contains("Checking the ballot box"),
+        !err.contains("Urnen er kontrollert") && !err.contains("Kontrollerer urnen"),
         "the box was read before the passphrases were checked: {err}"
     );
     assert!(
-        hint_line(&o).contains("but 2 keyholders are needed"),
+        hint_line(&o).contains("men 2 nøkkelholdere trengs"),
         "{err}"
     );
     assert!(!ev.path().join("tally.json").exists());
@@ -300,7 +300,11 @@ fn without_a_terminal_and_without_a_passphrase_file_unlock_stops_before_the_box(
         line.starts_with("urne: error[E-PASSPHRASE-NO-TERMINAL]"),
         "{line}"
     );
-    assert!(!stderr(&o).contains("Ballot box checked"), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("Urnen er kontrollert"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// A 2-of-3 event made with the fast test KDF: shares in DIR/shares/.
@@ -368,14 +372,17 @@ fn a_keyholder_who_fails_is_named_and_the_unlock_goes_on_with_enough_others() {
     assert_ok(&o);
     let err = stderr(&o);
     assert!(
-        err.contains("Keyholder 2 (Ola Hansen) is left out"),
+        err.contains("Nøkkelholder 2 (Ola Hansen) holdes utenfor"),
         "{err}"
     );
-    assert!(err.contains("the unlock goes on"), "{err}");
+    assert!(
+        err.contains("opplåsingen fortsetter uten Nøkkelholder 2 (Ola Hansen)"),
+        "{err}"
+    );
     // Every passphrase came before the box: the left-out line is above it.
-    let left = err.find("is left out").unwrap();
+    let left = err.find("holdes utenfor").unwrap();
     let checked = err
-        .find("Ballot box checked")
+        .find("Urnen er kontrollert")
         .unwrap_or_else(|| panic!("no progress line: {err}"));
     assert!(left < checked, "{err}");
     let tally: serde_json::Value =
@@ -409,10 +416,10 @@ fn without_a_terminal_progress_is_plain_lines_with_count_and_rate() {
     let ballots = box_json.lines().count() - 2;
     let line = err
         .lines()
-        .find(|l| l.starts_with("Ballot box checked"))
+        .find(|l| l.starts_with("Urnen er kontrollert"))
         .unwrap_or_else(|| panic!("no progress line: {err}"));
     assert!(
-        line.contains(&format!(": {ballots} ballots in ")),
+        line.contains(&format!(": {ballots} stemmesedler på ")),
         "{line} (the box has {ballots})"
     );
     // No terminal: no bar drawing, no escape sequences.

@@ -169,7 +169,7 @@ fn a_two_of_three_ceremony_makes_a_key_that_unlocks_with_keyholders_one_and_thre
     for i in 1..=3 {
         let o = ev.round("confirm", i, &[]);
         assert_ok(&o);
-        election_fp.push(fingerprint_line(&o, "Election fingerprint:"));
+        election_fp.push(fingerprint_line(&o, "Valgnøkkelens fingeravtrykk:"));
         assert!(ev.medium(i).join(format!("keyholder-{i}.share")).exists());
     }
     assert!(
@@ -179,7 +179,7 @@ fn a_two_of_three_ceremony_makes_a_key_that_unlocks_with_keyholders_one_and_thre
     let o = ev.assemble();
     assert_ok(&o);
     assert_eq!(
-        fingerprint_line(&o, "Election fingerprint:"),
+        fingerprint_line(&o, "Valgnøkkelens fingeravtrykk:"),
         election_fp[0]
     );
     let key: Value =
@@ -287,7 +287,11 @@ fn a_round_run_twice_is_refused_and_with_force_makes_the_same_file() {
     assert_refused(&o, "E-FILE-EXISTS", "keyholder-1-attempt-1.seed");
     let o = ev.round("certificate", 1, &["--force"]);
     assert_ok(&o);
-    assert!(stdout(&o).contains("nothing new is drawn"));
+    assert!(
+        stdout(&o).contains("ingenting nytt trekkes"),
+        "{}",
+        stdout(&o)
+    );
     assert_eq!(fs::read(ev.file("certificate-1.json")).unwrap(), before);
     ev.all("deal");
     let deal = fs::read(ev.file("deal-2.json")).unwrap();
@@ -513,7 +517,7 @@ fn verify_reports_which_ceremony_made_the_key_and_catches_a_tampered_transcript(
         ],
     );
     assert_ok(&o);
-    assert!(stdout(&o).contains("one machine"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("én maskin"), "{}", stdout(&o));
     let c = check(&run(dealer.dir()));
     assert_eq!(c["outcome"], "held", "{c:#}");
     assert!(c["what"].as_str().unwrap().contains("one machine"), "{c:#}");
@@ -555,5 +559,5 @@ fn keygen_refuses_one_passphrase_for_two_keyholders_and_writes_each_medium() {
     assert!(ev.medium(1).join("keyholder-1.share").exists());
     assert!(ev.medium(2).join("keyholder-2.share").exists());
     assert!(!ev.medium(1).join("keyholder-2.share").exists());
-    assert!(stdout(&o).contains("Election fingerprint:"));
+    assert!(stdout(&o).contains("Valgnøkkelens fingeravtrykk:"));
 }

@@ -322,10 +322,14 @@ fn the_trial_prints_each_rejection_with_its_code() {
     );
     assert!(o.status.success(), "{}", error_line(&o));
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("    not_in_roll [P-NOT-IN-ROLL]: 1"), "{out}");
+    // In the example event's language, with the code as the files write it.
+    assert!(
+        out.contains("    Velgeren er ikke manntallsført [P-NOT-IN-ROLL]: 1"),
+        "{out}"
+    );
     // sogne-000004 voted electronically, which is tried before lateness.
     assert!(
-        out.contains("    has_electronic_vote [P-HAS-ELECTRONIC-VOTE]: 1"),
+        out.contains("    Velgeren har en talt e-stemme [P-HAS-ELECTRONIC-VOTE]: 1"),
         "{out}"
     );
 }
@@ -473,7 +477,7 @@ fn publish_is_partial_without_protocols_certified_with_them_and_never_goes_back(
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let said = String::from_utf8_lossy(&o.stdout);
     assert!(
-        said.contains("sogne: no protocol yet — published as partial"),
+        said.contains("sogne: ingen protokoll ennå — publisert som delvis"),
         "{said}"
     );
     let head = |d: &Path| -> serde_json::Value {

@@ -145,14 +145,28 @@ fn keyholders_type_their_passphrases_one_mistypes_and_the_screen_shows_progress(
         &command,
     ]);
     let started = Instant::now();
-    let first = "Keyholder 1 (Kari Nordmann), passphrase for";
-    let second = "Keyholder 2 (Ola Hansen), passphrase for";
+    let first = "Nøkkelholder 1 (Kari Nordmann), passordfrase for";
+    let second = "Nøkkelholder 2 (Ola Hansen), passordfrase for";
 
-    tmux.wait_for("keyholder 1's prompt", started, |sc| sc.contains(first));
+    let screen = tmux.wait_for("keyholder 1's prompt", started, |sc| sc.contains(first));
+    // Before anyone types: the ceremony in the event's language, with the
+    // election fingerprint to compare with the key ceremony's.
+    let key: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(example("election-key.json")).unwrap()).unwrap();
+    let full = key["fingerprint"].as_str().unwrap().replace(' ', "");
+    let shown = screen
+        .lines()
+        .find_map(|l| l.strip_prefix("Valgnøkkelens fingeravtrykk: "))
+        .unwrap_or_else(|| panic!("no fingerprint before the prompt:\n{screen}"));
+    assert!(
+        full.starts_with(&shown.trim().replace(' ', "")),
+        "{shown} / {full}"
+    );
+    assert!(screen.contains("Opplåsingsseremoni for"), "{screen}");
     tmux.type_line(&passphrase(1));
     let screen = tmux.wait_for("keyholder 2's prompt", started, |sc| sc.contains(second));
     assert!(
-        screen.contains("Keyholder 1 (Kari Nordmann): share opened and checked"),
+        screen.contains("Nøkkelholder 1 (Kari Nordmann): nøkkelandelen er åpnet og kontrollert"),
         "keyholder 1's share is opened at once:\n{screen}"
     );
 
@@ -162,12 +176,12 @@ fn keyholders_type_their_passphrases_one_mistypes_and_the_screen_shows_progress(
         sc.matches(second).count() == 2
     });
     assert!(
-        screen.contains("That passphrase does not open") && screen.contains("(2 tries left)"),
+        screen.contains("Passordfrasen åpner ikke") && screen.contains("(2 forsøk igjen)"),
         "{screen}"
     );
     assert_eq!(screen.matches(first).count(), 1, "{screen}");
     assert!(
-        !screen.contains("Ballot box checked") && !screen.contains("Checking the ballot box"),
+        !screen.contains("Urnen er kontrollert") && !screen.contains("Kontrollerer urnen"),
         "the box is read only after every share is open:\n{screen}"
     );
     tmux.type_line(&passphrase(2));
@@ -191,20 +205,20 @@ fn keyholders_type_their_passphrases_one_mistypes_and_the_screen_shows_progress(
     // drawn only on a terminal (the plain line reads "…: N ballots in …").
     let bar = screen
         .lines()
-        .find(|l| l.contains("Ballot box checked: chain, seal and every proof ["))
+        .find(|l| l.contains("Urnen er kontrollert: kjeden, forseglingen og hvert bevis ["))
         .unwrap_or_else(|| panic!("no progress bar on the screen:\n{screen}"));
     assert!(bar.contains("====="), "{bar}");
     assert!(
-        bar.contains(&format!("] {ballots}/{ballots} ballots")),
+        bar.contains(&format!("] {ballots}/{ballots} stemmesedler")),
         "{bar}"
     );
-    assert!(bar.contains(" ballots/s"), "{bar}");
+    assert!(bar.contains(" stemmesedler/s"), "{bar}");
     // The order on the screen: both shares opened, then the box, then the result.
     let at = |needle: &str| {
         screen
             .find(needle)
             .unwrap_or_else(|| panic!("{needle:?} not on the screen:\n{screen}"))
     };
-    assert!(at("Keyholder 2 (Ola Hansen): share opened") < at("Ballot box checked"));
-    assert!(at("Ballot box checked") < at("Tally written to"));
+    assert!(at("Nøkkelholder 2 (Ola Hansen): nøkkelandelen er åpnet") < at("Urnen er kontrollert"));
+    assert!(at("Urnen er kontrollert") < at("Opptellingen er skrevet til"));
 }

@@ -169,3 +169,160 @@ results-file-manifest = The signed list of the files
 results-made-by = Made by { $app }.
 results-live = This page checks for new figures every { $seconds } seconds.
 results-live-changed = New figures at { $time }.
+
+## Ceremonies: what urne says at the terminal during the key ceremony, the
+## key test and the unlock (src/cli/say.rs). Error lines, the ceremony log
+## and file formats stay English.
+
+keyholder = Keyholder { $index } ({ $name })
+fingerprint = Election fingerprint: { $fp }
+fingerprint-read-aloud = Read it aloud; every keyholder and observer compares it with their own screen.
+fingerprint-compare-ceremony = Compare it with the fingerprint read aloud at the key ceremony.
+passphrase-prompt = Keyholder { $index } ({ $name }), passphrase for { $file }:
+passphrase-new = New passphrase for { $who }:
+passphrase-again = Type it again:
+passphrase-differ = The two passphrases differ; start again.
+passphrase-too-short = The passphrase is too short: at least { $min } characters are needed.
+passphrase-blank = The passphrase is only spaces.
+passphrase-wrong-try-again = That passphrase does not open { $file }. Try again ({ $left ->
+    [one] 1 try
+   *[other] { $left } tries
+} left).
+passphrase-reused = Keyholder { $other } chose that passphrase already; each keyholder needs their own. Choose another.
+passphrase-failed = the passphrase was wrong { $tries ->
+    [one] once
+   *[other] { $tries } times
+}
+progress-done = { $done }: { $count } in { $time }{ $rate }
+progress-so-far = ({ $time } so far)
+progress-of = { $done } of { $total }
+progress-left = about { $time } left
+progress-per-second = { $count }/s
+unit-ballot = { $n ->
+    [one] ballot
+   *[other] ballots
+}
+unit-envelope = { $n ->
+    [one] envelope
+   *[other] envelopes
+}
+unit-voter = { $n ->
+    [one] voter
+   *[other] voters
+}
+unit-file = { $n ->
+    [one] file
+   *[other] files
+}
+unit-entry = { $n ->
+    [one] entry
+   *[other] entries
+}
+
+unlock-banner = Unlock ceremony for { $event }: { $threshold } of the { $keyholders } keyholders are needed.
+partial-banner = Partial decryption for { $event }, on this keyholder's machine.
+combine-banner = Combining the partial decryptions for { $event }: { $threshold } of the { $keyholders } keyholders are needed.
+unlock-checking-box = Checking the ballot box
+unlock-box-checked = Ballot box checked: chain, seal and every proof
+unlock-opening = Opening keyholder { $index }'s share ({ $name })
+unlock-opened = Keyholder { $index } ({ $name }): share opened and checked against their verification key
+unlock-left-out = { $who } is left out of the unlock: { $why }
+unlock-going-on = { $opened } keyholders' shares are open; { $needed } are needed: the unlock goes on without { $missing }.
+unlock-too-few = { $opened } of the { $given } shares given could be opened, but { $needed } keyholders are needed; the box was not read
+unlock-decrypting = Decrypting the sums with { $name }'s share
+unlock-decrypted = { $name }'s partial decryption made, with its proof
+unlock-combining = Combining the partial decryptions and finding the counts
+unlock-combined = Counts found and checked against the partial decryptions
+unlock-invalid-lines = Ballots whose proofs fail are rejected [{ $code }]: box.jsonl line { $lines }.
+tally-evotes = e-votes received { $received }, counted { $counted }, superseded { $superseded }, rejected { $rejected }
+tally-rejected = rejected: { $reason } [{ $code }]: { $n }
+tally-set-aside = Set aside: keyholder { $index }'s partial decryption ({ $source }): { $reason }
+tally-written = Tally written to { $file }
+tally-marked-roll = Marked roll (voters with a counted e-vote) written to { $file }
+partial-written = Partial decryption of keyholder { $index } ({ $name }) written to { $file }
+partial-hand-over = Hand this file to the authority; it holds no secret.
+combine-reading = Reading { $n ->
+    [one] 1 partial decryption
+   *[other] { $n } partial decryptions
+}
+
+keygen-banner = Rehearsal key ceremony for { $event }: { $keyholders } keyholders, any { $threshold } of them can unlock.
+keygen-dealer-warning = This machine will hold the whole election key while it makes the shares: for rehearsals and tests only. For an election, run `urne ceremony` (no dealer).
+keygen-medium = Keyholder { $index } ({ $name }): insert your own medium and type its directory [{ $default }]:
+keygen-choose = Keyholder { $index } ({ $name }): choose a passphrase.
+keygen-making = Making the election key and sealing the shares
+keygen-made = Election key made and shares sealed
+keygen-written = Election key written to { $file }
+keygen-dealer-note = made by one machine that held the whole key (dealer): for rehearsals and tests only
+keygen-share = keyholder { $index } ({ $name }): sealed share { $file }
+keygen-next = Next: each keyholder runs `urne key test --share <their file>` before voting opens.
+keytest-passed = Key test passed: keyholder { $index } ({ $name }) — the share file and passphrase work.
+keytest-written = Record written to { $file }
+
+ceremony-banner = Key ceremony for { $event }, attempt { $attempt }: { $keyholders } keyholders, any { $threshold } can unlock. Round: { $round }.
+ceremony-round-1 = 1 of 4, certificate
+ceremony-round-2 = 2 of 4, deal
+ceremony-round-3 = 3 of 4, confirm
+ceremony-round-4 = 4 of 4, assemble
+ceremony-setup-fingerprint = Ceremony setup fingerprint: { $fp }
+ceremony-choose = Keyholder { $index } ({ $name }): choose a passphrase. It protects your ceremony seed now and your share later.
+ceremony-seed-again = Your seed is already on { $medium }: the certificate is made again from it (nothing new is drawn).
+ceremony-new-seed = No seed for this attempt is on { $medium }: a new one is drawn, and { $file } is replaced. Every keyholder must take the new certificate.
+ceremony-seed-sealed = Your seed, sealed: { $file }
+ceremony-certificate = Your certificate: { $file } (its fingerprint { $fp })
+ceremony-certificate-next = Next: carry certificate-{ $index }.json to every other keyholder (or to the shared folder); keep your medium.
+ceremony-run-deal = When all { $n } certificates are in { $folder }, run: { $command }
+ceremony-certificates-check = All { $n } certificates check. Certificates fingerprint: { $fp }
+ceremony-compare = Read it aloud: every keyholder must see the same before going on.
+ceremony-deal = Your deal: { $file } (its fingerprint { $fp })
+ceremony-deal-next = Next: carry deal-{ $index }.json to every other keyholder (or to the shared folder). The shares in it are encrypted; only their recipients can open them.
+ceremony-run-confirm = When all { $n } deals are in { $folder }, run: { $command }
+ceremony-deals-check = All { $n } deals check. Deals fingerprint: { $fp }
+ceremony-shares-check = Every share sent to you checks against its dealer's commitments.
+ceremony-share-sealed = Your share, sealed under the same passphrase: { $file }
+ceremony-confirmation = Your confirmation: { $file } (its fingerprint { $fp })
+ceremony-confirm-next = Next: carry confirmation-{ $index }.json to the shared folder. When all { $n } confirmations are in, anyone runs: { $command }
+ceremony-key-test-next = Then run `urne key test --share { $file }` before voting opens.
+ceremony-complaint-why = The share sent to you by { $who } does not decrypt or does not match their commitments.
+ceremony-complaint = Your complaint: { $file } — it lets anyone check the claim; it reveals nothing else of yours.
+ceremony-complaint-next = Next: carry complaint-{ $index }.json to the shared folder. The ceremony cannot finish; `urne ceremony assemble` will name who cheated, and the ceremony is run again (--attempt { $attempt }) without them or with a replacement.
+ceremony-assembled = Every certificate, commitment hash, proof of knowledge and confirmation checks; K and every K_j follow from the commitments.
+ceremony-transcript-fingerprint = Transcript fingerprint: { $fp }
+ceremony-key-written = Election key written to { $file }
+ceremony-assemble-compare = Read it aloud; every keyholder compares it with the one their confirm round showed.
+ceremony-assemble-next = Next: each keyholder runs `urne key test --share <their medium>/keyholder-N.share` before voting opens; publish election-key.json (it carries the whole transcript).
+
+postal-reading-roll = Reading the roll
+postal-roll-read = Roll read: { $count }
+postal-checking-marked-roll = Checking the marked roll against the ceremony log
+postal-marked-roll-checked = Marked roll checked against the ceremony log
+postal-reading-marked-roll = Reading the marked roll
+postal-marked-roll-read = Marked roll read
+postal-trying = Trying { $count }
+postal-tried = { $count } tried
+postal-no-unlock-note = note: the ceremony log records no unlock that wrote { $file } (an event without e-votes?); it is taken as found
+postal-trial-figures = { $referendum }: { $received } envelopes received, { $approved } approved, { $rejected } rejected
+postal-trial-reason = { $reason } [{ $code }]: { $n }
+postal-unopened = to the unopened pile: { $list }
+postal-unopened-more = to the unopened pile: { $list }, and { $more } more (every one is in { $file })
+postal-decisions = Decisions per envelope: { $json } and { $csv }
+postal-count-figures = { $referendum }: { $ballots } postal ballots in { $rounds } rounds ({ $settled }): { $figures }{ $deviation }
+postal-count-deviation = ; deviation from approved envelopes { $d }
+postal-written = Written: { $file }
+postal-settled-agreed = the rounds agree
+postal-settled-recounted = confirmed by a recount
+postal-settled-explained = difference explained
+postal-settled-no_ballots = nothing to count
+
+publish-opening-key = Opening the publisher key
+publish-key-opened = Publisher key opened
+publish-key-made = Publisher key made: { $file }. Its public key, for the media to pin: { $key }
+publish-stage-partial = { $referendum }: no protocol yet — published as partial (e-votes only).
+publish-stage-unsigned = { $referendum }: protocol not yet signed by the whole leadership group.
+publish-stage-certified = { $referendum }: signed protocol — certified.
+publish-writing = Writing and signing publication { $sequence }
+publish-written = Publication { $sequence } written and signed
+publish-done = Publication { $sequence } ({ $status }) in { $dir }: { $files }, signed by { $key }.
+box-operator-passphrase = The box operator chooses a passphrase for the box's signing key.
+box-opened = Ballot box opened: { $file }
+box-closed = Ballot box closed: { $count }, head { $head }

@@ -166,3 +166,160 @@ results-file-manifest = Signert oversikt over filene
 results-made-by = Laget med { $app }.
 results-live = Siden ser etter nye tall hvert { $seconds }. sekund.
 results-live-changed = Nye tall kl. { $time }.
+
+## Seremonier: det urne sier på terminalen under nøkkelseremonien,
+## nøkkeltesten og opplåsingen (src/cli/say.rs). Feilmeldingslinjene,
+## seremoniloggen og filformatene er på engelsk.
+
+keyholder = Nøkkelholder { $index } ({ $name })
+fingerprint = Valgnøkkelens fingeravtrykk: { $fp }
+fingerprint-read-aloud = Les det høyt; hver nøkkelholder og observatør sammenligner det med sin egen skjerm.
+fingerprint-compare-ceremony = Sammenlign det med fingeravtrykket som ble lest høyt under nøkkelseremonien.
+passphrase-prompt = Nøkkelholder { $index } ({ $name }), passordfrase for { $file }:
+passphrase-new = Ny passordfrase for { $who }:
+passphrase-again = Skriv den en gang til:
+passphrase-differ = De to passordfrasene er ulike; begynn på nytt.
+passphrase-too-short = Passordfrasen er for kort: den må ha minst { $min } tegn.
+passphrase-blank = Passordfrasen består bare av mellomrom.
+passphrase-wrong-try-again = Passordfrasen åpner ikke { $file }. Prøv igjen ({ $left ->
+    [one] ett forsøk
+   *[other] { $left } forsøk
+} igjen).
+passphrase-reused = Nøkkelholder { $other } har allerede valgt den passordfrasen; hver nøkkelholder må ha sin egen. Velg en annen.
+passphrase-failed = passordfrasen var feil { $tries ->
+    [one] én gang
+   *[other] { $tries } ganger
+}
+progress-done = { $done }: { $count } på { $time }{ $rate }
+progress-so-far = ({ $time } så langt)
+progress-of = { $done } av { $total }
+progress-left = om lag { $time } igjen
+progress-per-second = { $count }/s
+unit-ballot = { $n ->
+    [one] stemmeseddel
+   *[other] stemmesedler
+}
+unit-envelope = { $n ->
+    [one] konvolutt
+   *[other] konvolutter
+}
+unit-voter = { $n ->
+    [one] velger
+   *[other] velgere
+}
+unit-file = { $n ->
+    [one] fil
+   *[other] filer
+}
+unit-entry = { $n ->
+    [one] oppføring
+   *[other] oppføringer
+}
+
+unlock-banner = Opplåsingsseremoni for { $event }: { $threshold } av de { $keyholders } nøkkelholderne trengs.
+partial-banner = Delvis dekryptering for { $event }, på denne nøkkelholderens maskin.
+combine-banner = Setter sammen de delvise dekrypteringene for { $event }: { $threshold } av de { $keyholders } nøkkelholderne trengs.
+unlock-checking-box = Kontrollerer urnen
+unlock-box-checked = Urnen er kontrollert: kjeden, forseglingen og hvert bevis
+unlock-opening = Åpner nøkkelandelen til nøkkelholder { $index } ({ $name })
+unlock-opened = Nøkkelholder { $index } ({ $name }): nøkkelandelen er åpnet og kontrollert mot verifikasjonsnøkkelen
+unlock-left-out = { $who } holdes utenfor opplåsingen: { $why }
+unlock-going-on = { $opened } nøkkelandeler er åpnet; { $needed } trengs: opplåsingen fortsetter uten { $missing }.
+unlock-too-few = { $opened } av de { $given } nøkkelandelene som ble gitt, kunne åpnes, men { $needed } nøkkelholdere trengs; urnen ble ikke lest
+unlock-decrypting = Dekrypterer summene med nøkkelandelen til { $name }
+unlock-decrypted = Den delvise dekrypteringen til { $name } er laget, med bevis
+unlock-combining = Setter sammen de delvise dekrypteringene og finner antallene
+unlock-combined = Antallene er funnet og kontrollert mot de delvise dekrypteringene
+unlock-invalid-lines = Stemmesedler med bevis som ikke holder, forkastes [{ $code }]: box.jsonl linje { $lines }.
+tally-evotes = e-stemmer mottatt { $received }, talt { $counted }, erstattet { $superseded }, forkastet { $rejected }
+tally-rejected = forkastet: { $reason } [{ $code }]: { $n }
+tally-set-aside = Lagt til side: den delvise dekrypteringen til nøkkelholder { $index } ({ $source }): { $reason }
+tally-written = Opptellingen er skrevet til { $file }
+tally-marked-roll = Kryss i manntallet (velgere med en talt e-stemme) er skrevet til { $file }
+partial-written = Den delvise dekrypteringen til nøkkelholder { $index } ({ $name }) er skrevet til { $file }
+partial-hand-over = Gi denne filen til valgstyret; den inneholder ingen hemmelighet.
+combine-reading = Leser { $n ->
+    [one] én delvis dekryptering
+   *[other] { $n } delvise dekrypteringer
+}
+
+keygen-banner = Øvelse på nøkkelseremonien for { $event }: { $keyholders } nøkkelholdere, hvilke som helst { $threshold } av dem kan låse opp.
+keygen-dealer-warning = Denne maskinen vil ha hele valgnøkkelen mens den lager andelene: bare for øvelser og tester. Ved et valg brukes `urne ceremony` (uten en som deler ut).
+keygen-medium = Nøkkelholder { $index } ({ $name }): sett inn ditt eget medium og skriv mappen [{ $default }]:
+keygen-choose = Nøkkelholder { $index } ({ $name }): velg en passordfrase.
+keygen-making = Lager valgnøkkelen og forsegler andelene
+keygen-made = Valgnøkkelen er laget og andelene forseglet
+keygen-written = Valgnøkkelen er skrevet til { $file }
+keygen-dealer-note = laget av én maskin som hadde hele nøkkelen: bare for øvelser og tester
+keygen-share = nøkkelholder { $index } ({ $name }): forseglet nøkkelandel { $file }
+keygen-next = Neste: hver nøkkelholder kjører `urne key test --share <sin fil>` før stemmegivningen åpner.
+keytest-passed = Nøkkeltesten er bestått: nøkkelholder { $index } ({ $name }) — nøkkelfilen og passordfrasen virker.
+keytest-written = Registreringen er skrevet til { $file }
+
+ceremony-banner = Nøkkelseremoni for { $event }, forsøk { $attempt }: { $keyholders } nøkkelholdere, hvilke som helst { $threshold } kan låse opp. Runde: { $round }.
+ceremony-round-1 = 1 av 4, sertifikat
+ceremony-round-2 = 2 av 4, utdeling
+ceremony-round-3 = 3 av 4, bekreftelse
+ceremony-round-4 = 4 av 4, sammenstilling
+ceremony-setup-fingerprint = Seremoniens fingeravtrykk: { $fp }
+ceremony-choose = Nøkkelholder { $index } ({ $name }): velg en passordfrase. Den beskytter seremonifrøet ditt nå og nøkkelandelen din senere.
+ceremony-seed-again = Frøet ditt ligger allerede på { $medium }: sertifikatet lages på nytt fra det (ingenting nytt trekkes).
+ceremony-new-seed = Det finnes ikke noe frø for dette forsøket på { $medium }: et nytt trekkes, og { $file } erstattes. Hver nøkkelholder må ta det nye sertifikatet.
+ceremony-seed-sealed = Frøet ditt, forseglet: { $file }
+ceremony-certificate = Sertifikatet ditt: { $file } (fingeravtrykk { $fp })
+ceremony-certificate-next = Neste: bær certificate-{ $index }.json til hver av de andre nøkkelholderne (eller til den felles mappen); behold mediet ditt.
+ceremony-run-deal = Når alle { $n } sertifikatene ligger i { $folder }, kjør: { $command }
+ceremony-certificates-check = Alle { $n } sertifikatene holder. Sertifikatenes fingeravtrykk: { $fp }
+ceremony-compare = Les det høyt: hver nøkkelholder må se det samme før dere går videre.
+ceremony-deal = Utdelingen din: { $file } (fingeravtrykk { $fp })
+ceremony-deal-next = Neste: bær deal-{ $index }.json til hver av de andre nøkkelholderne (eller til den felles mappen). Andelene i den er kryptert; bare mottakerne kan åpne dem.
+ceremony-run-confirm = Når alle { $n } utdelingene ligger i { $folder }, kjør: { $command }
+ceremony-deals-check = Alle { $n } utdelingene holder. Utdelingenes fingeravtrykk: { $fp }
+ceremony-shares-check = Hver andel du har fått, stemmer med forpliktelsene til den som delte den ut.
+ceremony-share-sealed = Nøkkelandelen din, forseglet med den samme passordfrasen: { $file }
+ceremony-confirmation = Bekreftelsen din: { $file } (fingeravtrykk { $fp })
+ceremony-confirm-next = Neste: bær confirmation-{ $index }.json til den felles mappen. Når alle { $n } bekreftelsene er der, kan hvem som helst kjøre: { $command }
+ceremony-key-test-next = Kjør deretter `urne key test --share { $file }` før stemmegivningen åpner.
+ceremony-complaint-why = Andelen du fikk fra { $who }, kan ikke dekrypteres eller stemmer ikke med forpliktelsene.
+ceremony-complaint = Klagen din: { $file } — den lar hvem som helst kontrollere påstanden; den avslører ikke noe annet av ditt.
+ceremony-complaint-next = Neste: bær complaint-{ $index }.json til den felles mappen. Seremonien kan ikke fullføres; `urne ceremony assemble` vil navngi hvem som jukset, og seremonien kjøres på nytt (--attempt { $attempt }) uten dem eller med en erstatter.
+ceremony-assembled = Hvert sertifikat, hver forpliktelses-hash, hvert kunnskapsbevis og hver bekreftelse holder; K og hver K_j følger av forpliktelsene.
+ceremony-transcript-fingerprint = Transkripsjonens fingeravtrykk: { $fp }
+ceremony-key-written = Valgnøkkelen er skrevet til { $file }
+ceremony-assemble-compare = Les det høyt; hver nøkkelholder sammenligner det med det bekreftelsesrunden viste.
+ceremony-assemble-next = Neste: hver nøkkelholder kjører `urne key test --share <sitt medium>/keyholder-N.share` før stemmegivningen åpner; publiser election-key.json (den inneholder hele transkripsjonen).
+
+postal-reading-roll = Leser manntallet
+postal-roll-read = Manntallet er lest: { $count }
+postal-checking-marked-roll = Kontrollerer kryssene i manntallet mot seremoniloggen
+postal-marked-roll-checked = Kryssene i manntallet er kontrollert mot seremoniloggen
+postal-reading-marked-roll = Leser kryssene i manntallet
+postal-marked-roll-read = Kryssene i manntallet er lest
+postal-trying = Prøver { $count }
+postal-tried = { $count } prøvd
+postal-no-unlock-note = merk: seremoniloggen viser ingen opplåsing som skrev { $file } (et valg uten e-stemmer?); filen tas slik den er
+postal-trial-figures = { $referendum }: { $received } omslagskonvolutter mottatt, { $approved } godkjent, { $rejected } forkastet
+postal-trial-reason = { $reason } [{ $code }]: { $n }
+postal-unopened = til bunken som ikke åpnes: { $list }
+postal-unopened-more = til bunken som ikke åpnes: { $list }, og { $more } til (alle står i { $file })
+postal-decisions = Avgjørelsen for hver konvolutt: { $json } og { $csv }
+postal-count-figures = { $referendum }: { $ballots } brevstemmesedler i { $rounds } opptellinger ({ $settled }): { $figures }{ $deviation }
+postal-count-deviation = ; avvik fra godkjente stemmegivninger { $d }
+postal-written = Skrevet: { $file }
+postal-settled-agreed = opptellingene stemmer
+postal-settled-recounted = bekreftet ved ny opptelling
+postal-settled-explained = avviket er forklart
+postal-settled-no_ballots = ingenting å telle
+
+publish-opening-key = Åpner publiseringsnøkkelen
+publish-key-opened = Publiseringsnøkkelen er åpnet
+publish-key-made = Publiseringsnøkkelen er laget: { $file }. Den offentlige nøkkelen, som mediene skal feste: { $key }
+publish-stage-partial = { $referendum }: ingen protokoll ennå — publisert som delvis resultat (bare e-stemmer).
+publish-stage-unsigned = { $referendum }: protokollen er ennå ikke underskrevet av hele valgstyrets ledelse.
+publish-stage-certified = { $referendum }: underskrevet protokoll — endelig.
+publish-writing = Skriver og signerer publisering { $sequence }
+publish-written = Publisering { $sequence } er skrevet og signert
+publish-done = Publisering { $sequence } ({ $status }) i { $dir }: { $files }, signert av { $key }.
+box-operator-passphrase = Urneoperatøren velger en passordfrase for urnens signeringsnøkkel.
+box-opened = Urnen er åpnet: { $file }
+box-closed = Urnen er lukket: { $count }, hode { $head }

@@ -12,7 +12,9 @@ use urne::keys::seal::{KdfParams, SealedFile};
 use urne::keys::{self, short_fingerprint, ElectionKey};
 
 use super::{now, CliResult, EventDir, Failure, PassphraseArgs};
+use crate::cli::out::outln;
 use crate::cli::prompt;
+use crate::cli::say::tr;
 
 #[derive(Args, Debug)]
 pub struct KeygenArgs {
@@ -99,8 +101,13 @@ fn medium_for(dir: &EventDir, a: &KeygenArgs, i: usize, name: &str) -> CliResult
     let default = dir.shares().join(format!("keyholder-{i}"));
     if a.passphrases.passphrase_files.is_empty() && std::io::stdin().is_terminal() {
         eprint!(
-            "Keyholder {i} ({name}): insert your own medium and type its directory [{}]: ",
-            default.display()
+            "{} ",
+            tr!(
+                "keygen-medium",
+                index = i,
+                name = name,
+                default = default.display().to_string()
+            )
         );
         let mut line = String::new();
         std::io::stdin().read_line(&mut line).map_err(|e| {
@@ -134,14 +141,15 @@ pub fn keygen(dir: &EventDir, a: KeygenArgs) -> CliResult {
         ));
     }
     eprintln!(
-        "Rehearsal key ceremony for {}: {} keyholders, any {} of them can unlock.",
-        manifest.event,
-        manifest.keyholders.len(),
-        manifest.threshold
+        "{}",
+        tr!(
+            "keygen-banner",
+            event = &manifest.event,
+            keyholders = manifest.keyholders.len(),
+            threshold = manifest.threshold
+        )
     );
-    eprintln!(
-        "This machine will hold the whole election key while it makes the shares: for rehearsals and tests only. For an election, run `urne ceremony` (no dealer)."
-    );
+    eprintln!("{}", tr!("keygen-dealer-warning"));
     // Collect every medium and passphrase before the secret exists, so it
     // lives shortest; one keyholder at a time, each with their own medium.
     let mut passphrases = Vec::new();
@@ -169,14 +177,14 @@ pub fn keygen(dir: &EventDir, a: KeygenArgs) -> CliResult {
                 p
             }
             None => {
-                eprintln!("Keyholder {i} ({name}): choose a passphrase.");
+                eprintln!("{}", tr!("keygen-choose", index = i, name = name));
                 let mut tries = 0;
                 loop {
                     tries += 1;
                     let p = prompt::read_new_passphrase(name)?;
                     match chosen.choose(index, &p) {
                         Ok(()) => break p,
-                        Err(e) if tries < 3 => eprintln!("{e}. Choose another."),
+                        Err(e) if tries < 3 => eprintln!("{}", prompt::refusal(&e)),
                         Err(e) => return Err(e.into()),
                     }
                 }
@@ -228,25 +236,29 @@ pub fn keygen(dir: &EventDir, a: KeygenArgs) -> CliResult {
             key.file.fingerprint
         ),
     )?;
-    println!("Election key written to {}", key_path.display());
-    println!(
-        "  made by one machine that held the whole key (dealer): for rehearsals and tests only"
+    outln!(
+        "{}",
+        tr!("keygen-written", file = key_path.display().to_string())
     );
+    outln!("  {}", tr!("keygen-dealer-note"));
     for (i, p) in share_paths.iter().enumerate() {
-        println!(
-            "  keyholder {} ({}): sealed share {}",
-            i + 1,
-            manifest.keyholders[i],
-            p.display()
+        outln!(
+            "  {}",
+            tr!(
+                "keygen-share",
+                index = i + 1,
+                name = &manifest.keyholders[i],
+                file = p.display().to_string()
+            )
         );
     }
-    println!();
-    println!(
-        "Election fingerprint: {}",
-        short_fingerprint(&key.fingerprint)
+    outln!();
+    outln!(
+        "{}",
+        tr!("fingerprint", fp = short_fingerprint(&key.fingerprint))
     );
-    println!("Read it aloud; every keyholder and observer compares it with their own screen.");
-    println!("Next: each keyholder runs `urne key test --share <their file>` before voting opens.");
+    outln!("{}", tr!("fingerprint-read-aloud"));
+    outln!("{}", tr!("keygen-next"));
     Ok(())
 }
 
@@ -280,20 +292,22 @@ pub fn open_share_interactive(
     let mut tries = 0;
     loop {
         tries += 1;
-        let p = passphrase_for(
-            passphrases,
-            position,
-            &format!(
-                "Keyholder {} ({name}), passphrase for {}: ",
-                sealed.index,
-                path.display()
-            ),
-        )?;
-        match key.open_share(&sealed, &p, &path.display().to_string()) {
+        let file = path.display().to_string();
+        let prompt = format!(
+            "{} ",
+            tr!(
+                "passphrase-prompt",
+                index = sealed.index,
+                name = &name,
+                file = &file
+            )
+        );
+        let p = passphrase_for(passphrases, position, &prompt)?;
+        match key.open_share(&sealed, &p, &file) {
             Err(keys::KeyError::WrongPassphrase { .. }) if !from_file && tries < 3 => {
                 eprintln!(
-                    "That passphrase does not open {}. Try again.",
-                    path.display()
+                    "{}",
+                    tr!("passphrase-wrong-try-again", file = &file, left = 3 - tries)
                 );
             }
             other => return Ok(other?),
@@ -336,14 +350,17 @@ pub fn key_test(dir: &EventDir, a: KeyTestArgs) -> CliResult {
             test.keyholder, test.name
         ),
     )?;
-    println!(
-        "Key test passed: keyholder {} ({}) — the share file and passphrase work.",
-        test.keyholder, test.name
+    outln!(
+        "{}",
+        tr!("keytest-passed", index = test.keyholder, name = &test.name)
     );
-    println!(
-        "Election fingerprint: {}",
-        short_fingerprint(&key.fingerprint)
+    outln!(
+        "{}",
+        tr!("fingerprint", fp = short_fingerprint(&key.fingerprint))
     );
-    println!("Record written to {}", out.display());
+    outln!(
+        "{}",
+        tr!("keytest-written", file = out.display().to_string())
+    );
     Ok(())
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use rand::rngs::OsRng;
 
+use urne::error::Explain;
 use urne::event::{Manifest, Roll};
 use urne::keys::ElectionKey;
 use urne::tally::{
@@ -19,43 +20,11 @@ use urne::keys::seal::SealedFile;
 use super::ceremony::{passphrase_for, read_sealed};
 use super::out::outln;
 use super::progress::{Progress, Unit};
+use super::say::tr;
 use super::{now, refuse_existing, CliResult, EventDir, Failure, PassphraseArgs};
 
-/// What the unlock ceremony says, in one place (for the translation to come).
-mod msg {
-    pub const CHECKING_BOX: &str = "Checking the ballot box";
-    pub const BOX_CHECKED: &str = "Ballot box checked: chain, seal and every proof";
-    pub const TRIES: u32 = 3;
-    pub fn prompt(index: u32, name: &str, file: &str) -> String {
-        format!("Keyholder {index} ({name}), passphrase for {file}: ")
-    }
-    pub fn opening(index: u32, name: &str) -> String {
-        format!("Opening keyholder {index}'s share ({name})")
-    }
-    pub fn opened(index: u32, name: &str) -> String {
-        format!(
-            "Keyholder {index} ({name}): share opened and checked against their verification key"
-        )
-    }
-    pub fn try_again(file: &str, tried: u32) -> String {
-        let left = TRIES - tried;
-        format!(
-            "That passphrase does not open {file}. Try again ({left} {} left).",
-            if left == 1 { "try" } else { "tries" }
-        )
-    }
-    pub fn left_out(who: &str, why: &str) -> String {
-        format!("{who} is left out of the unlock: {why}")
-    }
-    pub fn going_on(opened: usize, needed: usize) -> String {
-        format!("{opened} keyholders' shares are open; {needed} are needed: the unlock goes on.")
-    }
-    pub fn too_few(opened: usize, needed: usize, given: usize) -> String {
-        format!(
-            "{opened} of the {given} shares given could be opened, but {needed} keyholders are needed; the box was not read"
-        )
-    }
-}
+/// How many times a keyholder may type their passphrase at the terminal.
+const TRIES: u32 = 3;
 
 #[derive(Args, Debug)]
 pub struct UnlockArgs {
@@ -129,13 +98,13 @@ fn count_box(dir: &EventDir) -> CliResult<Counted> {
         key: &key,
     };
     let progress = Progress::counting(
-        msg::CHECKING_BOX,
+        &tr!("unlock-checking-box"),
         Unit::BALLOTS,
         super::progress::box_ballots_hint(&box_path),
     );
     let count = tally::count_box(&box_path, &inputs, &|n| progress.set(n))?;
     progress.set(count.ballots);
-    progress.finish(msg::BOX_CHECKED);
+    progress.finish(&tr!("unlock-box-checked"));
     if let Some(lines) = invalid_lines(&count.invalid_examples) {
         eprintln!("{lines}");
     }
@@ -202,11 +171,15 @@ fn write_results(
     )?;
     print_tally(&t, &c.manifest);
     outln!();
-    outln!("Tally written to {}", out.display());
+    outln!("{}", tr!("tally-written", file = out.display().to_string()));
     outln!(
-        "Marked roll (voters with a counted e-vote) written to {}",
-        marked_path.display()
+        "{}",
+        tr!(
+            "tally-marked-roll",
+            file = marked_path.display().to_string()
+        )
     );
+    print_fingerprint(&c.key);
     Ok(())
 }
 
@@ -225,10 +198,10 @@ fn invalid_lines(examples: &[(u64, Rejection)]) -> Option<String> {
     } else {
         ""
     };
-    Some(format!(
-        "Ballots whose proofs fail are rejected [{}]: box.jsonl line {}{more}.",
-        why.code(),
-        shown.join(", ")
+    Some(tr!(
+        "unlock-invalid-lines",
+        code = why.code(),
+        lines = format!("{}{more}", shown.join(", "))
     ))
 }
 
@@ -239,18 +212,27 @@ pub fn print_tally(t: &TallyFile, manifest: &Manifest) {
         outln!();
         outln!("{} — {}", r.id, m.question);
         outln!(
-            "  e-votes received {}, counted {}, superseded {}, rejected {}",
-            r.evotes.received,
-            counted,
-            r.evotes.superseded,
-            r.evotes.rejected_total()
+            "  {}",
+            tr!(
+                "tally-evotes",
+                received = int(r.evotes.received),
+                counted = int(counted),
+                superseded = int(r.evotes.superseded),
+                rejected = int(r.evotes.rejected_total())
+            )
         );
         for (reason, n) in &r.evotes.rejected {
             if *n > 0 {
-                match Rejection::from_name(reason) {
-                    Some(why) => outln!("    rejected {reason} [{}]: {n}", why.code()),
-                    None => outln!("    rejected {reason}: {n}"),
-                }
+                let code = Rejection::from_name(reason).map_or("", |why| why.code());
+                outln!(
+                    "    {}",
+                    tr!(
+                        "tally-rejected",
+                        reason = reason_text(reason),
+                        code = code,
+                        n = int(*n)
+                    )
+                );
             }
         }
         for o in &r.results {
@@ -264,12 +246,63 @@ pub fn print_tally(t: &TallyFile, manifest: &Manifest) {
     }
     for s in &t.set_aside {
         outln!(
-            "Set aside: keyholder {}'s partial decryption ({}): {}",
-            s.keyholder,
-            s.source,
-            s.reason
+            "{}",
+            tr!(
+                "tally-set-aside",
+                index = s.keyholder,
+                source = &s.source,
+                reason = &s.reason
+            )
         );
     }
+}
+
+/// A figure for people, as the event's language groups digits.
+fn int(n: u64) -> String {
+    super::say::int(n)
+}
+
+/// A rejection reason as people read it (the protocol's words), or its name
+/// as the files write it if the language has no text for it.
+fn reason_text(reason: &str) -> String {
+    let id = format!("reason-{reason}");
+    if urne::i18n::has(super::say::lang(), &id) {
+        super::say::t(&id, &[])
+    } else {
+        reason.to_string()
+    }
+}
+
+/// The short election fingerprint every ceremony step shows (README, "Key
+/// ceremony"), for the keyholders and observers to compare aloud.
+pub fn print_fingerprint(key: &ElectionKey) {
+    outln!();
+    outln!(
+        "{}",
+        tr!(
+            "fingerprint",
+            fp = urne::keys::short_fingerprint(&key.fingerprint)
+        )
+    );
+    outln!("{}", tr!("fingerprint-compare-ceremony"));
+}
+
+/// What a ceremony step says before anyone types: the event, how many
+/// keyholders are needed, and the fingerprint to compare.
+fn banner(id: &str, key: &ElectionKey) {
+    let args = [
+        ("event", key.file.event.clone().into()),
+        ("threshold", key.threshold().into()),
+        ("keyholders", key.file.keyholders.len().into()),
+    ];
+    eprintln!("{}", super::say::t(id, &args));
+    eprintln!(
+        "{}",
+        tr!(
+            "fingerprint",
+            fp = urne::keys::short_fingerprint(&key.fingerprint)
+        )
+    );
 }
 
 /// A keyholder's share, opened and checked against their verification key.
@@ -296,8 +329,10 @@ fn open_shares(
     let _quiet = crate::cli::prompt::hold_quiet();
     let mut opened = Vec::new();
     let mut first_failure: Option<Failure> = None;
-    let fail = |who: String, f: Failure, first: &mut Option<Failure>| {
-        eprintln!("{}", msg::left_out(&who, &f.message));
+    let mut missing: Vec<String> = Vec::new();
+    let mut fail = |who: String, why: String, f: Failure, first: &mut Option<Failure>| {
+        eprintln!("{}", tr!("unlock-left-out", who = &who, why = why));
+        missing.push(who);
         if first.is_none() {
             *first = Some(f);
         }
@@ -314,7 +349,8 @@ fn open_shares(
             None => match read_sealed(path) {
                 Ok(s) => s,
                 Err(f) => {
-                    fail(file.clone(), f, &mut first_failure);
+                    let why = format!("[{}] {}", f.code, f.message);
+                    fail(file.clone(), why, f, &mut first_failure);
                     continue;
                 }
             },
@@ -323,16 +359,26 @@ fn open_shares(
         let name = key
             .keyholder_name(index)
             .map(String::from)
-            .unwrap_or_else(|| format!("keyholder {index}"));
+            .unwrap_or_else(|| format!("{index}"));
+        let who = tr!("keyholder", index = index, name = &name);
         let from_file = passphrases.passphrase_files.get(pos).is_some();
         let mut tried = 0;
         loop {
             tried += 1;
-            let p = passphrase_for(passphrases, pos, &msg::prompt(index, &name, &file))?;
-            let progress = Progress::step(&msg::opening(index, &name));
+            let prompt = format!(
+                "{} ",
+                tr!(
+                    "passphrase-prompt",
+                    index = index,
+                    name = &name,
+                    file = &file
+                )
+            );
+            let p = passphrase_for(passphrases, pos, &prompt)?;
+            let progress = Progress::step(&tr!("unlock-opening", index = index, name = &name));
             match key.open_share(&sealed, &p, &file) {
                 Ok(share) => {
-                    progress.finish(&msg::opened(index, &name));
+                    progress.finish(&tr!("unlock-opened", index = index, name = &name));
                     opened.push(Opened {
                         path: path.clone(),
                         share,
@@ -341,37 +387,56 @@ fn open_shares(
                     break;
                 }
                 Err(urne::keys::KeyError::WrongPassphrase { .. })
-                    if !from_file && tried < msg::TRIES =>
+                    if !from_file && tried < TRIES =>
                 {
                     progress.clear();
-                    eprintln!("{}", msg::try_again(&file, tried));
+                    eprintln!(
+                        "{}",
+                        tr!(
+                            "passphrase-wrong-try-again",
+                            file = &file,
+                            left = TRIES - tried
+                        )
+                    );
                 }
                 Err(e) => {
                     progress.clear();
-                    fail(
-                        format!("Keyholder {index} ({name})"),
-                        e.into(),
-                        &mut first_failure,
-                    );
+                    let why = match &e {
+                        urne::keys::KeyError::WrongPassphrase { .. } => {
+                            format!("{} [{}]", tr!("passphrase-failed", tries = tried), e.code())
+                        }
+                        other => format!("[{}] {other}", other.code()),
+                    };
+                    fail(who.clone(), why, e.into(), &mut first_failure);
                     break;
                 }
             }
         }
     }
+    let too_few = || {
+        tr!(
+            "unlock-too-few",
+            opened = opened.len(),
+            needed = needed,
+            given = given
+        )
+    };
     if opened.len() >= needed {
         if first_failure.is_some() {
-            eprintln!("{}", msg::going_on(opened.len(), needed));
+            eprintln!(
+                "{}",
+                tr!(
+                    "unlock-going-on",
+                    opened = opened.len(),
+                    needed = needed,
+                    missing = missing.join(", ")
+                )
+            );
         }
         return Ok(opened);
     }
-    let f = first_failure.unwrap_or_else(|| {
-        Failure::new(
-            "E-TOO-FEW-SHARES",
-            msg::too_few(opened.len(), needed, given),
-            None,
-        )
-    });
-    let why = msg::too_few(opened.len(), needed, given);
+    let why = too_few();
+    let f = first_failure.unwrap_or_else(|| Failure::new("E-TOO-FEW-SHARES", why.clone(), None));
     Err(Failure {
         hint: Some(match f.hint {
             Some(h) => format!("{h}; {why}"),
@@ -379,6 +444,33 @@ fn open_shares(
         }),
         ..f
     })
+}
+
+/// Each keyholder's partial decryption of the box's sums, with progress.
+fn decrypt_with(c: &Counted, share: &SecretShare, name: &str) -> PartialDecryption {
+    let progress = Progress::step(&tr!("unlock-decrypting", name = name));
+    let p = tally::partial_decrypt(&c.key, &c.manifest, &c.count, share, now(), &mut OsRng);
+    progress.finish(&tr!("unlock-decrypted", name = name));
+    p
+}
+
+/// Combines the partial decryptions (Lagrange) and finds the counts (the
+/// bounded discrete log), with progress.
+fn combine_partials(
+    c: &Counted,
+    partials: Vec<(String, PartialDecryption)>,
+) -> CliResult<tally::Combined> {
+    let progress = Progress::step(&tr!("unlock-combining"));
+    match tally::combine(&c.key, &c.manifest, &c.count, partials) {
+        Ok(combined) => {
+            progress.finish(&tr!("unlock-combined"));
+            Ok(combined)
+        }
+        Err(e) => {
+            progress.clear();
+            Err(e.into())
+        }
+    }
 }
 
 pub fn unlock(dir: &EventDir, a: UnlockArgs) -> CliResult {
@@ -415,17 +507,18 @@ pub fn unlock(dir: &EventDir, a: UnlockArgs) -> CliResult {
             Some("each keyholder present gives their share with --share"),
         ));
     }
+    banner("unlock-banner", &key);
     let shares = open_shares(&key, &a.shares, sealed, &a.passphrases, key.threshold())?;
     let c = count_box(dir)?;
     let mut partials = Vec::new();
     let mut who = Vec::new();
     for o in shares {
-        let p = tally::partial_decrypt(&c.key, &c.manifest, &c.count, &o.share, now(), &mut OsRng);
+        let p = decrypt_with(&c, &o.share, &o.name);
         drop(o.share);
         partials.push((o.path.display().to_string(), p));
         who.push(o.name);
     }
-    let combined = tally::combine(&c.key, &c.manifest, &c.count, partials)?;
+    let combined = combine_partials(&c, partials)?;
     write_results(dir, c, combined, Vec::new(), &out, a.force, &who)
 }
 
@@ -436,6 +529,7 @@ pub fn partial_decrypt(dir: &EventDir, a: PartialArgs) -> CliResult {
     let sealed = read_sealed(&a.share)?;
     let out = a.out.clone().unwrap_or_else(|| dir.partial(sealed.index));
     refuse_existing(&[&out], a.force)?;
+    banner("partial-banner", &key);
     let mut opened = open_shares(
         &key,
         std::slice::from_ref(&a.share),
@@ -443,9 +537,9 @@ pub fn partial_decrypt(dir: &EventDir, a: PartialArgs) -> CliResult {
         &a.passphrases,
         1,
     )?;
-    let share = opened.remove(0).share;
+    let Opened { share, name, .. } = opened.remove(0);
     let c = count_box(dir)?;
-    let p = tally::partial_decrypt(&c.key, &c.manifest, &c.count, &share, now(), &mut OsRng);
+    let p = decrypt_with(&c, &share, &name);
     drop(share);
     let mut json = serde_json::to_string_pretty(&p).unwrap_or_default();
     json.push('\n');
@@ -464,18 +558,23 @@ pub fn partial_decrypt(dir: &EventDir, a: PartialArgs) -> CliResult {
         &format!("keyholder {} decrypted the box's sums", p.keyholder),
     )?;
     outln!(
-        "Partial decryption of keyholder {} ({}) written to {}",
-        p.keyholder,
-        p.name,
-        out.display()
+        "{}",
+        tr!(
+            "partial-written",
+            index = p.keyholder,
+            name = &p.name,
+            file = out.display().to_string()
+        )
     );
-    outln!("Hand this file to the authority; it holds no secret.");
+    outln!("{}", tr!("partial-hand-over"));
+    print_fingerprint(&c.key);
     Ok(())
 }
 
 pub fn combine(dir: &EventDir, a: CombineArgs) -> CliResult {
     let out = a.out.clone().unwrap_or_else(|| dir.tally());
     refuse_existing(&[&out, &dir.marked_roll()], a.force)?;
+    banner("combine-banner", &super::load_key(dir)?);
     let files = if a.partials.is_empty() {
         let pdir = dir.path("partials");
         let mut v: Vec<PathBuf> = std::fs::read_dir(&pdir)
@@ -504,6 +603,6 @@ pub fn combine(dir: &EventDir, a: CombineArgs) -> CliResult {
     }
     let c = count_box(dir)?;
     let who: Vec<String> = partials.iter().map(|(_, p)| p.name.clone()).collect();
-    let combined = tally::combine(&c.key, &c.manifest, &c.count, partials)?;
+    let combined = combine_partials(&c, partials)?;
     write_results(dir, c, combined, hashes, &out, a.force, &who)
 }

@@ -19,7 +19,9 @@ use urne::keys::{short_fingerprint, ElectionKey};
 
 use super::ceremony::{kdf_params, read_sealed};
 use super::{now, CliResult, EventDir, Failure, PassphraseArgs};
+use crate::cli::out::outln;
 use crate::cli::prompt;
+use crate::cli::say::tr;
 
 #[derive(Subcommand, Debug)]
 pub enum CeremonyCommand {
@@ -148,17 +150,26 @@ fn check_keyholder(s: &Setup, a: &RoundArgs) -> CliResult<String> {
     Ok(s.names[a.keyholder as usize - 1].clone())
 }
 
+/// What every round shows first: the event, the round, and the setup's
+/// fingerprint (read aloud and compared).
 fn banner(s: &Setup, round: &str) {
-    println!(
-        "Key ceremony for {}, attempt {}: {} keyholders, any {} can unlock. Round: {round}.",
-        s.event,
-        s.attempt,
-        s.n(),
-        s.threshold
+    outln!(
+        "{}",
+        tr!(
+            "ceremony-banner",
+            event = &s.event,
+            attempt = s.attempt,
+            keyholders = s.n(),
+            threshold = s.threshold,
+            round = super::say::t(round, &[])
+        )
     );
-    println!(
-        "Ceremony setup fingerprint: {}",
-        short_fingerprint(&s.fingerprint())
+    outln!(
+        "{}",
+        tr!(
+            "ceremony-setup-fingerprint",
+            fp = short_fingerprint(&s.fingerprint())
+        )
     );
 }
 
@@ -275,9 +286,9 @@ fn new_passphrase(a: &RoundArgs, name: &str) -> CliResult<Passphrase> {
             Ok(p)
         }
         None => {
-            println!(
-                "Keyholder {} ({name}): choose a passphrase. It protects your ceremony seed now and your share later.",
-                a.keyholder
+            outln!(
+                "{}",
+                tr!("ceremony-choose", index = a.keyholder, name = name)
             );
             Ok(prompt::read_new_passphrase(name)?)
         }
@@ -318,9 +329,13 @@ fn open_seed(s: &Setup, a: &RoundArgs, name: &str) -> CliResult<(Seed, Passphras
             &a.passphrases,
             0,
             &format!(
-                "Keyholder {} ({name}), passphrase for {}: ",
-                a.keyholder,
-                path.display()
+                "{} ",
+                tr!(
+                    "passphrase-prompt",
+                    index = a.keyholder,
+                    name = name,
+                    file = &file
+                )
             ),
         )?;
         match seal::open(&sealed, &p) {
@@ -335,7 +350,10 @@ fn open_seed(s: &Setup, a: &RoundArgs, name: &str) -> CliResult<(Seed, Passphras
                 return Ok((seed, p));
             }
             Err(seal::SealError::WrongPassphrase) if !from_file && tries < 3 => {
-                eprintln!("That passphrase does not open {file}. Try again.");
+                eprintln!(
+                    "{}",
+                    tr!("passphrase-wrong-try-again", file = &file, left = 3 - tries)
+                );
             }
             Err(seal::SealError::WrongPassphrase) => {
                 return Err(Failure::new(
@@ -379,19 +397,25 @@ pub fn certificate(dir: &EventDir, a: RoundArgs) -> CliResult {
             ));
         }
     }
-    banner(&s, "1 of 4, certificate");
+    banner(&s, "ceremony-round-1");
     let seed = if seed_file.exists() {
-        println!(
-            "Your seed is already on {}: the certificate is made again from it (nothing new is drawn).",
-            a.medium.display()
+        outln!(
+            "{}",
+            tr!(
+                "ceremony-seed-again",
+                medium = a.medium.display().to_string()
+            )
         );
         open_seed(&s, &a, &name)?.0
     } else {
         if out.exists() {
-            println!(
-                "No seed for this attempt is on {}: a new one is drawn, and {} is replaced. Every keyholder must take the new certificate.",
-                a.medium.display(),
-                out.display()
+            outln!(
+                "{}",
+                tr!(
+                    "ceremony-new-seed",
+                    medium = a.medium.display().to_string(),
+                    file = out.display().to_string()
+                )
             );
         }
         let p = new_passphrase(&a, &name)?;
@@ -413,24 +437,37 @@ pub fn certificate(dir: &EventDir, a: RoundArgs) -> CliResult {
     let cert = dkg::make_certificate(&s, a.keyholder, &seed)?;
     drop(seed);
     write_public(&out, &dkg::to_json(&cert), true)?;
-    println!("Your seed, sealed: {}", seed_file.display());
-    println!(
-        "Your certificate: {} (its fingerprint {})",
-        out.display(),
-        short_fingerprint(&cert.digest())
+    outln!(
+        "{}",
+        tr!(
+            "ceremony-seed-sealed",
+            file = seed_file.display().to_string()
+        )
     );
-    println!();
-    println!(
-        "Next: carry certificate-{}.json to every other keyholder (or to the shared folder); keep your medium.",
-        a.keyholder
+    outln!(
+        "{}",
+        tr!(
+            "ceremony-certificate",
+            file = out.display().to_string(),
+            fp = short_fingerprint(&cert.digest())
+        )
     );
-    println!(
-        "When all {} certificates are in {}, run: urne ceremony deal --keyholder {} --medium {}{}",
-        s.n(),
-        folder.display(),
-        a.keyholder,
-        a.medium.display(),
-        attempt_flag(&s)
+    outln!("{}", tr!("ceremony-compare"));
+    outln!();
+    outln!("{}", tr!("ceremony-certificate-next", index = a.keyholder));
+    outln!(
+        "{}",
+        tr!(
+            "ceremony-run-deal",
+            n = s.n(),
+            folder = folder.display().to_string(),
+            command = format!(
+                "urne ceremony deal --keyholder {} --medium {}{}",
+                a.keyholder,
+                a.medium.display(),
+                attempt_flag(&s)
+            )
+        )
     );
     Ok(())
 }
@@ -452,14 +489,17 @@ pub fn deal(dir: &EventDir, a: RoundArgs) -> CliResult {
     if !a.force && out.exists() {
         return Err(exists_refusal(&out, "you have dealt already"));
     }
-    banner(&s, "2 of 4, deal");
+    banner(&s, "ceremony-round-2");
     let certs = dkg::check_certificates(&s, &read_certificates(&folder)?)?;
-    println!(
-        "All {} certificates check. Certificates fingerprint: {}",
-        s.n(),
-        short_fingerprint(&certs.fingerprint)
+    outln!(
+        "{}",
+        tr!(
+            "ceremony-certificates-check",
+            n = s.n(),
+            fp = short_fingerprint(&certs.fingerprint)
+        )
     );
-    println!("Read it aloud: every keyholder must see the same before dealing.");
+    outln!("{}", tr!("ceremony-compare"));
     let (seed, _p) = open_seed(&s, &a, &name)?;
     let d = dkg::make_deal(&s, a.keyholder, &seed, &certs).map_err(|e| match e {
         dkg::DkgError::NotYourSeed { index, .. } => Failure::new(
@@ -475,23 +515,29 @@ pub fn deal(dir: &EventDir, a: RoundArgs) -> CliResult {
     })?;
     drop(seed);
     write_public(&out, &dkg::to_json(&d), true)?;
-    println!(
-        "Your deal: {} (its fingerprint {})",
-        out.display(),
-        short_fingerprint(&d.digest())
+    outln!(
+        "{}",
+        tr!(
+            "ceremony-deal",
+            file = out.display().to_string(),
+            fp = short_fingerprint(&d.digest())
+        )
     );
-    println!();
-    println!(
-        "Next: carry deal-{}.json to every other keyholder (or to the shared folder). The shares in it are encrypted; only their recipients can open them.",
-        a.keyholder
-    );
-    println!(
-        "When all {} deals are in {}, run: urne ceremony confirm --keyholder {} --medium {}{}",
-        s.n(),
-        folder.display(),
-        a.keyholder,
-        a.medium.display(),
-        attempt_flag(&s)
+    outln!();
+    outln!("{}", tr!("ceremony-deal-next", index = a.keyholder));
+    outln!(
+        "{}",
+        tr!(
+            "ceremony-run-confirm",
+            n = s.n(),
+            folder = folder.display().to_string(),
+            command = format!(
+                "urne ceremony confirm --keyholder {} --medium {}{}",
+                a.keyholder,
+                a.medium.display(),
+                attempt_flag(&s)
+            )
+        )
     );
     Ok(())
 }
@@ -515,14 +561,18 @@ pub fn confirm(dir: &EventDir, a: RoundArgs) -> CliResult {
             }
         }
     }
-    banner(&s, "3 of 4, confirm");
+    banner(&s, "ceremony-round-3");
     let certs = dkg::check_certificates(&s, &read_certificates(&folder)?)?;
     let deals = dkg::check_deals(&s, &certs, &read_deals(&folder)?)?;
-    println!(
-        "All {} deals check. Deals fingerprint: {}",
-        s.n(),
-        short_fingerprint(&deals.fingerprint)
+    outln!(
+        "{}",
+        tr!(
+            "ceremony-deals-check",
+            n = s.n(),
+            fp = short_fingerprint(&deals.fingerprint)
+        )
     );
+    outln!("{}", tr!("ceremony-compare"));
     let (seed, p) = open_seed(&s, &a, &name)?;
     let outcome = dkg::confirm(&s, a.keyholder, &seed, &certs, &deals, now())?;
     drop(seed);
@@ -545,27 +595,43 @@ pub fn confirm(dir: &EventDir, a: RoundArgs) -> CliResult {
                 let _ = std::fs::remove_file(&complaint_out);
             }
             write_public(&out, &dkg::to_json(&confirmation), true)?;
-            println!("Every share sent to you checks against its dealer's commitments.");
-            println!(
-                "Your share, sealed under the same passphrase: {}",
-                share_out.display()
+            outln!("{}", tr!("ceremony-shares-check"));
+            outln!(
+                "{}",
+                tr!(
+                    "ceremony-share-sealed",
+                    file = share_out.display().to_string()
+                )
             );
-            println!("Your confirmation: {}", out.display());
-            println!(
-                "Election fingerprint: {}",
-                short_fingerprint(&key.fingerprint)
+            outln!(
+                "{}",
+                tr!(
+                    "ceremony-confirmation",
+                    file = out.display().to_string(),
+                    fp = short_fingerprint(&confirmation.digest())
+                )
             );
-            println!("Read it aloud; every keyholder must see the same.");
-            println!();
-            println!(
-                "Next: carry confirmation-{}.json to the shared folder. When all {} confirmations are in, anyone runs: urne ceremony assemble{}",
-                a.keyholder,
-                s.n(),
-                attempt_flag(&s)
+            outln!(
+                "{}",
+                tr!("fingerprint", fp = short_fingerprint(&key.fingerprint))
             );
-            println!(
-                "Then run `urne key test --share {}` before voting opens.",
-                share_out.display()
+            outln!("{}", tr!("fingerprint-read-aloud"));
+            outln!();
+            outln!(
+                "{}",
+                tr!(
+                    "ceremony-confirm-next",
+                    index = a.keyholder,
+                    n = s.n(),
+                    command = format!("urne ceremony assemble{}", attempt_flag(&s))
+                )
+            );
+            outln!(
+                "{}",
+                tr!(
+                    "ceremony-key-test-next",
+                    file = share_out.display().to_string()
+                )
             );
         }
         dkg::ConfirmOutcome::Complained(c) => {
@@ -575,19 +641,22 @@ pub fn confirm(dir: &EventDir, a: RoundArgs) -> CliResult {
                 .iter()
                 .map(|x| format!("keyholder {}", x.dealer))
                 .collect();
-            println!(
-                "The share sent to you by {} does not decrypt or does not match their commitments.",
-                who.join(", ")
+            outln!("{}", tr!("ceremony-complaint-why", who = who.join(", ")));
+            outln!(
+                "{}",
+                tr!(
+                    "ceremony-complaint",
+                    file = complaint_out.display().to_string()
+                )
             );
-            println!(
-                "Your complaint: {} — it lets anyone check the claim; it reveals nothing else of yours.",
-                complaint_out.display()
-            );
-            println!();
-            println!(
-                "Next: carry complaint-{}.json to the shared folder. The ceremony cannot finish; `urne ceremony assemble` will name who cheated, and the ceremony is run again (--attempt {}) without them or with a replacement.",
-                a.keyholder,
-                s.attempt + 1
+            outln!();
+            outln!(
+                "{}",
+                tr!(
+                    "ceremony-complaint-next",
+                    index = a.keyholder,
+                    attempt = s.attempt + 1
+                )
             );
             return Err(Failure::new(
                 "E-DKG-COMPLAINT",
@@ -616,7 +685,7 @@ pub fn assemble(dir: &EventDir, a: AssembleArgs) -> CliResult {
             Some("pass --force to assemble it again from the ceremony folder"),
         ));
     }
-    banner(&s, "4 of 4, assemble");
+    banner(&s, "ceremony-round-4");
     let certificates = read_certificates(&folder)?;
     let deals = read_deals(&folder)?;
     let round3 = read_round3(&folder)?;
@@ -648,21 +717,26 @@ pub fn assemble(dir: &EventDir, a: AssembleArgs) -> CliResult {
             key.file.fingerprint
         ),
     )?;
-    println!(
-        "Every certificate, commitment hash, proof of knowledge and confirmation checks; K and every K_j follow from the commitments."
+    outln!("{}", tr!("ceremony-assembled"));
+    outln!(
+        "{}",
+        tr!(
+            "ceremony-transcript-fingerprint",
+            fp = short_fingerprint(&summary.fingerprint)
+        )
     );
-    println!(
-        "Transcript fingerprint: {}",
-        short_fingerprint(&summary.fingerprint)
+    outln!(
+        "{}",
+        tr!(
+            "ceremony-key-written",
+            file = key_path.display().to_string()
+        )
     );
-    println!("Election key written to {}", key_path.display());
-    println!(
-        "Election fingerprint: {}",
-        short_fingerprint(&key.fingerprint)
+    outln!(
+        "{}",
+        tr!("fingerprint", fp = short_fingerprint(&key.fingerprint))
     );
-    println!("Read it aloud; every keyholder compares it with the one their confirm round showed.");
-    println!(
-        "Next: each keyholder runs `urne key test --share <their medium>/keyholder-N.share` before voting opens; publish election-key.json (it carries the whole transcript)."
-    );
+    outln!("{}", tr!("ceremony-assemble-compare"));
+    outln!("{}", tr!("ceremony-assemble-next"));
     Ok(())
 }

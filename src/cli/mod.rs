@@ -18,6 +18,7 @@ mod protocol;
 mod publish;
 mod rehearse;
 mod roll;
+mod say;
 mod serve;
 mod track;
 mod verify;
@@ -350,7 +351,9 @@ fn event_dir(top: &Option<PathBuf>, own: DirArg) -> EventDir {
         (Some(a), None) => a.clone(),
         (None, None) => PathBuf::from("."),
     };
-    EventDir::new(&dir)
+    let dir = EventDir::new(&dir);
+    say::use_event_language(&dir.manifest());
+    dir
 }
 
 /// Ends with clap's usage error (exit 2).

@@ -10,32 +10,39 @@ use urne::tally::InputHash;
 
 use super::out::outln;
 use super::progress::{self, Progress};
+use super::say::tr;
 use super::{now, CliResult, EventDir, Failure};
 
 /// What the postal commands say while they work, in one place.
 mod msg {
-    use super::progress;
-    pub const READING_ROLL: &str = "Reading the roll";
+    use super::progress::{count_of, Unit};
+    use crate::cli::say::tr;
     pub fn roll_read(entries: u64) -> String {
-        format!(
-            "Roll read: {}",
-            progress::plural(entries, "entry", "entries")
+        tr!(
+            "postal-roll-read",
+            count = count_of(entries, Unit { id: "unit-entry" })
         )
     }
-    pub const CHECKING_MARKED_ROLL: &str = "Checking the marked roll against the ceremony log";
-    pub const MARKED_ROLL_CHECKED: &str = "Marked roll checked against the ceremony log";
-    pub const READING_MARKED_ROLL: &str = "Reading the marked roll";
-    pub const MARKED_ROLL_READ: &str = "Marked roll read";
     pub fn trying(n: usize) -> String {
-        format!(
-            "Trying {}",
-            progress::plural(n as u64, "envelope", "envelopes")
+        tr!(
+            "postal-trying",
+            count = count_of(
+                n as u64,
+                Unit {
+                    id: "unit-envelope"
+                }
+            )
         )
     }
     pub fn tried(n: usize) -> String {
-        format!(
-            "{} tried",
-            progress::plural(n as u64, "envelope", "envelopes")
+        tr!(
+            "postal-tried",
+            count = count_of(
+                n as u64,
+                Unit {
+                    id: "unit-envelope"
+                }
+            )
         )
     }
     /// How many envelopes for the unopened pile are named on screen.
@@ -122,9 +129,7 @@ fn check_marked_roll_as_written(dir: &EventDir, marked_path: &Path) -> CliResult
     let log = urne::ceremony_log::CeremonyLog::load_or_new(&dir.log())?;
     let entries = log.entries();
     match urne::ceremony_log::last_written(&entries, name) {
-        None => eprintln!(
-            "note: the ceremony log records no unlock that wrote {name} (an event without e-votes?); it is taken as found"
-        ),
+        None => eprintln!("{}", tr!("postal-no-unlock-note", file = name)),
         Some((entry, written)) if written.sha256 != now => {
             return Err(Failure::new(
                 "E-MARKED-ROLL-CHANGED",
@@ -180,7 +185,7 @@ fn read_marked_roll(
 
 fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
     let (manifest, _) = super::load_manifest(dir)?;
-    let step = Progress::step(msg::READING_ROLL);
+    let step = Progress::step(&tr!("postal-reading-roll"));
     let roll = super::load_roll(dir, &manifest)?;
     step.finish(&msg::roll_read(roll.entitled_total()));
     let marked_path = dir.marked_roll();
@@ -194,9 +199,9 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
             Some("run `urne unlock` (or `urne combine`) first"),
         ));
     }
-    let step = Progress::step(msg::CHECKING_MARKED_ROLL);
+    let step = Progress::step(&tr!("postal-checking-marked-roll"));
     let marked_hash = check_marked_roll_as_written(dir, &marked_path)?;
-    step.finish(msg::MARKED_ROLL_CHECKED);
+    step.finish(&tr!("postal-marked-roll-checked"));
     let mut envelopes = postal::load_envelopes(&a.envelopes, &manifest)?;
     if let Some(k) = &a.pseudonym_key {
         let pz = super::roll::open_pseudonymizer(k, &manifest.event, &a.passphrases)?;
@@ -206,9 +211,9 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
             }
         }
     }
-    let step = Progress::step(msg::READING_MARKED_ROLL);
+    let step = Progress::step(&tr!("postal-reading-marked-roll"));
     let marked = read_marked_roll(&marked_path, &marked_hash, &manifest, &envelopes)?;
-    step.finish(msg::MARKED_ROLL_READ);
+    step.finish(&tr!("postal-marked-roll-read"));
     let out = dir.postal_trial();
     let csv_out = dir.postal_decisions();
     super::refuse_existing(&[&out, &csv_out], a.force)?;
@@ -245,17 +250,26 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
     )?;
     for f in &file.referendums {
         outln!(
-            "{}: {} envelopes received, {} approved, {} rejected",
-            f.referendum,
-            f.received,
-            f.approved,
-            f.rejected_total()
+            "{}",
+            tr!(
+                "postal-trial-figures",
+                referendum = &f.referendum,
+                received = progress::figure(f.received),
+                approved = progress::figure(f.approved),
+                rejected = progress::figure(f.rejected_total())
+            )
         );
         for (r, n) in f.rejected.iter().filter(|(_, n)| **n > 0) {
-            match PostalReason::from_name(r) {
-                Some(why) => outln!("    {r} [{}]: {n}", why.code()),
-                None => outln!("    {r}: {n}"),
-            }
+            let code = PostalReason::from_name(r).map_or("", |why| why.code());
+            outln!(
+                "    {}",
+                tr!(
+                    "postal-trial-reason",
+                    reason = reason_text(r),
+                    code = code,
+                    n = progress::figure(*n)
+                )
+            );
         }
         if !f.unopened.is_empty() {
             // A national trial puts thousands there: name the first ones, and
@@ -268,23 +282,40 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
                 .collect();
             let rest = f.unopened.len() - shown.len();
             if rest == 0 {
-                outln!("  to the unopened pile: {}", shown.join(", "));
+                outln!("  {}", tr!("postal-unopened", list = shown.join(", ")));
             } else {
                 outln!(
-                    "  to the unopened pile: {}, and {} more (every one is in {})",
-                    shown.join(", "),
-                    super::progress::thousands(rest as u64),
-                    csv_out.display()
+                    "  {}",
+                    tr!(
+                        "postal-unopened-more",
+                        list = shown.join(", "),
+                        more = progress::figure(rest as u64),
+                        file = csv_out.display().to_string()
+                    )
                 );
             }
         }
     }
     outln!(
-        "Decisions per envelope: {} and {}",
-        out.display(),
-        csv_out.display()
+        "{}",
+        tr!(
+            "postal-decisions",
+            json = out.display().to_string(),
+            csv = csv_out.display().to_string()
+        )
     );
     Ok(())
+}
+
+/// A rejection reason as people read it (the protocol's words), or its name
+/// as the files write it if the language has no text for it.
+fn reason_text(reason: &str) -> String {
+    let id = format!("reason-{reason}");
+    if urne::i18n::has(crate::cli::say::lang(), &id) {
+        crate::cli::say::t(&id, &[])
+    } else {
+        reason.to_string()
+    }
 }
 
 fn count(dir: &EventDir, a: CountArgs) -> CliResult {
@@ -370,23 +401,31 @@ fn count(dir: &EventDir, a: CountArgs) -> CliResult {
             .zip(&c.figures)
             .map(|(k, v)| format!("{k} {v}"))
             .collect();
+        let settled = match c.settled {
+            postal::Settled::Agreed => tr!("postal-settled-agreed"),
+            postal::Settled::Recounted => tr!("postal-settled-recounted"),
+            postal::Settled::Explained => tr!("postal-settled-explained"),
+            postal::Settled::NoBallots => tr!("postal-settled-no_ballots"),
+        };
         outln!(
-            "{}: {} postal ballots in {} rounds ({}): {}{}",
-            c.referendum,
-            c.ballots,
-            c.rounds.len(),
-            match c.settled {
-                postal::Settled::Agreed => "the rounds agree",
-                postal::Settled::Recounted => "confirmed by a recount",
-                postal::Settled::Explained => "difference explained",
-                postal::Settled::NoBallots => "nothing to count",
-            },
-            figs.join(", "),
-            c.deviation
-                .map(|d| format!("; deviation from approved envelopes {d:+}"))
-                .unwrap_or_default()
+            "{}",
+            tr!(
+                "postal-count-figures",
+                referendum = &c.referendum,
+                ballots = progress::figure(c.ballots),
+                rounds = c.rounds.len(),
+                settled = settled,
+                figures = figs.join(", "),
+                deviation = c
+                    .deviation
+                    .map(|d| tr!("postal-count-deviation", d = format!("{d:+}")))
+                    .unwrap_or_default()
+            )
         );
     }
-    outln!("Written: {}", out.display());
+    outln!(
+        "{}",
+        tr!("postal-written", file = out.display().to_string())
+    );
     Ok(())
 }

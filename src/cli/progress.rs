@@ -17,35 +17,43 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
+use super::say;
+
 /// How often a plain progress line is written when standard error is not a
 /// terminal.
 pub const PLAIN_EVERY: Duration = Duration::from_secs(5);
 
-/// What a step counts, in the singular and the plural ("1 ballot", "2 ballots").
+/// What a step counts: the id of its word in the language files, whose
+/// plural forms the language chooses ("1 ballot", "2 ballots"; "1
+/// stemmeseddel", "2 stemmesedler").
 #[derive(Clone, Copy, Debug)]
 pub struct Unit {
-    pub one: &'static str,
-    pub many: &'static str,
+    pub id: &'static str,
 }
 
 impl Unit {
-    pub const BALLOTS: Unit = Unit {
-        one: "ballot",
-        many: "ballots",
-    };
-    pub fn of(self, n: u64) -> &'static str {
-        if n == 1 {
-            self.one
-        } else {
-            self.many
-        }
+    pub const BALLOTS: Unit = Unit { id: "unit-ballot" };
+    /// The word for `n` of this unit, in the event's language.
+    pub fn of(self, n: u64) -> String {
+        say::t(self.id, &[("n", n.into())])
     }
 }
 
 /// `n` with its unit, singular or plural, with thousands separated:
-/// "1 ballot", "12,000 ballots".
+/// "1 ballot", "12,000 ballots" ("12 000 stemmesedler" in `nb`).
 pub fn count_of(n: u64, unit: Unit) -> String {
-    format!("{} {}", thousands(n), unit.of(n))
+    format!("{} {}", figure(n), unit.of(n))
+}
+
+/// A figure in a progress line: grouped with commas in English (the words
+/// urne spoke before it spoke others), as the language groups digits
+/// otherwise (`12 000` in `nb`).
+pub fn figure(n: u64) -> String {
+    if say::lang() == urne::i18n::Lang::fallback() {
+        thousands(n)
+    } else {
+        say::int(n)
+    }
 }
 
 /// "1 item", "2 items": the one place plurals are made for words that are not
@@ -70,7 +78,8 @@ pub fn thousands(n: u64) -> String {
 fn seconds(d: Duration) -> String {
     let s = d.as_secs_f64();
     if s < 10.0 {
-        format!("{s:.1} s")
+        let tenths = format!("{s:.1}");
+        format!("{} s", urne::i18n::decimal(say::lang(), &tenths))
     } else if s < 120.0 {
         format!("{s:.0} s")
     } else {
@@ -177,19 +186,32 @@ impl Progress {
             let total = self.total();
             s.push_str(": ");
             match total {
-                Some(t) => s.push_str(&format!("{} of {}", thousands(n), count_of(t, unit))),
+                Some(t) => s.push_str(&say::t(
+                    "progress-of",
+                    &[
+                        ("done", figure(n).into()),
+                        ("total", count_of(t, unit).into()),
+                    ],
+                )),
                 None => s.push_str(&count_of(n, unit)),
             }
             let elapsed = self.started.elapsed();
             if let Some(r) = rate(n, elapsed).filter(|_| n > 0) {
-                s.push_str(&format!(", {} {}/s", thousands(r), unit.many));
+                s.push_str(&format!(", {}", per_second(r, unit)));
                 if let Some(t) = total.filter(|_| r > 0) {
                     let left = Duration::from_secs(t.saturating_sub(n) / r);
-                    s.push_str(&format!(", about {} left", seconds(left)));
+                    s.push_str(&format!(
+                        ", {}",
+                        say::t("progress-left", &[("time", seconds(left).into())])
+                    ));
                 }
             }
         }
-        s.push_str(&format!(" ({} so far)", seconds(self.started.elapsed())));
+        s.push(' ');
+        s.push_str(&say::t(
+            "progress-so-far",
+            &[("time", seconds(self.started.elapsed()).into())],
+        ));
         s
     }
 
@@ -212,9 +234,17 @@ impl Progress {
                     Some(unit) => {
                         let n = self.total().unwrap_or(n).max(n);
                         let r = rate(n, elapsed)
-                            .map(|r| format!(", {} {}/s", thousands(r), unit.many))
+                            .map(|r| format!(", {}", per_second(r, unit)))
                             .unwrap_or_default();
-                        format!("{done}: {} in {}{r}", count_of(n, unit), seconds(elapsed))
+                        say::t(
+                            "progress-done",
+                            &[
+                                ("done", done.into()),
+                                ("count", count_of(n, unit).into()),
+                                ("time", seconds(elapsed).into()),
+                                ("rate", r.into()),
+                            ],
+                        )
                     }
                     None => format!("{done} ({})", seconds(elapsed)),
                 };
@@ -244,6 +274,14 @@ impl Drop for Progress {
     }
 }
 
+/// "3,155 ballots/s".
+fn per_second(r: u64, unit: Unit) -> String {
+    say::t(
+        "progress-per-second",
+        &[("count", format!("{} {}", figure(r), unit.of(2)).into())],
+    )
+}
+
 fn plain_line(line: &str) {
     // Not `eprintln!`: a closed standard error must not end the count.
     let _ = writeln!(std::io::stderr(), "{line}");
@@ -257,20 +295,21 @@ fn style(unit: Option<Unit>, has_total: bool, done: bool) -> ProgressStyle {
         (None, _, false) => format!("{head} {{msg}} … {{elapsed}}"),
         (None, _, true) => format!("{head} {{msg}} ({{elapsed}})"),
         (Some(_), true, false) => format!(
-            "{head} {{msg}} [{{bar:30}}] {{human_pos}}/{{human_len}} {{unit}} · {{rate}} · ETA {{eta}}"
+            "{head} {{msg}} [{{bar:30}}] {{fpos}}/{{flen}} {{unit}} · {{rate}} · ETA {{eta}}"
         ),
         (Some(_), true, true) => format!(
-            "{head} {{msg}} [{{bar:30}}] {{human_pos}}/{{human_len}} {{unit}} · {{rate}} · {{elapsed}}"
+            "{head} {{msg}} [{{bar:30}}] {{fpos}}/{{flen}} {{unit}} · {{rate}} · {{elapsed}}"
         ),
         (Some(_), false, false) => {
-            format!("{head} {{msg}} {{human_pos}} {{unit}} · {{rate}} · {{elapsed}}")
+            format!("{head} {{msg}} {{fpos}} {{unit}} · {{rate}} · {{elapsed}}")
         }
         (Some(_), false, true) => {
-            format!("{head} {{msg}} {{human_pos}} {{unit}} · {{rate}} · {{elapsed}}")
+            format!("{head} {{msg}} {{fpos}} {{unit}} · {{rate}} · {{elapsed}}")
         }
     };
-    let many = unit.map_or("", |u| u.many);
-    let one = unit.map_or("", |u| u.one);
+    let many = unit.map_or_else(String::new, |u| u.of(2));
+    let one = unit.map_or_else(String::new, |u| u.of(1));
+    let many_rate = many.clone();
     ProgressStyle::with_template(&template)
         .unwrap_or_else(|_| ProgressStyle::default_spinner())
         .progress_chars("=> ")
@@ -278,9 +317,15 @@ fn style(unit: Option<Unit>, has_total: bool, done: bool) -> ProgressStyle {
             "unit",
             move |s: &ProgressState, w: &mut dyn std::fmt::Write| {
                 let n = s.len().unwrap_or(s.pos());
-                let _ = w.write_str(if n == 1 { one } else { many });
+                let _ = w.write_str(if n == 1 { &one } else { &many });
             },
         )
+        .with_key("fpos", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = w.write_str(&figure(s.pos()));
+        })
+        .with_key("flen", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = w.write_str(&figure(s.len().unwrap_or(s.pos())));
+        })
         .with_key("eta", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
             // Not indicatif's own: it says "0s" before the first count.
             let left = match (rate(s.pos(), s.elapsed()), s.len()) {
@@ -295,8 +340,8 @@ fn style(unit: Option<Unit>, has_total: bool, done: bool) -> ProgressStyle {
             "rate",
             move |s: &ProgressState, w: &mut dyn std::fmt::Write| {
                 let _ = match rate(s.pos(), s.elapsed()) {
-                    Some(r) if s.pos() > 0 => write!(w, "{} {many}/s", thousands(r)),
-                    _ => write!(w, "– {many}/s"),
+                    Some(r) if s.pos() > 0 => write!(w, "{} {many_rate}/s", figure(r)),
+                    _ => write!(w, "– {many_rate}/s"),
                 };
             },
         )

@@ -6,6 +6,8 @@ use std::path::Path;
 
 use urne::keys::passphrase::{check_new_passphrase, Passphrase, PassphraseError};
 
+use super::say::tr;
+
 fn require_terminal() -> Result<(), PassphraseError> {
     if std::io::stdin().is_terminal() {
         Ok(())
@@ -99,20 +101,32 @@ fn quiet_terminal() -> Option<QuietTerminal> {
 pub fn read_new_passphrase(who: &str) -> Result<Passphrase, PassphraseError> {
     let mut last = PassphraseError::Mismatch;
     for _ in 0..3 {
-        let first = read_passphrase(&format!("New passphrase for {who}: "))?;
+        let first = read_passphrase(&format!("{} ", tr!("passphrase-new", who = who)))?;
         if let Err(e) = check_new_passphrase(&first) {
-            eprintln!("{e}.");
+            eprintln!("{}", refusal(&e));
             last = e;
             continue;
         }
-        let again = read_passphrase("Type it again: ")?;
+        let again = read_passphrase(&format!("{} ", tr!("passphrase-again")))?;
         if first.same(&again) {
             return Ok(first);
         }
-        eprintln!("The two passphrases differ; start again.");
+        eprintln!("{}", tr!("passphrase-differ"));
         last = PassphraseError::Mismatch;
     }
     Err(last)
+}
+
+/// Why a new passphrase is refused, as the person typing it reads it (in
+/// the event's language).
+pub fn refusal(e: &PassphraseError) -> String {
+    match e {
+        PassphraseError::TooShort { min } => tr!("passphrase-too-short", min = *min),
+        PassphraseError::Blank => tr!("passphrase-blank"),
+        PassphraseError::Mismatch => tr!("passphrase-differ"),
+        PassphraseError::Reused { other, .. } => tr!("passphrase-reused", other = *other),
+        other => format!("{other}."),
+    }
 }
 
 /// Reads a passphrase from a file (rehearsals and tests only): the file's

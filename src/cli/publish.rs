@@ -15,20 +15,9 @@ use urne::tally::TallyFile;
 
 use super::ceremony::{kdf_params, passphrase_for, read_sealed};
 use super::{read_json, CliResult, EventDir, Failure, PassphraseArgs};
-use crate::cli::progress::Progress;
+use crate::cli::progress::{self, Progress};
 use crate::cli::prompt;
-
-/// What publish says while it works, in one place.
-mod msg {
-    pub const OPENING_KEY: &str = "Opening the publisher key";
-    pub const KEY_OPENED: &str = "Publisher key opened";
-    pub fn publishing(sequence: u64) -> String {
-        format!("Writing and signing publication {sequence}")
-    }
-    pub fn published(sequence: u64) -> String {
-        format!("Publication {sequence} written and signed")
-    }
-}
+use crate::cli::say::tr;
 
 #[derive(Args, Debug)]
 pub struct PublishArgs {
@@ -85,9 +74,12 @@ fn publisher_key(dir: &EventDir, a: &PublishArgs, event: &str) -> CliResult<Publ
             urne::fsio::Visibility::Secret,
         )?;
         println!(
-            "Publisher key made: {}. Its public key, for the media to pin: {}",
-            path.display(),
-            key.public_b64()
+            "{}",
+            tr!(
+                "publish-key-made",
+                file = path.display().to_string(),
+                key = key.public_b64()
+            )
         );
         return Ok(key);
     }
@@ -108,7 +100,7 @@ fn publisher_key(dir: &EventDir, a: &PublishArgs, event: &str) -> CliResult<Publ
         0,
         &format!("Passphrase for the publisher key {}: ", path.display()),
     )?;
-    let step = Progress::step(msg::OPENING_KEY);
+    let step = Progress::step(&tr!("publish-opening-key"));
     let pkcs8 = seal::open(&sealed, &p).map_err(|e| {
         let f: Failure = e.into();
         Failure {
@@ -116,7 +108,7 @@ fn publisher_key(dir: &EventDir, a: &PublishArgs, event: &str) -> CliResult<Publ
             ..f
         }
     })?;
-    step.finish(msg::KEY_OPENED);
+    step.finish(&tr!("publish-key-opened"));
     Ok(PublisherKey::from_pkcs8(&pkcs8)?)
 }
 
@@ -190,15 +182,9 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
     };
     for r in manifest.referendums() {
         match protocols.iter().find(|(p, _)| p.referendum == r.id) {
-            None => println!(
-                "{}: no protocol yet — published as partial (e-votes only).",
-                r.id
-            ),
-            Some((_, false)) => println!(
-                "{}: protocol not yet signed by the whole leadership group.",
-                r.id
-            ),
-            Some((_, true)) => println!("{}: signed protocol — certified.", r.id),
+            None => println!("{}", tr!("publish-stage-partial", referendum = &r.id)),
+            Some((_, false)) => println!("{}", tr!("publish-stage-unsigned", referendum = &r.id)),
+            Some((_, true)) => println!("{}", tr!("publish-stage-certified", referendum = &r.id)),
         }
     }
     let key = publisher_key(dir, &a, &manifest.event)?;
@@ -246,7 +232,7 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
     let published_at = now
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let step = Progress::step(&msg::publishing(sequence));
+    let step = Progress::step(&tr!("publish-writing", sequence = sequence));
     let m = store::publish(
         &a.out,
         PublicationMeta {
@@ -261,7 +247,7 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
         &files,
         &key,
     )?;
-    step.finish(&msg::published(sequence));
+    step.finish(&tr!("publish-written", sequence = sequence));
     super::log_step(
         dir,
         "publish",
@@ -271,12 +257,15 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
         &format!("publication {} ({})", m.sequence, m.status),
     )?;
     println!(
-        "Publication {} ({}) in {}: {} files, signed by {}.",
-        m.sequence,
-        m.status,
-        a.out.display(),
-        m.files.len(),
-        m.publisher_key
+        "{}",
+        tr!(
+            "publish-done",
+            sequence = m.sequence,
+            status = m.status.to_string(),
+            dir = a.out.display().to_string(),
+            files = progress::count_of(m.files.len() as u64, progress::Unit { id: "unit-file" }),
+            key = m.publisher_key.to_string()
+        )
     );
     Ok(())
 }

@@ -192,7 +192,7 @@ fn init(dir: &EventDir, a: BoxInitArgs) -> CliResult {
     let passphrase = match a.passphrases.passphrase_files.first() {
         Some(f) => prompt::read_passphrase_file(f)?,
         None => {
-            eprintln!("The box operator chooses a passphrase for the box's signing key.");
+            eprintln!("{}", crate::cli::say::tr!("box-operator-passphrase"));
             prompt::read_new_passphrase("the ballot box")?
         }
     };
@@ -232,7 +232,10 @@ fn init(dir: &EventDir, a: BoxInitArgs) -> CliResult {
         &[box_path.clone(), key_path],
         "ballot box opened",
     )?;
-    outln!("Ballot box opened: {}", box_path.display());
+    outln!(
+        "{}",
+        crate::cli::say::tr!("box-opened", file = box_path.display().to_string())
+    );
     Ok(())
 }
 
@@ -343,6 +346,13 @@ fn close(dir: &EventDir, a: BoxCloseArgs) -> CliResult {
             seal.prev
         ),
     )?;
-    outln!("Ballot box closed: {n} ballots, head {}", seal.prev);
+    outln!(
+        "{}",
+        crate::cli::say::tr!(
+            "box-closed",
+            count = crate::cli::progress::count_of(n, crate::cli::progress::Unit::BALLOTS),
+            head = seal.prev.to_string()
+        )
+    );
     Ok(())
 }
