@@ -301,7 +301,10 @@ postal-marked-roll-read = Marked roll read
 postal-trying = Trying { $count }
 postal-tried = { $count } tried
 postal-no-unlock-note = note: the ceremony log records no unlock that wrote { $file } (an event without e-votes?); it is taken as found
-postal-trial-figures = { $referendum }: { $received } envelopes received, { $approved } approved, { $rejected } rejected
+postal-trial-figures = { $referendum }: { $received } { $n ->
+    [one] envelope
+   *[other] envelopes
+} received, { $approved } approved, { $rejected } rejected
 postal-trial-reason = { $reason } [{ $code }]: { $n }
 postal-unopened = to the unopened pile: { $list }
 postal-unopened-more = to the unopened pile: { $list }, and { $more } more (every one is in { $file })

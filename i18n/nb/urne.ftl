@@ -298,7 +298,10 @@ postal-marked-roll-read = Kryssene i manntallet er lest
 postal-trying = Prøver { $count }
 postal-tried = { $count } prøvd
 postal-no-unlock-note = merk: seremoniloggen viser ingen opplåsing som skrev { $file } (et valg uten e-stemmer?); filen tas slik den er
-postal-trial-figures = { $referendum }: { $received } omslagskonvolutter mottatt, { $approved } godkjent, { $rejected } forkastet
+postal-trial-figures = { $referendum }: { $received } { $n ->
+    [one] omslagskonvolutt
+   *[other] omslagskonvolutter
+} mottatt, { $approved } godkjent, { $rejected } forkastet
 postal-trial-reason = { $reason } [{ $code }]: { $n }
 postal-unopened = til bunken som ikke åpnes: { $list }
 postal-unopened-more = til bunken som ikke åpnes: { $list }, og { $more } til (alle står i { $file })

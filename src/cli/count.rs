@@ -241,7 +241,8 @@ pub fn print_tally(t: &TallyFile, manifest: &Manifest) {
             } else {
                 0.0
             };
-            outln!("  {:<10} {:>9}  {:>5.1} %", o.option, o.votes, pct);
+            let share = urne::i18n::percent(super::say::lang(), &format!("{pct:.1}"));
+            outln!("  {:<10} {:>9}  {:>7}", o.option, int(o.votes), share);
         }
     }
     for s in &t.set_aside {
@@ -285,6 +286,21 @@ pub fn print_fingerprint(key: &ElectionKey) {
         )
     );
     outln!("{}", tr!("fingerprint-compare-ceremony"));
+}
+
+/// The short election fingerprint, for a ceremony step that does not use
+/// the key itself (box close, postal trial and count, protocol signing,
+/// publish): shown if the event directory has a readable election key.
+pub fn print_event_fingerprint(dir: &EventDir) {
+    if let Ok(key) = super::load_key(dir) {
+        outln!(
+            "{}",
+            tr!(
+                "fingerprint",
+                fp = urne::keys::short_fingerprint(&key.fingerprint)
+            )
+        );
+    }
 }
 
 /// What a ceremony step says before anyone types: the event, how many

@@ -14,7 +14,7 @@ use clap::Args;
 use super::out::{out, outln};
 
 /// The help topics: (name, one line, text).
-pub const TOPICS: [(&str, &str, &str); 9] = [
+pub const TOPICS: [(&str, &str, &str); 10] = [
     (
         "csv",
         "the CSV files urne reads: separator, headers, Excel",
@@ -51,6 +51,11 @@ pub const TOPICS: [(&str, &str, &str); 9] = [
         include_str!("../../docs/help/testing.txt"),
     ),
     (
+        "language",
+        "the event's language and time zone; what stays English",
+        include_str!("../../docs/help/language.txt"),
+    ),
+    (
         "serve-config",
         "the result server's configuration file (urne serve --config)",
         "",
@@ -72,6 +77,7 @@ Help topics (built into this binary):
   urne help passphrases  how keyholders type passphrases; tries
   urne help stdin        which inputs read standard input as `-`
   urne help testing      rehearsals: --insecure-fast-kdf, simulate, demo
+  urne help language     the event's language; what stays English
   urne help serve-config the result server's configuration file
   urne help codes        every error and check code
   urne explain CODE      what one code means and what to do

@@ -255,6 +255,7 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
                 "postal-trial-figures",
                 referendum = &f.referendum,
                 received = progress::figure(f.received),
+                n = f.received,
                 approved = progress::figure(f.approved),
                 rejected = progress::figure(f.rejected_total())
             )
@@ -304,6 +305,7 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
             csv = csv_out.display().to_string()
         )
     );
+    super::count::print_event_fingerprint(dir);
     Ok(())
 }
 
@@ -427,5 +429,6 @@ fn count(dir: &EventDir, a: CountArgs) -> CliResult {
         "{}",
         tr!("postal-written", file = out.display().to_string())
     );
+    super::count::print_event_fingerprint(dir);
     Ok(())
 }

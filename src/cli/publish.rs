@@ -267,5 +267,6 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
             key = m.publisher_key.to_string()
         )
     );
+    super::count::print_event_fingerprint(dir);
     Ok(())
 }

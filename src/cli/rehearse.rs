@@ -236,6 +236,7 @@ fn init(dir: &EventDir, a: BoxInitArgs) -> CliResult {
         "{}",
         crate::cli::say::tr!("box-opened", file = box_path.display().to_string())
     );
+    super::count::print_event_fingerprint(dir);
     Ok(())
 }
 
@@ -354,5 +355,6 @@ fn close(dir: &EventDir, a: BoxCloseArgs) -> CliResult {
             head = seal.prev.to_string()
         )
     );
+    super::count::print_event_fingerprint(dir);
     Ok(())
 }
