@@ -76,6 +76,8 @@ struct RawManifest {
     #[serde(default)]
     leadership: Vec<String>,
     #[serde(default)]
+    leadership_keys: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
     language: Option<String>,
     #[serde(default)]
     time_zone: Option<String>,
@@ -108,6 +110,9 @@ pub struct Manifest {
     pub keyholders: Vec<String>,
     /// The leadership group who sign protocols.
     pub leadership: Vec<String>,
+    /// Each member's Ed25519 protocol-signing public key (base64), pinned
+    /// before the key ceremony, by name; a member without one cannot sign.
+    pub leadership_keys: std::collections::BTreeMap<String, String>,
     /// The language of what people read: the protocol's rendering, the
     /// results page, prompts (default English).
     pub language: Lang,
@@ -330,6 +335,32 @@ impl Manifest {
             }
             p => p,
         };
+        let mut slugs = HashSet::new();
+        for l in &raw.leadership {
+            let slug = crate::protocol::signer_file_stem(l);
+            if l.trim().is_empty() || slug.is_empty() {
+                return Err(rule(format!(
+                    "leadership name {l:?} has no letter or digit"
+                )));
+            }
+            if !slugs.insert(slug.clone()) {
+                return Err(rule(format!(
+                    "leadership name {l:?} is listed twice, or shares its signer file name {slug:?} with another"
+                )));
+            }
+        }
+        for (name, key) in &raw.leadership_keys {
+            if !raw.leadership.contains(name) {
+                return Err(rule(format!(
+                    "[leadership_keys] pins a key for {name:?}, who is not in leadership"
+                )));
+            }
+            if crate::crypto::encoding::from_b64(key).map_or(true, |k| k.len() != 32) {
+                return Err(rule(format!(
+                    "[leadership_keys] {name:?} = {key:?} is not a 32-byte Ed25519 public key in base64"
+                )));
+            }
+        }
         if raw.referendum.is_empty() {
             return Err(rule("there is no [[referendum]]".into()));
         }
@@ -360,6 +391,12 @@ impl Manifest {
                         r.id
                     )));
                 }
+                if o.eq_ignore_ascii_case("invalid") {
+                    return Err(rule(format!(
+                        "referendum {} has an option named {o:?}: that name is the postal count's category for invalid ballots",
+                        r.id
+                    )));
+                }
                 if !opts.insert(o.to_lowercase()) {
                     return Err(rule(format!(
                         "referendum {} lists option {o:?} twice",
@@ -380,6 +417,7 @@ impl Manifest {
             threshold: raw.threshold,
             keyholders: raw.keyholders,
             leadership: raw.leadership,
+            leadership_keys: raw.leadership_keys,
             language,
             time_zone,
             place,
@@ -844,6 +882,26 @@ mod tests {
                     "format = \"urne-manifest/9\"",
                 ),
                 "format",
+            ),
+            (
+                broken("\"Aisha Khan\" = ", "\"Mallory\" = "),
+                "not in leadership",
+            ),
+            (
+                broken("\"Per Olsen\" = \"qQIn", "\"Per Olsen\" = \"qQ"),
+                "32-byte",
+            ),
+            (
+                broken("\"Aisha Khan\"]", "\"Aisha Khan\", \"per  olsen\"]"),
+                "signer file name",
+            ),
+            (
+                broken("\"Aisha Khan\"]", "\"Aisha Khan\", \"--\"]"),
+                "no letter or digit",
+            ),
+            (
+                broken("[\"Ja\", \"Nei\", \"Blank\"]", "[\"Ja\", \"Nei\", \"Invalid\"]"),
+                "invalid ballots",
             ),
             (
                 broken("2027-02-02T21:00:00+01:00", "2027-01-01T21:00:00+01:00"),

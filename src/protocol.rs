@@ -10,8 +10,15 @@
 //!
 //! ```text
 //! digest    = SHA-256(protocol file bytes)
-//! message   = H256("urne/v1/protocol-signature"; digest, signer name, signed_at)
+//! message   = H256("urne/v2/protocol-signature"; digest, signer name, signed_at, log_head)
 //! signature = Ed25519(signer key, message)
+//! ```
+//!
+//! `log_head` is the ceremony log's head when the member signs (before their
+//! `protocol-sign` entry is appended), so each signature also covers every
+//! log entry before it (docs/SPEC.md, "V-CEREMONY-LOG").
+//!
+//! ```text
 //! ```
 
 use std::collections::BTreeMap;
@@ -32,7 +39,7 @@ pub use render::render_html;
 /// The protocol format.
 pub const PROTOCOL_FORMAT: &str = "urne-protocol/1";
 /// The signatures file format.
-pub const SIGNATURES_FORMAT: &str = "urne-protocol-signatures/1";
+pub const SIGNATURES_FORMAT: &str = "urne-protocol-signatures/2";
 /// A signer's public key file format.
 pub const SIGNER_FORMAT: &str = "urne-signer/1";
 /// The `kind` of a sealed signer key.
@@ -568,6 +575,20 @@ pub fn parse(bytes: &[u8], file: &str) -> Result<Protocol, ProtocolError> {
     Ok(p)
 }
 
+/// The leadership group as every protocol lists it: each manifest
+/// `leadership` name, in manifest order, with the key the manifest pins for
+/// it in `[leadership_keys]`, or `""` if it pins none (that member cannot
+/// sign).
+pub fn leaders(m: &Manifest) -> Vec<Leader> {
+    m.leadership
+        .iter()
+        .map(|name| Leader {
+            name: name.clone(),
+            public_key: m.leadership_keys.get(name).cloned().unwrap_or_default(),
+        })
+        .collect()
+}
+
 /// The file stem under which a leadership member's signer key is kept:
 /// `signers/<stem>.key` and `signers/<stem>.pub.json`. Their name in lower
 /// case, each run of characters that are not letters or digits turned into
@@ -628,6 +649,9 @@ pub struct Signature {
     pub name: String,
     pub public_key: String,
     pub signed_at: String,
+    /// The ceremony log's head hash when this signature was made (before
+    /// its own `protocol-sign` entry); bound into the signed message.
+    pub log_head: Digest32,
     pub signature: String,
 }
 
@@ -643,9 +667,17 @@ pub struct SignatureFile {
 }
 
 /// The message a signer signs.
-pub fn signature_message(protocol_bytes: &[u8], name: &str, signed_at: &str) -> [u8; 32] {
-    let mut t = Transcript::sha256("urne/v1/protocol-signature");
-    t.bytes(&sha256(protocol_bytes)).str(name).str(signed_at);
+pub fn signature_message(
+    protocol_bytes: &[u8],
+    name: &str,
+    signed_at: &str,
+    log_head: &Digest32,
+) -> [u8; 32] {
+    let mut t = Transcript::sha256("urne/v2/protocol-signature");
+    t.bytes(&sha256(protocol_bytes))
+        .str(name)
+        .str(signed_at)
+        .bytes(&log_head.0);
     t.finish32()
 }
 
@@ -657,6 +689,7 @@ pub fn sign(
     name: &str,
     key: &SignerKey,
     signed_at: &str,
+    log_head: Digest32,
 ) -> Result<Signature, SignatureProblem> {
     let public_key = key.public_b64();
     match p.leadership.iter().find(|l| l.name == name) {
@@ -666,11 +699,12 @@ pub fn sign(
         }
         Some(_) => {}
     }
-    let msg = signature_message(protocol_bytes, name, signed_at);
+    let msg = signature_message(protocol_bytes, name, signed_at, &log_head);
     Ok(Signature {
         name: name.into(),
         public_key,
         signed_at: signed_at.into(),
+        log_head,
         signature: to_b64(key.0.sign(&msg).as_ref()),
     })
 }
@@ -728,7 +762,7 @@ pub fn check_signature(
     };
     let key = from_b64(&s.public_key).map_err(|_| broken())?;
     let sig = from_b64(&s.signature).map_err(|_| broken())?;
-    let msg = signature_message(protocol_bytes, &s.name, &s.signed_at);
+    let msg = signature_message(protocol_bytes, &s.name, &s.signed_at, &s.log_head);
     signature::UnparsedPublicKey::new(&signature::ED25519, key)
         .verify(&msg, &sig)
         .map_err(|_| broken())

@@ -30,6 +30,7 @@ use crate::postal::{self, CountEntry, CountFile, Envelope, TrialFile};
 use crate::protocol::{self, SignatureFile, SignerPublic};
 use crate::tally::{self, BoxCount, CountInputs, TallyError, TallyFile};
 
+mod log_rules;
 mod rules;
 
 /// How one check came out.
@@ -407,6 +408,20 @@ fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
         return;
     }
     run.held("V-MANIFEST", 1);
+    let names: Vec<&String> = key.file.keyholders.iter().map(|k| &k.name).collect();
+    if key.file.event != manifest.event
+        || names != manifest.keyholders.iter().collect::<Vec<_>>()
+        || crate::timestamp::parse(&key.file.created_at).is_err()
+    {
+        run.failed(
+            "V-KEY",
+            key.keyholder_count() as u64,
+            "election-key.json",
+            "its event or keyholder names are not the manifest's, or its created_at is not a time",
+        );
+        run.skip_rest("V-KEY-TESTS", "the election key does not hold");
+        return;
+    }
     run.held("V-KEY", key.keyholder_count() as u64);
 
     // V-KEY-CEREMONY (src/verify/key_ceremony.rs).
@@ -631,6 +646,15 @@ fn check_key_tests(dir: &Path, key: &ElectionKey, run: &mut Run) {
                 return;
             }
         };
+        if let Err(e) = crate::timestamp::parse(&t.tested_at) {
+            run.failed(
+                "V-KEY-TESTS",
+                files.len() as u64,
+                format!("key-tests/{} (keyholder {}) tested_at", name(f), t.keyholder),
+                e.to_string(),
+            );
+            return;
+        }
         if !key.check_key_test(&t) {
             run.failed(
                 "V-KEY-TESTS",
@@ -887,7 +911,12 @@ fn check_decryption(
     // V-PARTIALS.
     let mut all_ok = true;
     for p in &tally.partial_decryptions {
-        if let Err(why) = tally::check_partial(key, manifest, count, p) {
+        let checked = tally::check_partial(key, manifest, count, p).and_then(|_| {
+            crate::timestamp::parse(&p.made_at)
+                .map(|_| ())
+                .map_err(|e| format!("made_at: {e}"))
+        });
+        if let Err(why) = checked {
             run.failed(
                 "V-PARTIALS",
                 tally.partial_decryptions.len() as u64,
@@ -1484,7 +1513,7 @@ fn check_protocols(
         (Some(trial), Some(count), true) => {
             let mut ok = true;
             for (p, bytes) in &protocols {
-                let names: Vec<&String> = p.leadership.iter().map(|l| &l.name).collect();
+                let pinned = protocol::leaders(manifest);
                 let required = [
                     "manifest.toml",
                     "election-key.json",
@@ -1497,12 +1526,12 @@ fn check_protocols(
                 let missing = required
                     .iter()
                     .find(|n| !p.evidence.files.iter().any(|f| f.name == **n));
-                if names != manifest.leadership.iter().collect::<Vec<_>>() {
+                if p.leadership != pinned {
                     run.failed(
                         "V-PROTOCOL-FIGURES",
                         protocols.len() as u64,
                         format!("protocols/{}.json leadership", p.referendum),
-                        "the leadership group is not the manifest's",
+                        "the leadership group or its keys are not the manifest's (its leadership, with the keys its [leadership_keys] pins)",
                     );
                     ok = false;
                     break;
@@ -1535,7 +1564,7 @@ fn check_protocols(
                     log: &p.ceremony_log,
                     log_head: p.evidence.ceremony_log_head,
                     files: p.evidence.files.clone(),
-                    leadership: p.leadership.clone(),
+                    leadership: pinned,
                     created_at: p.created_at.clone(),
                 });
                 let mine = match rebuilt {
@@ -1676,6 +1705,17 @@ fn check_protocols(
                     return;
                 }
             }
+            match log_rules::log_rule(dir, &entries, &lines, &protocols) {
+                Ok(None) => {}
+                Ok(Some((item, why))) => {
+                    run.failed("V-CEREMONY-LOG", entries.len() as u64, item, why);
+                    return;
+                }
+                Err((file, why)) => {
+                    run.unreadable("V-CEREMONY-LOG", &file, why);
+                    return;
+                }
+            }
             run.held("V-CEREMONY-LOG", entries.len() as u64);
         }
     }
@@ -1690,32 +1730,47 @@ fn check_signatures(
     let mut n = 0;
     // The names of the signatures that hold, per referendum.
     let mut signed: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (p, bytes) in protocols {
-        // The listed keys are the registered ones, where those are published.
-        for l in &p.leadership {
-            if !manifest.leadership.contains(&l.name) {
-                run.failed(
-                    "V-SIGNATURES",
-                    n,
-                    format!("protocols/{}.json leadership", p.referendum),
-                    format!("{} is not in the manifest's leadership group", l.name),
-                );
+    // Each member's published signer file is theirs, for this event, with
+    // the key the manifest pins.
+    for name in &manifest.leadership {
+        let slug = protocol::signer_file_stem(name);
+        let rel = format!("signers/{slug}.pub.json");
+        let pub_path = dir.join(&rel);
+        let s: SignerPublic = match json(&pub_path) {
+            Ok(s) => s,
+            Err(e) => {
+                run.not_loaded("V-SIGNATURES", &pub_path, &rel, e);
                 return;
             }
-            let slug = protocol::signer_file_stem(&l.name);
-            let pub_path = dir.join(format!("signers/{slug}.pub.json"));
-            if let Ok(s) = json::<SignerPublic>(&pub_path) {
-                if s.public_key != l.public_key {
-                    run.failed(
-                        "V-SIGNATURES",
-                        n,
-                        format!("{} in protocols/{}.json", l.name, p.referendum),
-                        format!("the protocol lists a key that is not the one registered in signers/{slug}.pub.json"),
-                    );
-                    return;
-                }
-            }
+        };
+        let pinned = manifest.leadership_keys.get(name);
+        let problem = if s.format != protocol::SIGNER_FORMAT {
+            Some(format!("format {:?} is not {:?}", s.format, protocol::SIGNER_FORMAT))
+        } else if s.event != manifest.event {
+            Some(format!("it is a key for event {:?}, not {:?}", s.event, manifest.event))
+        } else if s.name != *name {
+            Some(format!("it names {:?}, not {name:?}", s.name))
+        } else if pinned.is_some_and(|k| *k != s.public_key) {
+            Some(format!("its key is not the one the manifest pins for {name}"))
+        } else if let Err(e) = crate::timestamp::parse(&s.created_at) {
+            Some(format!("created_at: {e}"))
+        } else {
+            None
+        };
+        if let Some(why) = problem {
+            run.failed("V-SIGNATURES", n, rel, why);
+            return;
         }
+        if pinned.is_none() {
+            run.unreadable(
+                "V-SIGNATURES",
+                &dir.join("manifest.toml"),
+                format!("the manifest pins no key for {name} in [leadership_keys]: their signature cannot be checked"),
+            );
+            return;
+        }
+    }
+    for (p, bytes) in protocols {
         let sig_path = dir.join(format!("protocols/{}.signatures.json", p.referendum));
         if !sig_path.exists() {
             continue;

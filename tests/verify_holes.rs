@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use serde_json::Value;
-use urne::protocol;
+use urne::protocol::{self, SignatureFile, SignerKey};
 
 const BIN: &str = env!("CARGO_BIN_EXE_urne");
 
@@ -128,6 +128,174 @@ fn the_honest_demo_still_holds() {
 }
 
 // Hole 1: leadership signatures forged by hiding the registered signer key.
+
+/// Every leadership key of both protocols replaced by an outsider's, and the
+/// protocols signed with those keys, as a fully valid signatures file.
+fn forge_leadership(dir: &Path) {
+    let names = ["Ingrid Berg", "Per Olsen", "Aisha Khan"];
+    let keys: Vec<SignerKey> = names
+        .iter()
+        .map(|_| SignerKey::generate().unwrap().0)
+        .collect();
+    for r in ["sogne", "songdalen"] {
+        let mut forged = None;
+        rewrite_protocol(dir, r, |p| {
+            for (l, k) in p.leadership.iter_mut().zip(&keys) {
+                l.public_key = k.public_b64();
+            }
+            forged = Some(p.clone());
+        });
+        let p = forged.unwrap();
+        let bytes = protocol::canonical(&p);
+        let sig_path = dir.join(format!("protocols/{r}.signatures.json"));
+        let mut file: SignatureFile =
+            serde_json::from_str(&fs::read_to_string(&sig_path).unwrap()).unwrap();
+        let sha = hex::encode(urne::crypto::encoding::sha256(&bytes));
+        file.protocol_sha256 = sha.clone();
+        file.signatures = names
+            .iter()
+            .zip(&keys)
+            .map(|(n, k)| forged_signature(&p, &bytes, n, k))
+            .collect();
+        fs::write(&sig_path, serde_json::to_string_pretty(&file).unwrap() + "\n").unwrap();
+        fs::write(
+            dir.join(format!("protocols/{r}.html")),
+            protocol::render_html(&p, &sha, Some(&file)),
+        )
+        .unwrap();
+    }
+}
+
+fn forged_signature(
+    p: &protocol::Protocol,
+    bytes: &[u8],
+    name: &str,
+    key: &SignerKey,
+) -> protocol::Signature {
+    // Made at the log's head as published: the signing is what is forged.
+    protocol::sign(
+        p,
+        bytes,
+        name,
+        key,
+        "2027-02-04T12:00:00Z",
+        urne::crypto::encoding::Digest32::default(),
+    )
+    .unwrap()
+}
+
+fn log_lines(dir: &Path) -> Vec<String> {
+    fs::read_to_string(dir.join("ceremony-log.jsonl"))
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+fn write_log(dir: &Path, lines: &[String]) {
+    fs::write(dir.join("ceremony-log.jsonl"), lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn hole_1_an_outsiders_keys_with_the_signer_files_deleted() {
+    let d = copy();
+    forge_leadership(d.path());
+    fs::remove_dir_all(d.path().join("signers")).unwrap();
+    let why = assert_fails(d.path(), "V-PROTOCOL-FIGURES", "leadership");
+    assert!(why.contains("manifest"), "{why}");
+}
+
+#[test]
+fn hole_1_an_outsiders_keys_with_the_signer_files_garbled_or_replaced() {
+    let d = copy();
+    forge_leadership(d.path());
+    fs::write(d.path().join("signers/ingrid-berg.pub.json"), "{ not json").unwrap();
+    assert_fails(d.path(), "V-PROTOCOL-FIGURES", "leadership");
+
+    // Signer files that agree with the forged protocol.
+    let d = copy();
+    forge_leadership(d.path());
+    let p = protocol::parse(&fs::read(d.path().join("protocols/sogne.json")).unwrap(), "p")
+        .unwrap();
+    for l in &p.leadership {
+        let path = d.path().join(format!(
+            "signers/{}.pub.json",
+            protocol::signer_file_stem(&l.name)
+        ));
+        edit_json(&path, |s| s["public_key"] = Value::from(l.public_key.clone()));
+    }
+    assert_fails(d.path(), "V-PROTOCOL-FIGURES", "leadership");
+}
+
+#[test]
+fn hole_1_a_missing_broken_or_foreign_signer_file_is_not_held() {
+    let d = copy();
+    fs::remove_file(d.path().join("signers/ingrid-berg.pub.json")).unwrap();
+    assert_missing(d.path(), "V-SIGNATURES", "ingrid-berg.pub.json");
+
+    let d = copy();
+    fs::write(d.path().join("signers/ingrid-berg.pub.json"), "{ not json").unwrap();
+    assert_fails(d.path(), "V-SIGNATURES", "signers/ingrid-berg.pub.json");
+
+    let d = copy();
+    edit_json(&d.path().join("signers/ingrid-berg.pub.json"), |s| {
+        s["event"] = Value::from("another-event")
+    });
+    let why = assert_fails(d.path(), "V-SIGNATURES", "signers/ingrid-berg.pub.json");
+    assert!(why.contains("another-event"), "{why}");
+
+    let d = copy();
+    edit_json(&d.path().join("signers/ingrid-berg.pub.json"), |s| {
+        s["name"] = Value::from("Per Olsen")
+    });
+    assert_fails(d.path(), "V-SIGNATURES", "signers/ingrid-berg.pub.json");
+}
+
+#[test]
+fn hole_5_the_last_lines_of_the_ceremony_log_dropped() {
+    for drop in [1, 2, 4] {
+        let d = copy();
+        let mut l = log_lines(d.path());
+        l.truncate(l.len() - drop);
+        write_log(d.path(), &l);
+        assert_fails(d.path(), "V-CEREMONY-LOG", "ceremony-log.jsonl");
+    }
+}
+
+#[test]
+fn hole_5_a_signing_entry_rewritten_and_the_tail_chained_again() {
+    let d = copy();
+    let lines = log_lines(d.path());
+    let first_sign = lines
+        .iter()
+        .position(|l| l.contains("\"step\":\"protocol-sign\""))
+        .unwrap();
+    let mut entries: Vec<urne::ceremony_log::Entry> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    entries[first_sign].at = "2027-02-03T23:59:59Z".into();
+    // Chain again from the changed entry on, as anyone can.
+    let mut out: Vec<String> = lines[..first_sign].to_vec();
+    for e in &mut entries[first_sign..] {
+        e.prev = urne::ceremony_log::entry_hash(out.last().unwrap());
+        out.push(serde_json::to_string(e).unwrap());
+    }
+    write_log(d.path(), &out);
+    assert!(urne::ceremony_log::verify_chain(&(out.join("\n") + "\n"), "log").is_ok());
+    assert_fails(d.path(), "V-CEREMONY-LOG", "ceremony-log.jsonl");
+}
+
+#[test]
+fn hole_7_a_file_that_is_not_the_one_the_ceremony_log_last_recorded() {
+    // A key test's time changed: its proof still holds, but the log recorded
+    // the file as it was written.
+    let d = copy();
+    edit_json(&d.path().join("key-tests/keyholder-1.json"), |t| {
+        t["tested_at"] = Value::from("2027-01-01T00:00:00Z");
+    });
+    assert_fails(d.path(), "V-CEREMONY-LOG", "key-tests/keyholder-1.json");
+}
 
 // Hole 3: the printable protocol is compared with the one rendered from the JSON.
 

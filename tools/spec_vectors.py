@@ -462,11 +462,15 @@ def main():
         d = hashlib.sha256(pbytes).digest()
         sigs = json.load(open(f"{demo}/protocols/sogne.signatures.json"))
         s = sigs["signatures"][0]
-        pre = transcript("urne/v1/protocol-signature", [d, s["name"].encode(), s["signed_at"].encode()])
+        head = bytes.fromhex(s["log_head"])
+        pre = transcript("urne/v2/protocol-signature", [d, s["name"].encode(), s["signed_at"].encode(), head])
+        log = open(f"{demo}/ceremony-log.jsonl", "rb").read().split(b"\n")
+        hashes = [hashlib.sha256(transcript("urne/v1/ceremony-log-entry", [l])).digest() for l in log if l]
+        assert head in hashes, "log_head is the hash of a line of the log"
         msg = hashlib.sha256(pre).digest()
         pk = base64.b64decode(s["public_key"])
         Ed25519PublicKey.from_public_bytes(pk).verify(base64.b64decode(s["signature"]), msg)
-        print(f"protocol d {d.hex()} by {s['name']} at {s['signed_at']}")
+        print(f"protocol d {d.hex()} by {s['name']} at {s['signed_at']} log_head {s['log_head']}")
         dump("signature preimage", pre)
         print(f"message {msg.hex()}")
         print(f"signature {s['signature']} public key {s['public_key']}: verifies")

@@ -532,6 +532,25 @@ pub fn check_key_matches(
 
 /// Appends a step to the event's ceremony log, with the hashes of the files it
 /// read and wrote.
+/// How the log names a file: its path relative to the event directory with
+/// `/` between components (`protocols/sogne.json`), or its file name if it
+/// is outside the directory (a share on a keyholder's medium).
+fn logged_name(dir: &EventDir, p: &Path) -> String {
+    let file_name = || {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    match p.strip_prefix(dir.path("")) {
+        Ok(rel) if !rel.as_os_str().is_empty() && !rel.starts_with("..") => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+        _ => file_name(),
+    }
+}
+
 pub fn log_step(
     dir: &EventDir,
     step: &str,
@@ -545,10 +564,7 @@ pub fn log_step(
             .iter()
             .map(|p| {
                 Ok(urne::ceremony_log::FileHash {
-                    name: p
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
+                    name: logged_name(dir, p),
                     sha256: urne::fsio::sha256_file(p)?,
                 })
             })

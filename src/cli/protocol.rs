@@ -96,7 +96,6 @@ pub struct CheckArgs {
 pub fn signer(dir: &EventDir, c: SignerCommand) -> CliResult {
     let SignerCommand::New(a) = c;
     let (manifest, _) = super::load_manifest(dir)?;
-    let key = super::load_key(dir)?;
     let Some(pos) = manifest.leadership.iter().position(|n| *n == a.name) else {
         return Err(Failure::new(
             "E-SIGNER-UNKNOWN",
@@ -108,6 +107,16 @@ pub fn signer(dir: &EventDir, c: SignerCommand) -> CliResult {
             Some("give the name exactly as the manifest's `leadership` list writes it"),
         ));
     };
+    if dir.election_key().exists() && !manifest.leadership_keys.contains_key(&a.name) {
+        return Err(Failure::new(
+            "E-SIGNER-TOO-LATE",
+            format!(
+                "the key ceremony has been held ({} exists): a key made now cannot be pinned in the manifest, so it could never sign",
+                dir.election_key().display()
+            ),
+            Some("leadership keys are made before the key ceremony, and pinned in the manifest's [leadership_keys]"),
+        ));
+    }
     let s = urne::protocol::signer_file_stem(&a.name);
     let key_path = a
         .out
@@ -126,7 +135,9 @@ pub fn signer(dir: &EventDir, c: SignerCommand) -> CliResult {
         SealHeader {
             kind: SIGNER_KEY_KIND.into(),
             owner: a.name.clone(),
-            fingerprint: hex::encode(key.fingerprint),
+            // Made before the key ceremony: bound to the election by the
+            // manifest's pin of its public key, not by a fingerprint.
+            fingerprint: String::new(),
             index: u32::try_from(pos + 1).unwrap_or(u32::MAX),
         },
         kdf_params(a.insecure_fast_kdf),
@@ -165,38 +176,48 @@ pub fn signer(dir: &EventDir, c: SignerCommand) -> CliResult {
     println!("Signing key for {}: {}", a.name, key_path.display());
     println!("Public key (compare it aloud): {}", public.public_key);
     println!("Registered in {}", pub_path.display());
+    if manifest.leadership_keys.get(&a.name) != Some(&public.public_key) {
+        println!("Pin it in manifest.toml before the key ceremony, under [leadership_keys]:");
+        println!("{:?} = {:?}", a.name, public.public_key);
+    }
     Ok(())
 }
 
-/// The registered public keys of the leadership group, in manifest order.
+/// The leadership group with the keys the manifest pins, in manifest order;
+/// each published signer file must agree with the pin.
 fn leadership(dir: &EventDir, manifest: &urne::event::Manifest) -> CliResult<Vec<Leader>> {
-    let mut out = Vec::new();
-    for name in &manifest.leadership {
+    let out = protocol::leaders(manifest);
+    for l in &out {
+        let name = &l.name;
         let p = dir.signers().join(format!(
             "{}.pub.json",
             urne::protocol::signer_file_stem(name)
         ));
-        let public_key = if p.exists() {
-            let s: SignerPublic = read_json(&p, "E-SIGNER-MALFORMED", None, urne::limits::SIGNER)?;
-            if s.name != *name || s.event != manifest.event || s.format != SIGNER_FORMAT {
-                return Err(Failure::new(
-                    "E-SIGNER-MALFORMED",
-                    format!(
-                        "{} is not {name}'s signing key for event {}",
-                        p.display(),
-                        manifest.event
-                    ),
-                    None,
-                ));
-            }
-            s.public_key
-        } else {
-            String::new()
-        };
-        out.push(Leader {
-            name: name.clone(),
-            public_key,
-        });
+        if !p.exists() {
+            continue;
+        }
+        let s: SignerPublic = read_json(&p, "E-SIGNER-MALFORMED", None, urne::limits::SIGNER)?;
+        if s.name != *name || s.event != manifest.event || s.format != SIGNER_FORMAT {
+            return Err(Failure::new(
+                "E-SIGNER-MALFORMED",
+                format!(
+                    "{} is not {name}'s signing key for event {}",
+                    p.display(),
+                    manifest.event
+                ),
+                None,
+            ));
+        }
+        if s.public_key != l.public_key {
+            return Err(Failure::new(
+                "E-SIGNER-NOT-PINNED",
+                format!(
+                    "{} holds a key for {name} that is not the one manifest.toml pins",
+                    p.display()
+                ),
+                Some("the manifest's [leadership_keys] is what counts; publish the signer file of the pinned key"),
+            ));
+        }
     }
     Ok(out)
 }
@@ -378,8 +399,10 @@ fn chosen(manifest: &urne::event::Manifest, only: &[String]) -> CliResult<Vec<St
 }
 
 fn sign(dir: &EventDir, a: SignArgs) -> CliResult {
-    let (manifest, _) = super::load_manifest(dir)?;
+    let (manifest, sha) = super::load_manifest(dir)?;
+    // The pins count only in the manifest the key ceremony fixed.
     let key = super::load_key(dir)?;
+    super::check_key_matches(&key, &sha, dir)?;
     let sealed = read_sealed(&a.key)?;
     if sealed.kind != SIGNER_KEY_KIND {
         return Err(Failure::new(
@@ -389,13 +412,6 @@ fn sign(dir: &EventDir, a: SignArgs) -> CliResult {
                 a.key.display(),
                 sealed.kind
             ),
-            None,
-        ));
-    }
-    if sealed.fingerprint != hex::encode(key.fingerprint) {
-        return Err(Failure::new(
-            "E-SIGNER-OTHER-ELECTION",
-            format!("{} was made for another election", a.key.display()),
             None,
         ));
     }
@@ -414,11 +430,23 @@ fn sign(dir: &EventDir, a: SignArgs) -> CliResult {
     })?;
     let signer = SignerKey::from_pkcs8(&pkcs8)?;
     drop(pkcs8);
+    if manifest.leadership_keys.get(&name) != Some(&signer.public_b64()) {
+        return Err(Failure::new(
+            "E-SIGNER-NOT-PINNED",
+            format!(
+                "{}: {name}'s key is not the one manifest.toml pins for {name}",
+                a.key.display()
+            ),
+            Some("only a key pinned in the manifest's [leadership_keys] before the key ceremony can sign"),
+        ));
+    }
     let mut signed = Vec::new();
+    // Each signature covers the log as it stands before this step is logged.
+    let log_head = CeremonyLog::load_or_new(&dir.log())?.head_hash();
     for r in chosen(&manifest, &a.referendum)? {
         let (p, bytes, sig_path, sigs) = load_protocol(dir, &r)?;
         let at = now();
-        let s = protocol::sign(&p, &bytes, &name, &signer, &at).map_err(|e| Failure {
+        let s = protocol::sign(&p, &bytes, &name, &signer, &at, log_head).map_err(|e| Failure {
             code: e.code(),
             message: format!("{}: {e}", dir.protocol(&r, "json").display()),
             hint: Some(
@@ -453,6 +481,7 @@ fn sign(dir: &EventDir, a: SignArgs) -> CliResult {
         )?;
         println!("{name} signed the protocol for {r}.");
         signed.push(sig_path);
+        signed.push(html);
     }
     super::log_step(
         dir,
