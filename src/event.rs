@@ -888,7 +888,7 @@ mod tests {
                 "not in leadership",
             ),
             (
-                broken("\"Per Olsen\" = \"qQIn", "\"Per Olsen\" = \"qQ"),
+                broken("\"Per Olsen\" = \"IAy8", "\"Per Olsen\" = \"IA"),
                 "32-byte",
             ),
             (
@@ -900,7 +900,10 @@ mod tests {
                 "no letter or digit",
             ),
             (
-                broken("[\"Ja\", \"Nei\", \"Blank\"]", "[\"Ja\", \"Nei\", \"Invalid\"]"),
+                broken(
+                    "[\"Ja\", \"Nei\", \"Blank\"]",
+                    "[\"Ja\", \"Nei\", \"Invalid\"]",
+                ),
                 "invalid ballots",
             ),
             (
@@ -947,7 +950,8 @@ mod tests {
             ("en", "UTC", None)
         );
         let with =
-            |line: &str| bare.replacen("[[referendum]]", &format!("{line}\n[[referendum]]"), 1);
+            // Top-level keys go before the first table.
+            |line: &str| bare.replacen("[leadership_keys]", &format!("{line}\n[leadership_keys]"), 1);
         for (line, needle) in [
             (
                 "language = \"sv\"",

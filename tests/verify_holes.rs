@@ -132,6 +132,7 @@ fn the_honest_demo_still_holds() {
 /// Every leadership key of both protocols replaced by an outsider's, and the
 /// protocols signed with those keys, as a fully valid signatures file.
 fn forge_leadership(dir: &Path) {
+    let (manifest, _) = urne::event::Manifest::load(&dir.join("manifest.toml")).unwrap();
     let names = ["Ingrid Berg", "Per Olsen", "Aisha Khan"];
     let keys: Vec<SignerKey> = names
         .iter()
@@ -157,10 +158,14 @@ fn forge_leadership(dir: &Path) {
             .zip(&keys)
             .map(|(n, k)| forged_signature(&p, &bytes, n, k))
             .collect();
-        fs::write(&sig_path, serde_json::to_string_pretty(&file).unwrap() + "\n").unwrap();
+        fs::write(
+            &sig_path,
+            serde_json::to_string_pretty(&file).unwrap() + "\n",
+        )
+        .unwrap();
         fs::write(
             dir.join(format!("protocols/{r}.html")),
-            protocol::render_html(&p, &sha, Some(&file)),
+            protocol::render_html(&p, &sha, Some(&file), &manifest),
         )
         .unwrap();
     }
@@ -215,14 +220,19 @@ fn hole_1_an_outsiders_keys_with_the_signer_files_garbled_or_replaced() {
     // Signer files that agree with the forged protocol.
     let d = copy();
     forge_leadership(d.path());
-    let p = protocol::parse(&fs::read(d.path().join("protocols/sogne.json")).unwrap(), "p")
-        .unwrap();
+    let p = protocol::parse(
+        &fs::read(d.path().join("protocols/sogne.json")).unwrap(),
+        "p",
+    )
+    .unwrap();
     for l in &p.leadership {
         let path = d.path().join(format!(
             "signers/{}.pub.json",
             protocol::signer_file_stem(&l.name)
         ));
-        edit_json(&path, |s| s["public_key"] = Value::from(l.public_key.clone()));
+        edit_json(&path, |s| {
+            s["public_key"] = Value::from(l.public_key.clone())
+        });
     }
     assert_fails(d.path(), "V-PROTOCOL-FIGURES", "leadership");
 }
