@@ -33,7 +33,10 @@ pub(super) fn log_rule(
     protocols: &[(Protocol, Vec<u8>)],
 ) -> RuleResult {
     let log = |what: String| format!("ceremony-log.jsonl {what}");
-    if let Some(e) = entries.iter().find(|e| crate::timestamp::parse(&e.at).is_err()) {
+    if let Some(e) = entries
+        .iter()
+        .find(|e| crate::timestamp::parse(&e.at).is_err())
+    {
         return Ok(Some((
             log(format!("entry {} at", e.seq)),
             format!("{:?} is not a time", e.at),
@@ -70,13 +73,18 @@ pub(super) fn log_rule(
                     && e.wrote.iter().any(|f| f.name == sig_name)
             });
             if own.is_none() {
-                return Ok(Some((
-                    log(format!("entry {}", j + 1)),
+                let why = if j + 1 == entries.len() {
+                    format!(
+                        "the log ends at the head {}'s signature on protocols/{}.json covers, but their protocol-sign entry writing {sig_name} must follow it: the log's last lines were dropped",
+                        s.name, p.referendum
+                    )
+                } else {
                     format!(
                         "it is not {}'s protocol-sign entry writing {sig_name}, which must follow the log head the signature covers",
                         s.name
-                    ),
-                )));
+                    )
+                };
+                return Ok(Some((log(format!("entry {}", j + 1)), why)));
             }
             covered = covered.max(j + 2);
         }
@@ -99,7 +107,11 @@ pub(super) fn log_rule(
     }
     for (name, (e, sha)) in last {
         let rel = Path::new(name);
-        if rel.is_absolute() || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+        if rel.is_absolute()
+            || rel
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
             continue;
         }
         let path = dir.join(rel);
