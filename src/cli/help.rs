@@ -351,7 +351,8 @@ Example:
   urne -d event postal count --entries counts.csv --explanations why.csv
 The entries: referendum,round,attempt,pair,member,option,figure (`urne help csv`).";
     pub const SIGNER: &str = "\
-Example (each member of the leadership group, before the count):
+Example (each member of the leadership group, before the key ceremony; pin
+the printed key in the manifest's [leadership_keys]):
   urne -d event signer new --name \"Ingrid Berg\"";
     pub const PROTOCOL: &str = "\
 Examples:

@@ -107,7 +107,9 @@ pub fn signer(dir: &EventDir, c: SignerCommand) -> CliResult {
             Some("give the name exactly as the manifest's `leadership` list writes it"),
         ));
     };
-    if dir.election_key().exists() && !manifest.leadership_keys.contains_key(&a.name) {
+    // The pin is part of the manifest the key ceremony binds: a key made
+    // after it can never be pinned, so it could never sign.
+    if dir.election_key().exists() {
         return Err(Failure::new(
             "E-SIGNER-TOO-LATE",
             format!(
@@ -505,6 +507,19 @@ fn check(dir: &EventDir, a: CheckArgs) -> CliResult {
                 "V-PROTOCOL-FIGURES",
                 format!("{}: {rule}", dir.protocol(&r, "json").display()),
                 None,
+            ));
+        }
+        // The keys a signature is checked against are the protocol's own
+        // list; that list must be the manifest's, with the pinned keys.
+        if p.leadership != protocol::leaders(&manifest) {
+            println!("{r}: the leadership group or its keys are not the ones manifest.toml pins");
+            first_failure.get_or_insert(Failure::new(
+                "V-PROTOCOL-FIGURES",
+                format!(
+                    "{}: its leadership list is not the manifest's leadership with the keys [leadership_keys] pins",
+                    dir.protocol(&r, "json").display()
+                ),
+                Some("a signature under a key the manifest does not pin certifies nothing; make the protocol again with `urne protocol --force`"),
             ));
         }
         let unsigned = |names: &[&str]| {
