@@ -143,9 +143,12 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
         } else {
             None
         };
-        let signed = sigs
-            .as_ref()
-            .is_some_and(|s| protocol::fully_signed(&p, &bytes, s));
+        // Signed by the leadership group means with the keys the manifest
+        // pins, not whatever keys the protocol lists (issue 15, hole 1).
+        let signed = p.leadership == protocol::leaders(&manifest)
+            && sigs
+                .as_ref()
+                .is_some_and(|s| protocol::fully_signed(&p, &bytes, s));
         protocols.push((p.clone(), signed));
         evidence.push((p, bytes, sigs));
     }

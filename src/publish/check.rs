@@ -325,7 +325,11 @@ fn check_figures(
             .join(format!("{r}.signatures.json"));
         let signed = match std::fs::read(&spath) {
             Ok(b) => serde_json::from_slice::<SignatureFile>(&b)
-                .map(|s| protocol::fully_signed(&p, &bytes, &s))
+                // With the keys the manifest pins (as `urne publish` counts it).
+                .map(|s| {
+                    p.leadership == protocol::leaders(event)
+                        && protocol::fully_signed(&p, &bytes, &s)
+                })
                 .map_err(|e| unreadable(&spath, e))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
             Err(e) => return Err(unreadable(&spath, e)),
