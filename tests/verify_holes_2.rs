@@ -304,3 +304,99 @@ fn hole_7_a_protocol_with_a_member_left_out_of_its_leadership() {
         assert!(why.contains("manifest"), "{why}");
     }
 }
+
+// Hole 1 on the publishing side: a protocol signed by outsiders' keys it
+// lists itself is not published as certified.
+
+/// Replaces every leadership key of every protocol with an outsider's and
+/// signs each protocol with those keys: a signatures file that holds against
+/// the protocol's own list (and a page rendered from it).
+fn sign_with_outsiders(dir: &Path) {
+    use urne::protocol::{self, SignatureFile, SignerKey};
+    let (manifest, _) = urne::event::Manifest::load(&dir.join("manifest.toml")).unwrap();
+    let keys: Vec<SignerKey> = manifest
+        .leadership
+        .iter()
+        .map(|_| SignerKey::generate().unwrap().0)
+        .collect();
+    for r in ["sogne", "songdalen"] {
+        let path = dir.join(format!("protocols/{r}.json"));
+        let mut p = protocol::parse(&fs::read(&path).unwrap(), "p").unwrap();
+        for (l, k) in p.leadership.iter_mut().zip(&keys) {
+            l.public_key = k.public_b64();
+        }
+        let bytes = protocol::canonical(&p);
+        fs::write(&path, &bytes).unwrap();
+        let sig_path = dir.join(format!("protocols/{r}.signatures.json"));
+        let mut file: SignatureFile =
+            serde_json::from_str(&fs::read_to_string(&sig_path).unwrap()).unwrap();
+        let sha = hex::encode(urne::crypto::encoding::sha256(&bytes));
+        file.protocol_sha256 = sha.clone();
+        file.signatures = manifest
+            .leadership
+            .iter()
+            .zip(&keys)
+            .map(|(n, k)| {
+                protocol::sign(
+                    &p,
+                    &bytes,
+                    n,
+                    k,
+                    "2027-02-04T12:00:00Z",
+                    urne::crypto::encoding::Digest32::default(),
+                )
+                .unwrap()
+            })
+            .collect();
+        assert!(protocol::fully_signed(&p, &bytes, &file));
+        fs::write(
+            &sig_path,
+            serde_json::to_string_pretty(&file).unwrap() + "\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.join(format!("protocols/{r}.html")),
+            protocol::render_html(&p, &sha, Some(&file), &manifest),
+        )
+        .unwrap();
+    }
+}
+
+/// The stage `urne publish` gives the set (the `Status` of the NIST report
+/// among the published objects).
+fn published_status(ev: &Path) -> String {
+    let out = ev.join("www");
+    let pass = ev.join("publisher-pass.txt");
+    fs::write(&pass, "the publisher's own passphrase\n").unwrap();
+    let o = urne(
+        ev,
+        &[
+            "publish",
+            "--out",
+            out.to_str().unwrap(),
+            "--new-publisher-key",
+            "--insecure-fast-kdf",
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for e in fs::read_dir(out.join("objects")).unwrap() {
+        let text = fs::read_to_string(e.unwrap().path()).unwrap_or_default();
+        if let Ok(v) = serde_json::from_str::<Value>(&text) {
+            if let Some(s) = v["Status"].as_str() {
+                return s.to_string();
+            }
+        }
+    }
+    panic!("no NIST report among the published objects");
+}
+
+#[test]
+fn hole_1_publish_calls_a_result_certified_only_with_the_pinned_keys() {
+    let ev = event_copy();
+    assert_eq!(published_status(ev.path()), "certified");
+    let ev = event_copy();
+    sign_with_outsiders(ev.path());
+    assert_eq!(published_status(ev.path()), "unofficial-complete");
+}
