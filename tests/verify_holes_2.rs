@@ -400,3 +400,45 @@ fn hole_1_publish_calls_a_result_certified_only_with_the_pinned_keys() {
     sign_with_outsiders(ev.path());
     assert_eq!(published_status(ev.path()), "unofficial-complete");
 }
+
+// V-KEY: the key's own event and keyholder names are the manifest's. The
+// fingerprint binds them, but a key can be made consistent with another
+// event or other names (the fingerprint recomputed), and then only the
+// comparison with the manifest shows it.
+
+fn rekey(dir: &Path, f: impl FnOnce(&mut urne::keys::ElectionKeyFile)) {
+    let path = dir.join("election-key.json");
+    let mut k: urne::keys::ElectionKeyFile =
+        serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    f(&mut k);
+    let names: Vec<(u32, &str)> = k
+        .keyholders
+        .iter()
+        .map(|h| (h.index, h.name.as_str()))
+        .collect();
+    let tr = k.ceremony.as_ref().unwrap().transcript.as_ref().unwrap();
+    let fp = urne::keys::fingerprint_v2(
+        &k.event,
+        &k.manifest_sha256,
+        k.threshold,
+        &k.commitments,
+        &names,
+        "dealerless",
+        &tr.deals_fingerprint.0,
+    );
+    k.fingerprint = urne::crypto::encoding::Digest32(fp);
+    fs::write(&path, serde_json::to_string_pretty(&k).unwrap() + "\n").unwrap();
+}
+
+#[test]
+fn v_key_a_consistent_key_for_another_event_or_other_keyholders() {
+    let ev = event_copy();
+    rekey(ev.path(), |k| k.event = "another-event".into());
+    let why = assert_fails(ev.path(), "V-KEY", "election-key.json event");
+    assert!(why.contains("another-event"), "{why}");
+
+    let ev = event_copy();
+    rekey(ev.path(), |k| k.keyholders[1].name = "Mallory".into());
+    let why = assert_fails(ev.path(), "V-KEY", "election-key.json keyholders");
+    assert!(why.contains("Mallory"), "{why}");
+}
