@@ -171,7 +171,7 @@ pub const CHECKS: [(&str, &str); 19] = [
     ),
     (
         "V-CEREMONY-LOG",
-        "the ceremony log's chain, and the part each protocol carries",
+        "the ceremony log's chain, every entry covered by a protocol or a signature, and its last hash of each published file",
     ),
 ];
 
