@@ -266,6 +266,13 @@ fn the_key_test_speaks_the_events_language_and_errors_stay_english() {
         "{out}"
     );
     shown_fingerprint(&out, NB_FINGERPRINT, &example("election-key.json"));
+    // Opening the share (seconds of Argon2 with a real passphrase) is a
+    // step of its own on screen.
+    assert!(
+        stderr(&o).contains("Nøkkelholder 2 (Ola Hansen): nøkkelandelen er åpnet og kontrollert"),
+        "{}",
+        stderr(&o)
+    );
     // A wrong passphrase: the error line is English, with its code.
     let wrong = ev.path().join("wrong.txt");
     fs::write(&wrong, "not the passphrase at all\n").unwrap();

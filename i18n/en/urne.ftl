@@ -329,3 +329,7 @@ publish-done = Publication { $sequence } ({ $status }) in { $dir }: { $files }, 
 box-operator-passphrase = The box operator chooses a passphrase for the box's signing key.
 box-opened = Ballot box opened: { $file }
 box-closed = Ballot box closed: { $count }, head { $head }
+ceremony-opening-seed = Opening your ceremony seed { $file }
+ceremony-seed-opened = Ceremony seed { $file } opened
+ceremony-sealing = Sealing { $file } under your passphrase
+ceremony-sealed = { $file } sealed

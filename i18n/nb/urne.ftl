@@ -326,3 +326,7 @@ publish-done = Publisering { $sequence } ({ $status }) i { $dir }: { $files }, s
 box-operator-passphrase = Urneoperatøren velger en passordfrase for urnens signeringsnøkkel.
 box-opened = Urnen er åpnet: { $file }
 box-closed = Urnen er lukket: { $count }, hode { $head }
+ceremony-opening-seed = Åpner seremonifrøet ditt { $file }
+ceremony-seed-opened = Seremonifrøet { $file } er åpnet
+ceremony-sealing = Forsegler { $file } med passordfrasen din
+ceremony-sealed = { $file } er forseglet

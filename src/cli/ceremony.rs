@@ -205,6 +205,7 @@ pub fn keygen(dir: &EventDir, a: KeygenArgs) -> CliResult {
     let key = ElectionKey::check(file, &key_path.display().to_string())?;
     let params = kdf_params(a.insecure_fast_kdf);
     let mut written = Vec::new();
+    let step = crate::cli::progress::Progress::step(&tr!("keygen-making"));
     for ((share, p), path) in shares.iter().zip(&passphrases).zip(&share_paths) {
         let sealed = key.seal_share(share, p, params)?;
         urne::fsio::write_atomic(
@@ -216,6 +217,7 @@ pub fn keygen(dir: &EventDir, a: KeygenArgs) -> CliResult {
         written.push(path.clone());
     }
     drop(shares);
+    step.finish(&tr!("keygen-made"));
     urne::fsio::write_atomic(
         &key_path,
         key.to_json().as_bytes(),
@@ -303,7 +305,12 @@ pub fn open_share_interactive(
             )
         );
         let p = passphrase_for(passphrases, position, &prompt)?;
-        match key.open_share(&sealed, &p, &file) {
+        let opened = crate::cli::progress::during(
+            &tr!("unlock-opening", index = sealed.index, name = &name),
+            &tr!("unlock-opened", index = sealed.index, name = &name),
+            || key.open_share(&sealed, &p, &file),
+        );
+        match opened {
             Err(keys::KeyError::WrongPassphrase { .. }) if !from_file && tries < 3 => {
                 eprintln!(
                     "{}",

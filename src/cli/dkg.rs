@@ -338,7 +338,12 @@ fn open_seed(s: &Setup, a: &RoundArgs, name: &str) -> CliResult<(Seed, Passphras
                 )
             ),
         )?;
-        match seal::open(&sealed, &p) {
+        let opened = crate::cli::progress::during(
+            &tr!("ceremony-opening-seed", file = &file),
+            &tr!("ceremony-seed-opened", file = &file),
+            || seal::open(&sealed, &p),
+        );
+        match opened {
             Ok(bytes) => {
                 let seed = Seed::from_bytes(&bytes).ok_or_else(|| {
                     Failure::new(
@@ -420,11 +425,17 @@ pub fn certificate(dir: &EventDir, a: RoundArgs) -> CliResult {
         }
         let p = new_passphrase(&a, &name)?;
         let seed = Seed::generate()?;
-        let sealed = seal::seal(
-            seed.as_bytes(),
-            &p,
-            seal_header(&s, a.keyholder, &name),
-            kdf_params(a.insecure_fast_kdf),
+        let sealed = crate::cli::progress::during(
+            &tr!("ceremony-sealing", file = seed_file.display().to_string()),
+            &tr!("ceremony-sealed", file = seed_file.display().to_string()),
+            || {
+                seal::seal(
+                    seed.as_bytes(),
+                    &p,
+                    seal_header(&s, a.keyholder, &name),
+                    kdf_params(a.insecure_fast_kdf),
+                )
+            },
         )?;
         urne::fsio::write_atomic(
             &seed_file,
@@ -583,7 +594,11 @@ pub fn confirm(dir: &EventDir, a: RoundArgs) -> CliResult {
             key,
         } => {
             let key = ElectionKey::check(*key, "(the election key the deals make)")?;
-            let sealed = key.seal_share(&share, &p, kdf_params(a.insecure_fast_kdf))?;
+            let sealed = crate::cli::progress::during(
+                &tr!("ceremony-sealing", file = share_out.display().to_string()),
+                &tr!("ceremony-sealed", file = share_out.display().to_string()),
+                || key.seal_share(&share, &p, kdf_params(a.insecure_fast_kdf)),
+            )?;
             drop(share);
             urne::fsio::write_atomic(
                 &share_out,

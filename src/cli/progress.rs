@@ -274,6 +274,20 @@ impl Drop for Progress {
     }
 }
 
+/// Runs `f`, a step without a count that may take seconds (a passphrase's
+/// key derivation), under a spinner saying `what`; on success the line
+/// `done` stays, on failure the spinner is taken off so the error stands
+/// alone.
+pub fn during<T, E>(what: &str, done: &str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    let p = Progress::step(what);
+    let r = f();
+    match &r {
+        Ok(_) => p.finish(done),
+        Err(_) => p.clear(),
+    }
+    r
+}
+
 /// "3,155 ballots/s".
 fn per_second(r: u64, unit: Unit) -> String {
     say::t(
