@@ -134,7 +134,7 @@ fn protocol_check_names_every_signer() {
     let out = String::from_utf8_lossy(&o.stdout);
     for name in ["Ingrid Berg", "Per Olsen", "Aisha Khan"] {
         assert!(
-            out.contains(&format!("sogne: signature of {name} holds")),
+            out.contains(&format!("sogne: signaturen til {name} holder")),
             "{out}"
         );
     }
@@ -158,7 +158,7 @@ fn protocol_check_complete_fails_while_a_member_has_not_signed() {
     // Without --complete the signatures that are there hold: exit 0.
     let o = urne(ev.path(), &["protocol", "check"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("sogne: not yet signed by Per Olsen"));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("sogne: ennå ikke signert av Per Olsen"));
     // With it, the missing member is a failure that names them.
     let line = error_line(&urne(ev.path(), &["protocol", "check", "--complete"]));
     assert!(
@@ -189,13 +189,13 @@ fn a_protocol_changed_after_signing_fails_its_check_naming_the_signer() {
     let out = String::from_utf8_lossy(&o.stdout);
     for name in ["Ingrid Berg", "Per Olsen", "Aisha Khan"] {
         assert!(
-            out.contains(&format!("sogne: signature of {name} FAILS")),
+            out.contains(&format!("sogne: signaturen til {name} HOLDER IKKE")),
             "{out}"
         );
     }
     // The other referendum's protocol is untouched and still holds.
     assert!(
-        out.contains("songdalen: signature of Per Olsen holds"),
+        out.contains("songdalen: signaturen til Per Olsen holder"),
         "{out}"
     );
 }

@@ -1,6 +1,7 @@
 //! The protocol: `urne signer new`, `urne protocol`, `urne protocol sign`,
 //! `urne protocol check`.
 
+use crate::cli::say::tr;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -175,11 +176,21 @@ pub fn signer(dir: &EventDir, c: SignerCommand) -> CliResult {
         std::slice::from_ref(&pub_path),
         "leadership signing key made",
     )?;
-    println!("Signing key for {}: {}", a.name, key_path.display());
-    println!("Public key (compare it aloud): {}", public.public_key);
-    println!("Registered in {}", pub_path.display());
+    println!(
+        "{}",
+        tr!(
+            "signer-key",
+            name = &a.name,
+            file = key_path.display().to_string()
+        )
+    );
+    println!("{}", tr!("signer-public", key = &public.public_key));
+    println!(
+        "{}",
+        tr!("signer-registered", file = pub_path.display().to_string())
+    );
     if manifest.leadership_keys.get(&a.name) != Some(&public.public_key) {
-        println!("Pin it in manifest.toml before the key ceremony, under [leadership_keys]:");
+        println!("{}", tr!("signer-pin"));
         println!("{:?} = {:?}", a.name, public.public_key);
     }
     Ok(())
@@ -326,22 +337,41 @@ fn make(dir: &EventDir, force: bool) -> CliResult {
         "protocols written",
     )?;
     println!(
-        "Protocols written to {}; next, each member of the leadership group runs `urne protocol sign`.",
-        dir.path("protocols").display()
+        "{}",
+        tr!(
+            "protocol-written",
+            dir = dir.path("protocols").display().to_string()
+        )
     );
+    super::count::print_event_fingerprint(dir);
     Ok(())
 }
 
 fn print_key_figures(p: &Protocol) {
     let k = &p.key_figures;
+    let lang = super::say::lang();
     println!(
-        "{} ({}): {} entitled, {} votes counted, turnout {} %",
-        p.area, p.referendum, k.entitled, k.votes_counted, k.turnout_percent
+        "{}",
+        tr!(
+            "protocol-summary",
+            area = &p.area,
+            referendum = &p.referendum,
+            entitled = super::say::int(k.entitled),
+            counted = super::say::int(k.votes_counted),
+            turnout = urne::i18n::percent(lang, &k.turnout_percent.to_string())
+        )
     );
     for x in &p.results {
         println!(
-            "    {:<8} {:>7} ({} %)   electronic {:>6}, postal {:>6}",
-            x.option, x.total, x.percent, x.electronic, x.postal
+            "    {:<8} {:>7} ({})   {}",
+            x.option,
+            super::say::int(x.total),
+            urne::i18n::percent(lang, &x.percent.to_string()),
+            tr!(
+                "protocol-summary-split",
+                electronic = super::say::int(x.electronic),
+                postal = super::say::int(x.postal)
+            )
         );
     }
 }
@@ -481,7 +511,7 @@ fn sign(dir: &EventDir, a: SignArgs) -> CliResult {
             true,
             urne::fsio::Visibility::Public,
         )?;
-        println!("{name} signed the protocol for {r}.");
+        println!("{}", tr!("protocol-signed", name = &name, referendum = &r));
         signed.push(sig_path);
         signed.push(html);
     }
@@ -502,7 +532,14 @@ fn check(dir: &EventDir, a: CheckArgs) -> CliResult {
     for r in chosen(&manifest, &a.referendum)? {
         let (p, bytes, sig_path, sigs) = load_protocol(dir, &r)?;
         if let Err(rule) = protocol::check_figures(&p) {
-            println!("{r}: the figures do not add up: {rule}");
+            println!(
+                "{}",
+                tr!(
+                    "protocol-check-figures",
+                    referendum = &r,
+                    rule = rule.to_string()
+                )
+            );
             first_failure.get_or_insert(Failure::new(
                 "V-PROTOCOL-FIGURES",
                 format!("{}: {rule}", dir.protocol(&r, "json").display()),
@@ -512,7 +549,7 @@ fn check(dir: &EventDir, a: CheckArgs) -> CliResult {
         // The keys a signature is checked against are the protocol's own
         // list; that list must be the manifest's, with the pinned keys.
         if p.leadership != protocol::leaders(&manifest) {
-            println!("{r}: the leadership group or its keys are not the ones manifest.toml pins");
+            println!("{}", tr!("protocol-check-leadership", referendum = &r));
             first_failure.get_or_insert(Failure::new(
                 "V-PROTOCOL-FIGURES",
                 format!(
@@ -548,13 +585,24 @@ fn check(dir: &EventDir, a: CheckArgs) -> CliResult {
             .collect();
         let missing = protocol::unsigned_members(&p, &names);
         match &sigs {
-            None => println!("{r}: not signed by anyone yet"),
+            None => println!("{}", tr!("protocol-check-unsigned", referendum = &r)),
             Some(sigs) => {
                 for (name, outcome) in protocol::check_signatures(&p, &bytes, sigs) {
                     match outcome {
-                        Ok(()) => println!("{r}: signature of {name} holds"),
+                        Ok(()) => println!(
+                            "{}",
+                            tr!("protocol-check-holds", referendum = &r, name = &name)
+                        ),
                         Err(e) => {
-                            println!("{r}: signature of {name} FAILS: {e}");
+                            println!(
+                                "{}",
+                                tr!(
+                                    "protocol-check-fails",
+                                    referendum = &r,
+                                    name = &name,
+                                    why = format!("[{}] {e}", e.code())
+                                )
+                            );
                             first_failure.get_or_insert(Failure {
                                 code: e.code(),
                                 message: format!("{}: {e}", sig_path.display()),
@@ -564,7 +612,14 @@ fn check(dir: &EventDir, a: CheckArgs) -> CliResult {
                     }
                 }
                 if !missing.is_empty() {
-                    println!("{r}: not yet signed by {}", missing.join(", "));
+                    println!(
+                        "{}",
+                        tr!(
+                            "protocol-check-missing",
+                            referendum = &r,
+                            names = missing.join(", ")
+                        )
+                    );
                 }
             }
         }
