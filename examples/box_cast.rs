@@ -44,6 +44,7 @@ fn main() {
         manifest,
         roll,
         key,
+        credentials: None,
     });
     let box_path = dir.join("box.jsonl");
     // Bring the state up to date first (a rebuild is not what is measured).
@@ -83,6 +84,7 @@ fn main() {
                 .format(&time::format_description::well_known::Rfc3339)
                 .expect("time"),
             ballot: b,
+            credential: None,
         };
         let t = Instant::now();
         let mut intake = Intake::<FileStore>::open(&box_path, inputs.clone())

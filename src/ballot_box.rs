@@ -23,6 +23,7 @@ use ring::signature::{self, Ed25519KeyPair, KeyPair};
 use serde::{Deserialize, Serialize};
 
 use crate::ballot::Ballot;
+use crate::credentials::CredentialSignature;
 use crate::crypto::encoding::{from_b64, to_b64, Digest32, Transcript};
 use crate::error::Explain;
 use crate::fsio::{AtomicFile, FsError, Visibility};
@@ -61,6 +62,10 @@ pub struct BoxHeader {
     /// The box's Ed25519 public key (32 bytes, base64).
     pub box_key: String,
     pub created_at: String,
+    /// SHA-256 of the voter credential list the box takes ballots for, when
+    /// the event uses credentials (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_sha256: Option<Digest32>,
 }
 
 /// A cast ballot.
@@ -75,6 +80,10 @@ pub struct BallotRecord {
     /// RFC 3339 time of casting.
     pub cast_at: String,
     pub ballot: Ballot,
+    /// The voter's credential signature of the ballot (events with
+    /// credentials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<CredentialSignature>,
 }
 
 /// The seal that closes a box.
@@ -577,6 +586,7 @@ impl Appender {
         referendum: &str,
         cast_at: &str,
         ballot: Ballot,
+        credential: Option<CredentialSignature>,
     ) -> Result<Digest32, BoxError> {
         let rec = BallotRecord {
             record: RecordKind::Ballot,
@@ -586,6 +596,7 @@ impl Appender {
             referendum: referendum.into(),
             cast_at: cast_at.into(),
             ballot,
+            credential,
         };
         let line = json_line(&rec);
         self.append_line(&line)?;
@@ -762,6 +773,7 @@ mod tests {
             fingerprint: Digest32([3; 32]),
             box_key: key.public_b64(),
             created_at: "2027-01-01T00:00:00Z".into(),
+            credentials_sha256: None,
         }
     }
 
@@ -791,6 +803,7 @@ mod tests {
                 "r",
                 "2027-01-22T10:00:00Z",
                 dummy_ballot(),
+                None,
             )
             .unwrap();
         }

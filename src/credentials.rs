@@ -47,6 +47,8 @@ pub mod tag {
     pub const SIGNATURE: &str = "urne/v1/credential/signature";
 }
 
+/// The public list's file name, in the event and the published directory.
+pub const LIST_FILE: &str = "credentials.jsonl";
 /// The format tag of the public credential list.
 pub const LIST_FORMAT: &str = "urne-credentials/1";
 /// The first line of the printer's file of secret codes.
@@ -655,6 +657,29 @@ impl CredentialList {
             found: self.sha256.hex(),
         })
     }
+}
+
+/// The distinct voter ids of a roll file (`urne-roll/1`, already checked
+/// with [`Roll::load`]), in byte order: who gets a credential.
+pub fn roll_voter_ids(path: &std::path::Path) -> Result<crate::event::VoterIds, CredentialError> {
+    let file = path.display().to_string();
+    let io = |e: &dyn std::fmt::Display| CredentialError::Io {
+        file: file.clone(),
+        detail: e.to_string(),
+    };
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::None)
+        .from_path(path)
+        .map_err(|e| io(&e))?;
+    let mut ids = crate::event::VoterIdsBuilder::default();
+    let mut rec = csv::StringRecord::new();
+    while csv.read_record(&mut rec).map_err(|e| io(&e))? {
+        if let Some(v) = rec.get(0) {
+            ids.push(v);
+        }
+    }
+    Ok(ids.finish())
 }
 
 /// Issued credentials: the public list's lines and the secret codes, for

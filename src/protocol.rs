@@ -122,6 +122,13 @@ pub struct Evidence {
     pub keyholders: Vec<KeyholderTookPart>,
     /// SHA-256 of each file the protocol rests on.
     pub files: Vec<InputHash>,
+    /// Whether the event uses voter credentials (`none`: the box operator
+    /// is trusted not to stuff ballots).
+    pub voter_credentials: crate::credentials::Mode,
+    /// SHA-256 of the voter credential list the counted ballots are signed
+    /// against (events with credentials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_sha256: Option<Digest32>,
     /// The ceremony log's head hash when the protocol was made.
     pub ceremony_log_head: Digest32,
 }
@@ -235,6 +242,24 @@ pub struct Inputs<'a> {
 /// figures add up.
 pub fn build(inp: &Inputs) -> Result<Vec<Protocol>, ProtocolError> {
     let m = inp.manifest;
+    if m.voter_credentials.required() != inp.tally.credentials_sha256.is_some() {
+        return Err(ProtocolError::Inconsistent {
+            referendum: m
+                .referendums()
+                .first()
+                .map(|r| r.id.clone())
+                .unwrap_or_default(),
+            rule: format!(
+                "the manifest says voter_credentials = {:?}, but the tally {} a credential list",
+                m.voter_credentials.as_str(),
+                if inp.tally.credentials_sha256.is_some() {
+                    "names"
+                } else {
+                    "names no"
+                }
+            ),
+        });
+    }
     for (what, found) in [
         ("the tally", &inp.tally.event),
         ("the postal trial", &inp.trial.event),
@@ -404,6 +429,8 @@ pub fn build(inp: &Inputs) -> Result<Vec<Protocol>, ProtocolError> {
                 encrypted_sums,
                 keyholders,
                 files: inp.files.clone(),
+                voter_credentials: m.voter_credentials,
+                credentials_sha256: inp.tally.credentials_sha256,
                 ceremony_log_head: inp.log_head,
             },
             leadership: inp.leadership.clone(),

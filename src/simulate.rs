@@ -22,7 +22,8 @@ use zeroize::Zeroizing;
 use crate::ballot::{self, Ballot, BallotContext};
 use crate::ballot_box::intake::{state_path, BoxLock, BoxWriter, IntakeError};
 use crate::ballot_box::{BallotRecord, BoxError, BoxHeader, BoxSigningKey, RecordKind, BOX_FORMAT};
-use crate::crypto::encoding::{Digest32, PubScalar, Transcript};
+use crate::credentials::{CredentialCode, CredentialSignature};
+use crate::crypto::encoding::{Digest32, Elem, PubScalar, Transcript};
 use crate::event::{EvotePolicy, Manifest};
 use crate::keys::ElectionKey;
 use crate::tally::Rejection;
@@ -111,6 +112,9 @@ enum Kind {
     NotInRoll,
     Outside,
     BadProof,
+    /// A ballot stuffed by whoever runs the box: well formed, but signed
+    /// with a credential that is not the voter's (events with credentials).
+    BadCredential,
     /// A copy of the ciphertexts of plan `u32`.
     Copy(u32),
 }
@@ -180,7 +184,7 @@ fn share_of(n: u64, fraction: f64) -> u64 {
 /// Plans every ballot of the box, in box order. (Referendums and options are
 /// numbered in 16 bits, far above what a manifest holds; a copy's source in
 /// 32 bits.)
-fn plans(manifest: &Manifest, spec: &Spec, rng: &mut StdRng) -> Vec<Plan> {
+fn plans(manifest: &Manifest, spec: &Spec, signed: bool, rng: &mut StdRng) -> Vec<Plan> {
     let mut firsts = Vec::new();
     let mut revotes = Vec::new();
     let mut bad = Vec::new();
@@ -198,7 +202,7 @@ fn plans(manifest: &Manifest, spec: &Spec, rng: &mut StdRng) -> Vec<Plan> {
         let voters = share_of(n, spec.turnout);
         // Voters beyond those who vote well cast the bad ballots that need a
         // voter on the roll, so each bad kind is the voter's only ballot.
-        let reserved = 3 * spec.bad_each;
+        let reserved = if signed { 4 } else { 3 } * spec.bad_each;
         let voters = voters.min(n.saturating_sub(reserved));
         let plan = |voter, choice, kind| Plan {
             referendum,
@@ -247,12 +251,16 @@ fn plans(manifest: &Manifest, spec: &Spec, rng: &mut StdRng) -> Vec<Plan> {
             }
         }
         for b in 0..spec.bad_each {
-            let spare = |j: u64| Voter::OnRoll(voters + 1 + 3 * b + j);
+            let per = if signed { 4 } else { 3 };
+            let spare = |j: u64| Voter::OnRoll(voters + 1 + per * b + j);
             bad.push(plan(Voter::NotOnRoll(b), 0, Kind::NotInRoll));
             bad.push(plan(spare(0), 0, Kind::Outside));
             bad.push(plan(spare(1), 0, Kind::BadProof));
             // The source index is fixed below, once positions are known.
             bad.push(plan(spare(2), 0, Kind::Copy(u32::MAX)));
+            if signed {
+                bad.push(plan(spare(3), 0, Kind::BadCredential));
+            }
         }
     }
     let mut all = firsts;
@@ -315,6 +323,7 @@ fn truth(manifest: &Manifest, spec: &Spec, plans: &[Plan]) -> Truth {
             (Kind::NotInRoll, _) => reject(t, Rejection::NotInRoll),
             (Kind::Outside, _) => reject(t, Rejection::OutsideWindow),
             (Kind::BadProof, _) => reject(t, Rejection::InvalidProof),
+            (Kind::BadCredential, _) => reject(t, Rejection::BadCredential),
             (Kind::Copy(_), _) => reject(t, Rejection::CopiedBallot),
             (Kind::Good, Voter::NotOnRoll(_)) => reject(t, Rejection::NotInRoll),
             (Kind::Good, Voter::OnRoll(v)) => {
@@ -359,7 +368,8 @@ fn make_ballot(
     plans: &[Plan],
     i: usize,
     seed: u64,
-) -> Ballot {
+    signed: bool,
+) -> (Ballot, Option<CredentialSignature>) {
     let p = &plans[i];
     let r = &manifest.referendums()[p.referendum()];
     let k = r.options.len();
@@ -391,7 +401,47 @@ fn make_ballot(
             }
         }
     }
-    b
+    if !signed {
+        return (b, None);
+    }
+    // The voting client signs with the voter's credential; a stuffed ballot
+    // with a code the box operator made up.
+    let code = match p.kind {
+        Kind::BadCredential => credential_code(seed ^ 0x57_0ff, &voter),
+        _ => credential_code(seed, &voter),
+    };
+    let sig = code
+        .key(&key.fingerprint, &voter)
+        .sign(&ctx, &b, &mut proof_rng);
+    (b, Some(sig))
+}
+
+/// The credential code the simulation gives `voter` (derived from the seed,
+/// so that a run can be repeated; a real credential authority draws codes
+/// from the operating system, `urne credentials issue`).
+pub fn credential_code(seed: u64, voter: &str) -> CredentialCode {
+    let mut t = Transcript::sha256("urne/v1/simulation-credential");
+    t.u64(seed).str(voter);
+    CredentialCode::generate(&mut StdRng::from_seed(t.finish32()))
+}
+
+/// The public credential list of a simulated roll: every voter on it with
+/// the key of [`credential_code`], in byte order of voter ids.
+pub fn credential_list(
+    manifest: &Manifest,
+    spec: &Spec,
+    fingerprint: &[u8; 32],
+) -> Vec<(String, Elem)> {
+    let mut voters: Vec<String> = roll_entries(manifest, spec).map(|(v, _)| v).collect();
+    voters.sort_unstable();
+    voters.dedup();
+    voters
+        .into_par_iter()
+        .map(|v| {
+            let key = credential_code(spec.seed, &v).key(fingerprint, &v).public();
+            (v, key)
+        })
+        .collect()
 }
 
 // encrypt_with_randomness only fails for a choice out of range, which the
@@ -415,17 +465,23 @@ fn fmt_time(t: OffsetDateTime) -> String {
 }
 
 /// Writes a closed box of simulated ballots at `path` and returns the truth.
-/// `progress` is called with the number of ballots written so far.
+/// With `credentials` (the SHA-256 of the list [`credential_list`] gives,
+/// written by the caller), the box header names it, every ballot is signed
+/// with its voter's credential and `bad_each` stuffed ballots a referendum
+/// are signed with a wrong one. `progress` is called with the number of
+/// ballots written so far.
 pub fn write_box(
     manifest: &Manifest,
     key: &ElectionKey,
     spec: &Spec,
+    credentials: Option<Digest32>,
     path: &Path,
     force: bool,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Truth, BoxError> {
     let mut rng = StdRng::seed_from_u64(spec.seed);
-    let plans = plans(manifest, spec, &mut rng);
+    let signed = credentials.is_some();
+    let plans = plans(manifest, spec, signed, &mut rng);
     let truth = truth(manifest, spec, &plans);
     let (box_key, _) = BoxSigningKey::generate()?;
     let opens = manifest.voting_opens;
@@ -437,6 +493,7 @@ pub fn write_box(
         fingerprint: Digest32(key.fingerprint),
         box_key: box_key.public_b64(),
         created_at: fmt_time(opens - Duration::hours(1)),
+        credentials_sha256: credentials,
     };
     // Through the box's own append path (one writer, one write and one
     // fdatasync per group), as `box cast --batch` and `box serve` append.
@@ -454,11 +511,11 @@ pub fn write_box(
     const CHUNK: usize = 2048;
     for start in (0..total).step_by(CHUNK) {
         let end = (start + CHUNK).min(total);
-        let ballots: Vec<Ballot> = (start..end)
+        let ballots: Vec<(Ballot, Option<CredentialSignature>)> = (start..end)
             .into_par_iter()
-            .map(|i| make_ballot(key, manifest, &plans, i, spec.seed))
+            .map(|i| make_ballot(key, manifest, &plans, i, spec.seed, signed))
             .collect();
-        let records = (start..end).zip(ballots).map(|(i, b)| {
+        let records = (start..end).zip(ballots).map(|(i, (b, credential))| {
             let p = &plans[i];
             let at = if p.kind == Kind::Outside {
                 closes + Duration::minutes(5)
@@ -475,6 +532,7 @@ pub fn write_box(
                 referendum: manifest.referendums()[p.referendum()].id.clone(),
                 cast_at: fmt_time(at),
                 ballot: b,
+                credential,
             }
         });
         w.append_records(records)?;

@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | `EV-NOT-IN-ROLL` | `not_in_roll` | the voter is not in the roll for that referendum |
 //! | `EV-OUTSIDE-WINDOW` | `outside_window` | cast before voting opened or after it closed |
+//! | `EV-BAD-CREDENTIAL` | `bad_credential` | the event uses voter credentials and the record has no signature, the voter has no credential in the list, or the signature does not verify with the voter's key |
 //! | `EV-INVALID-PROOF` | `invalid_proof` | the ballot has the wrong number of options, an element that does not decode, or a proof that does not verify (a line that does not parse at all stops the count: `E-BOX-MALFORMED`) |
 //! | `EV-COPIED-BALLOT` | `copied_ballot` | its ciphertexts equal those of an earlier record |
 //! | `EV-ALREADY-VOTED` | `already_voted_electronically` | policy `single`: the voter already has a counted e-vote |
@@ -32,6 +33,7 @@ use time::OffsetDateTime;
 
 use crate::ballot::{BallotContext, Encoding};
 use crate::ballot_box::{self, BoxError, BoxHeader, ChainChecker, Line, LineReader};
+use crate::credentials::{CredentialError, CredentialList, CredentialSignature};
 use crate::crypto::dlog::{bounded_dlog, packed_counts, packed_counts_hold};
 use crate::crypto::elgamal::Ciphertext;
 use crate::crypto::encoding::{Digest32, Elem, PubScalar, Transcript};
@@ -51,6 +53,7 @@ use scratch::Scratch;
 pub enum Rejection {
     NotInRoll,
     OutsideWindow,
+    BadCredential,
     InvalidProof,
     CopiedBallot,
     AlreadyVotedElectronically,
@@ -58,9 +61,10 @@ pub enum Rejection {
 
 impl Rejection {
     /// Every reason, in the order the rules are applied.
-    pub const ALL: [Rejection; 5] = [
+    pub const ALL: [Rejection; 6] = [
         Rejection::NotInRoll,
         Rejection::OutsideWindow,
+        Rejection::BadCredential,
         Rejection::InvalidProof,
         Rejection::CopiedBallot,
         Rejection::AlreadyVotedElectronically,
@@ -71,6 +75,7 @@ impl Rejection {
         match self {
             Rejection::NotInRoll => "EV-NOT-IN-ROLL",
             Rejection::OutsideWindow => "EV-OUTSIDE-WINDOW",
+            Rejection::BadCredential => "EV-BAD-CREDENTIAL",
             Rejection::InvalidProof => "EV-INVALID-PROOF",
             Rejection::CopiedBallot => "EV-COPIED-BALLOT",
             Rejection::AlreadyVotedElectronically => "EV-ALREADY-VOTED",
@@ -87,6 +92,7 @@ impl Rejection {
         match self {
             Rejection::NotInRoll => "not_in_roll",
             Rejection::OutsideWindow => "outside_window",
+            Rejection::BadCredential => "bad_credential",
             Rejection::InvalidProof => "invalid_proof",
             Rejection::CopiedBallot => "copied_ballot",
             Rejection::AlreadyVotedElectronically => "already_voted_electronically",
@@ -111,6 +117,9 @@ pub struct RecordFacts {
     /// `None` if they are not on it.
     pub slot: Option<u32>,
     pub in_window: bool,
+    /// The record is signed with its voter's credential (always true in an
+    /// event without credentials).
+    pub credential_ok: bool,
     pub proof_ok: bool,
     /// Digest of the ballot's ciphertexts (for copied-ballot detection).
     pub ciphertexts: [u8; 16],
@@ -118,11 +127,12 @@ pub struct RecordFacts {
 
 impl RecordFacts {
     /// The first of the rules that look at this record alone that it fails
-    /// (on the roll, in the window, its proofs), if any.
+    /// (on the roll, in the window, its credential, its proofs), if any.
     pub fn own_rejection(&self) -> Option<Rejection> {
         match (self.referendum, self.slot) {
             (None, _) | (Some(_), None) => Some(Rejection::NotInRoll),
             _ if !self.in_window => Some(Rejection::OutsideWindow),
+            _ if !self.credential_ok => Some(Rejection::BadCredential),
             _ if !self.proof_ok => Some(Rejection::InvalidProof),
             _ => None,
         }
@@ -277,8 +287,12 @@ pub struct BoxCount {
     pub aggregates: Vec<Vec<Ciphertext>>,
     /// The voters with a counted e-vote (the marked roll), in box order.
     pub marked: MarkedSpool,
-    /// Records that failed a proof, with their line number (first 100).
+    /// Records that failed a proof or their credential signature, with
+    /// their line number (first 100).
     pub invalid_examples: Vec<(u64, Rejection)>,
+    /// The credential list's hash the box header carries (events with
+    /// credentials).
+    pub credentials_sha256: Option<Digest32>,
 }
 
 /// Why the count cannot proceed.
@@ -324,6 +338,14 @@ pub enum TallyError {
     },
     #[error("{file}: not a tally file ({detail})")]
     MalformedTally { file: String, detail: String },
+    #[error(transparent)]
+    Credentials(#[from] CredentialError),
+    #[error("the manifest says voter_credentials = \"urne\", but no credential list was given to the count")]
+    NoCredentialList,
+    #[error("{file}: the box header names no credential list, but the manifest says voter_credentials = \"urne\"")]
+    BoxWithoutCredentials { file: String },
+    #[error("{file}: the box header names credential list {found}, but the manifest says voter_credentials = \"none\"")]
+    BoxWithCredentials { file: String, found: String },
 }
 
 impl Explain for TallyError {
@@ -340,12 +362,17 @@ impl Explain for TallyError {
             TallyError::NoCount { .. } | TallyError::NoPackedCount { .. } => "E-DECRYPT-NO-COUNT",
             TallyError::SumMismatch { .. } => "E-DECRYPT-SUM",
             TallyError::MalformedTally { .. } => "E-TALLY-MALFORMED",
+            TallyError::Credentials(e) => e.code(),
+            TallyError::NoCredentialList
+            | TallyError::BoxWithoutCredentials { .. }
+            | TallyError::BoxWithCredentials { .. } => "E-CREDENTIAL-LIST-CHANGED",
         }
     }
 
     fn hint(&self) -> Option<String> {
         match self {
             TallyError::Box(e) => e.hint(),
+            TallyError::Credentials(e) => e.hint(),
             TallyError::Scratch { dir, .. } => Some(format!(
                 "the count writes about 30 bytes a ballot, and the marked roll, to {dir}; free space there, or set TMPDIR to a directory with room"
             )),
@@ -363,6 +390,9 @@ pub struct CountInputs<'a> {
     pub manifest: &'a Manifest,
     pub roll: &'a Roll,
     pub key: &'a ElectionKey,
+    /// The published credential list, when the manifest uses credentials
+    /// (the count refuses to run without it then).
+    pub credentials: Option<&'a CredentialList>,
 }
 
 const CHUNK: usize = 4096;
@@ -402,6 +432,41 @@ struct Parsed {
     /// The ballot's equations and ciphertexts, if it is eligible and its
     /// encodings decode; `None` means its proofs fail outright.
     pending: Option<(BatchVerifier, Vec<Ciphertext>)>,
+    /// Its credential signature's equation.
+    signature: SignatureCheck,
+}
+
+/// Where a record's credential signature stands before the batch is checked.
+pub(crate) enum SignatureCheck {
+    /// The event uses no credentials, or the record is rejected before the
+    /// signature matters (not on the roll, outside the window).
+    NotNeeded,
+    /// No signature, no credential for the voter, or `R` does not decode.
+    Failed,
+    /// Its equation, to be checked with the group's.
+    Pending(BatchVerifier),
+}
+
+/// Gathers the equation of a record's credential signature, or says why it
+/// fails outright. `slot` is the voter's roll slot.
+pub(crate) fn signature_check(
+    list: Option<&CredentialList>,
+    slot: u32,
+    ctx: &BallotContext<'_>,
+    ballot: &crate::ballot::Ballot,
+    signature: Option<&CredentialSignature>,
+) -> SignatureCheck {
+    let Some(list) = list else {
+        return SignatureCheck::NotNeeded;
+    };
+    let (Some(key), Some(sig)) = (list.for_slot(slot), signature) else {
+        return SignatureCheck::Failed;
+    };
+    let mut batch = BatchVerifier::new();
+    match sig.verify_into(key, ctx, ballot, &mut batch) {
+        Some(()) => SignatureCheck::Pending(batch),
+        None => SignatureCheck::Failed,
+    }
 }
 
 enum ParsedLine {
@@ -432,14 +497,22 @@ fn parse_checked_line(
     let slot = referendum.and_then(|r| inputs.roll.slot(r, &rec.voter));
     let in_window = inputs.manifest.in_voting_window(cast_at);
     let mut pending = None;
+    let mut signature = SignatureCheck::NotNeeded;
     let mut digest = [0u8; 16];
-    if let (Some(r), Some(_), true) = (referendum, slot, in_window) {
+    if let (Some(r), Some(slot), true) = (referendum, slot, in_window) {
         let n_options = inputs.manifest.referendums()[r].options.len();
         let ctx = BallotContext {
             fingerprint: &inputs.key.fingerprint,
             referendum: &rec.referendum,
             voter: &rec.voter,
         };
+        signature = signature_check(
+            inputs.credentials,
+            slot,
+            &ctx,
+            &rec.ballot,
+            rec.credential.as_ref(),
+        );
         let mut batch = BatchVerifier::new();
         if let Ok(cts) = rec
             .ballot
@@ -457,10 +530,12 @@ fn parse_checked_line(
             referendum,
             slot,
             in_window,
+            credential_ok: false,
             proof_ok: false,
             ciphertexts: digest,
         },
         pending,
+        signature,
     })))
 }
 
@@ -490,13 +565,24 @@ fn check_group(
         .iter()
         .map(|l| parse_checked_line(inputs, file, l.line_no, &l.bytes))
         .collect();
+    // Each ballot's proofs and its signature are separate batches, so that a
+    // failure is told apart; all are checked in one multiscalar
+    // multiplication while they hold.
     let batches: Vec<&BatchVerifier> = parsed
         .iter()
         .flatten()
-        .filter_map(|p| match p {
-            ParsedLine::Ballot(b) => b.pending.as_ref().map(|(batch, _)| batch),
-            ParsedLine::Seal { .. } => None,
+        .flat_map(|p| match p {
+            ParsedLine::Ballot(b) => {
+                let proofs = b.pending.as_ref().map(|(batch, _)| batch);
+                let sig = match &b.signature {
+                    SignatureCheck::Pending(s) => Some(s),
+                    _ => None,
+                };
+                [proofs, sig]
+            }
+            ParsedLine::Seal { .. } => [None, None],
         })
+        .flatten()
         .collect();
     let mut verdicts = BatchVerifier::verify_each(&batches, &inputs.key.key.point).into_iter();
     parsed
@@ -511,11 +597,18 @@ fn check_group(
                         hash,
                         mut facts,
                         pending,
+                        signature,
                     } = *b;
-                    // The verdicts are in the order of the pending batches.
+                    // The verdicts are in the order of the pending batches:
+                    // a ballot's proofs, then its signature.
                     let cts = match pending {
                         None => None,
                         Some((_, cts)) => verdicts.next().unwrap_or(false).then_some(cts),
+                    };
+                    facts.credential_ok = match signature {
+                        SignatureCheck::NotNeeded => true,
+                        SignatureCheck::Failed => false,
+                        SignatureCheck::Pending(_) => verdicts.next().unwrap_or(false),
                     };
                     facts.proof_ok = cts.is_some();
                     Checked::Ballot {
@@ -576,9 +669,11 @@ impl FirstPass {
                     self.scratch.push(&facts)?;
                     self.ballots += 1;
                     match (facts.own_rejection(), facts.referendum, cts) {
-                        (Some(why @ Rejection::InvalidProof), _, _)
-                            if self.invalid_examples.len() < 100 =>
-                        {
+                        (
+                            Some(why @ (Rejection::InvalidProof | Rejection::BadCredential)),
+                            _,
+                            _,
+                        ) if self.invalid_examples.len() < 100 => {
                             self.invalid_examples.push((raw.line_no, why));
                         }
                         (None, Some(r), Some(cts)) => {
@@ -602,6 +697,33 @@ impl FirstPass {
     }
 }
 
+/// Checks that a box header names the credential list the count was given,
+/// and that there is one exactly when the manifest uses credentials.
+pub fn check_box_credentials(
+    file: &str,
+    header: &BoxHeader,
+    inputs: &CountInputs<'_>,
+) -> Result<(), TallyError> {
+    match (
+        inputs.manifest.voter_credentials.required(),
+        inputs.credentials,
+        &header.credentials_sha256,
+    ) {
+        (false, _, None) => Ok(()),
+        (false, _, Some(h)) => Err(TallyError::BoxWithCredentials {
+            file: file.into(),
+            found: h.hex(),
+        }),
+        (true, None, _) => Err(TallyError::NoCredentialList),
+        (true, Some(_), None) => Err(TallyError::BoxWithoutCredentials { file: file.into() }),
+        (true, Some(list), Some(h)) => Ok(list.check_hash(
+            crate::credentials::LIST_FILE,
+            h,
+            &format!("the header of {file}"),
+        )?),
+    }
+}
+
 /// Reads a closed box, checks its chain, seal and every ballot, applies the
 /// counting rules and sums the counted ballots per referendum and option.
 /// Streams the box twice (check and sum, then take out what the rules do not
@@ -620,6 +742,7 @@ pub fn count_box(
     if header.fingerprint.0 != inputs.key.fingerprint {
         return Err(TallyError::OtherElection { file });
     }
+    check_box_credentials(&file, &header, inputs)?;
     let slots = inputs.roll.slots();
     let mut pass = FirstPass {
         chain: ChainChecker::new(&file, &header_line),
@@ -702,6 +825,7 @@ pub fn count_box(
     // and referendum of each counted ballot).
     let (aggregates, marked) = second_pass(path, inputs.manifest, sums, &statuses)?;
     Ok(BoxCount {
+        credentials_sha256: header.credentials_sha256,
         header,
         head: chain.head,
         ballots,
@@ -1303,6 +1427,10 @@ pub struct TallyFile {
     pub computed_at: String,
     pub box_head: Digest32,
     pub box_ballots: u64,
+    /// SHA-256 of the voter credential list every counted ballot is signed
+    /// against (events with credentials; absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_sha256: Option<Digest32>,
     pub inputs: Vec<InputHash>,
     pub keyholders_used: Vec<u32>,
     pub lagrange: Vec<LagrangeEntry>,
@@ -1330,6 +1458,7 @@ impl TallyFile {
             computed_at,
             box_head: count.head,
             box_ballots: count.ballots,
+            credentials_sha256: count.credentials_sha256,
             inputs,
             keyholders_used: combined.used,
             lagrange: combined
@@ -1404,6 +1533,7 @@ mod tests {
             slot: Some(slot),
             in_window: true,
             proof_ok: true,
+            credential_ok: true,
             ciphertexts: [digest; 16],
         }
     }
@@ -1572,6 +1702,7 @@ mod tests {
                     slot: r.zip(v).map(|(r, v)| 4 * u32::from(r == 1) + v),
                     in_window,
                     proof_ok,
+                    credential_ok: true,
                     ciphertexts: [ct; 16],
                 })
                 .collect();

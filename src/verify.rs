@@ -13,6 +13,7 @@
 //! contradicts the published result (exit 1) — and [`Verdict::Incomplete`] —
 //! files are missing or unreadable, so nothing can be concluded (exit 3).
 
+mod credentials;
 mod key_ceremony;
 
 use std::collections::BTreeMap;
@@ -102,7 +103,7 @@ pub const REPORT_FORMAT: &str = "urne-verify-report/1";
 
 /// Every check, in the order it runs, with what it establishes. The codes are
 /// stable; docs/SPEC.md, "How to verify", gives the equations.
-pub const CHECKS: [(&str, &str); 19] = [
+pub const CHECKS: [(&str, &str); 20] = [
     (
         "V-MANIFEST",
         "the manifest parses and is the one the election key was made for",
@@ -136,6 +137,10 @@ pub const CHECKS: [(&str, &str); 19] = [
     (
         "V-SUMS",
         "the encrypted sums are the sums of the counted ballots",
+    ),
+    (
+        "V-CREDENTIALS",
+        "every ballot's voter credential signature, against the published list the box, tally and protocols name",
     ),
     (
         "V-PARTIALS",
@@ -313,7 +318,21 @@ pub fn secret_files(dir: &Path) -> Vec<String> {
                     Some(String::from_utf8_lossy(&head).contains("urne-sealed/1"))
                 })
                 .unwrap_or(false);
-            if sealed {
+            let codes =
+                std::fs::File::open(&p)
+                    .ok()
+                    .and_then(|f| {
+                        use std::io::Read;
+                        let mut head = Vec::with_capacity(64);
+                        f.take(64).read_to_end(&mut head).ok()?;
+                        Some(head.starts_with(
+                            format!("# {}", crate::credentials::CODES_FORMAT).as_bytes(),
+                        ))
+                    })
+                    .unwrap_or(false);
+            if codes {
+                out.push(format!("{rel}: the voters' secret credential codes"));
+            } else if sealed {
                 out.push(format!("{rel}: a sealed secret (share or private key)"));
             } else if lower.contains("passphrase") {
                 out.push(format!("{rel}: looks like a passphrase file"));
@@ -560,12 +579,19 @@ fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
     }
     run.held("V-ROLL", roll.entitled_total());
 
+    // V-CREDENTIALS, first half: the list every signature is checked against.
+    let Ok(credentials) = credentials::load(dir, &manifest, &key, &roll, run) else {
+        run.skip_rest("V-BOX", "the voter credential list does not hold");
+        return;
+    };
+
     // V-BOX, V-BALLOT-PROOFS, V-EVOTE-RULES, V-MARKED-ROLL, V-SUMS.
     let box_path = p("box.jsonl");
     let inputs = CountInputs {
         manifest: &manifest,
         roll: &roll,
         key: &key,
+        credentials: credentials.as_ref(),
     };
     let count = match tally::count_box(&box_path, &inputs, progress) {
         Ok(c) => c,
@@ -616,6 +642,7 @@ fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
     }
     run.held("V-BOX", count.ballots + 2);
     check_evotes(&manifest, &roll, &tally, &count, dir, run);
+    credentials::check(dir, &manifest, credentials.as_ref(), &tally, &count, run);
 
     // V-PARTIALS, V-LAGRANGE, V-COUNTS.
     let combined_ok = check_decryption(dir, &manifest, &key, &tally, &count, run);

@@ -370,11 +370,13 @@ fn a_box_of_two_three_and_four_options_counts_and_its_counts_are_checked_without
     };
     let roll = Roll::from_entries(&manifest, simulate::roll_entries(&manifest, &spec)).unwrap();
     let path = dir.path().join("box.jsonl");
-    let truth = simulate::write_box(&manifest, &key, &spec, &path, false, &|_, _| {}).unwrap();
+    let truth =
+        simulate::write_box(&manifest, &key, &spec, None, &path, false, &|_, _| {}).unwrap();
     let inputs = CountInputs {
         manifest: &manifest,
         roll: &roll,
         key: &key,
+        credentials: None,
     };
     let count = tally::count_box(&path, &inputs, &|_| {}).unwrap();
     // Every bad ballot is named, in each referendum.
@@ -459,6 +461,7 @@ fn a_three_option_box_line_stays_under_900_bytes() {
         referendum: "sogne".into(),
         cast_at: "2027-01-22T09:00:00+01:00".into(),
         ballot: b,
+        credential: None,
     };
     let line = serde_json::to_string(&rec).unwrap();
     // With its "\n", at most 900 bytes.

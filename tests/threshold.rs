@@ -74,11 +74,13 @@ fn event(dir: &Path, policy: &str, t: u32, n: usize, voters: u64) -> Event {
     };
     let roll = Roll::from_entries(&manifest, simulate::roll_entries(&manifest, &spec)).unwrap();
     let path = dir.join("box.jsonl");
-    let truth = simulate::write_box(&manifest, &key, &spec, &path, false, &|_, _| {}).unwrap();
+    let truth =
+        simulate::write_box(&manifest, &key, &spec, None, &path, false, &|_, _| {}).unwrap();
     let inputs = CountInputs {
         manifest: &manifest,
         roll: &roll,
         key: &key,
+        credentials: None,
     };
     let count = tally::count_box(&path, &inputs, &|_| {}).unwrap();
     Event {

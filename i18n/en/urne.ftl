@@ -101,6 +101,8 @@ protocol-s7 = 7. Evidence
 protocol-evd-fingerprint = Election key fingerprint
 protocol-evd-box-head = Ballot box head
 protocol-evd-box-ballots = Ballots in the box
+protocol-evd-credentials = Voter credential list (SHA-256); every counted e-vote is signed with its voter's credential
+protocol-evd-credentials-none = Voter credentials
 protocol-evd-keyholders = Keyholders who decrypted
 protocol-evd-sum = Encrypted sum, { $option }
 protocol-evd-file = SHA-256 of { $file }
@@ -133,8 +135,14 @@ reason-already_voted = The voter already has an approved voting
 reason-late = The voting arrived too late
 reason-outside_window = Cast outside the voting period
 reason-invalid_proof = Its proof does not hold
+reason-bad_credential = Not signed with the voter's credential
 reason-copied_ballot = A copy of another ballot
 reason-already_voted_electronically = A second e-vote by the same voter (one e-vote each)
+
+## Voter credentials
+
+credentials-none = No voter credentials: the box operator is trusted not to stuff ballots.
+credentials-used-page = An e-vote counts only if it is signed with the voter's own credential code, from a list published before voting opened.
 
 ## The results page
 

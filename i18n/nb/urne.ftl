@@ -98,6 +98,8 @@ protocol-s7 = 7. Kontrollgrunnlag
 protocol-evd-fingerprint = Fingeravtrykk for valgnøkkelen
 protocol-evd-box-head = Urnens hode (siste hash)
 protocol-evd-box-ballots = Stemmesedler i urnen
+protocol-evd-credentials = Listen over velgernes stemmekoder (SHA-256); hver talte e-stemme er signert med velgerens stemmekode
+protocol-evd-credentials-none = Velgernes stemmekoder
 protocol-evd-keyholders = Nøkkelholdere som dekrypterte
 protocol-evd-sum = Kryptert sum, { $option }
 protocol-evd-file = SHA-256 av { $file }
@@ -130,8 +132,14 @@ reason-already_voted = Velgeren har allerede fått godkjent en stemmegivning
 reason-late = Stemmegivningen kom for sent fram
 reason-outside_window = Avgitt utenfor stemmeperioden
 reason-invalid_proof = Beviset holder ikke (kryptografisk kontroll)
+reason-bad_credential = Ikke signert med velgerens stemmekode
 reason-copied_ballot = Kopi av en annen stemmeseddel
 reason-already_voted_electronically = Andre e-stemme fra samme velger (én e-stemme hver)
+
+## Velgernes stemmekoder
+
+credentials-none = Ingen stemmekoder for velgerne: man stoler på at den som driver urnen, ikke legger falske stemmesedler i den.
+credentials-used-page = En e-stemme telles bare hvis den er signert med velgerens egen stemmekode, fra en liste som ble offentliggjort før stemmegivningen åpnet.
 
 ## Resultatsiden
 

@@ -27,12 +27,15 @@ use super::{
     RecordKind, SealRecord,
 };
 use crate::ballot::{Ballot, BallotContext};
+use crate::credentials::{CredentialError, CredentialList, CredentialSignature};
 use crate::crypto::encoding::{to_b64, Digest32};
 use crate::crypto::proofs::BatchVerifier;
 use crate::error::Explain;
 use crate::event::{Manifest, Roll};
 use crate::keys::ElectionKey;
-use crate::tally::{ciphertext_digest, RecordFacts, Rejection, Status};
+use crate::tally::{
+    ciphertext_digest, signature_check, RecordFacts, Rejection, SignatureCheck, Status,
+};
 
 /// What a box's intake reads besides the box: the rules' inputs.
 pub struct Inputs {
@@ -43,6 +46,8 @@ pub struct Inputs {
     pub manifest_sha256: [u8; 32],
     /// SHA-256 of the roll file's bytes.
     pub roll_sha256: [u8; 32],
+    /// The published credential list, when the manifest uses credentials.
+    pub credentials: Option<CredentialList>,
 }
 
 impl Inputs {
@@ -71,6 +76,10 @@ pub enum IntakeError {
     OtherElection { file: String },
     #[error("{file}: the box holds 4,294,967,294 ballots; it takes no more")]
     Full { file: String },
+    #[error(transparent)]
+    Credentials(#[from] CredentialError),
+    #[error("{file}: {rule}")]
+    CredentialMode { file: String, rule: String },
 }
 
 impl Explain for IntakeError {
@@ -81,12 +90,15 @@ impl Explain for IntakeError {
             IntakeError::State { .. } => "E-BOX-STATE",
             IntakeError::OtherElection { .. } => "E-BOX-OTHER-ELECTION",
             IntakeError::Full { .. } => "E-BOX-TOO-LARGE",
+            IntakeError::Credentials(e) => e.code(),
+            IntakeError::CredentialMode { .. } => "E-CREDENTIAL-LIST-CHANGED",
         }
     }
 
     fn hint(&self) -> Option<String> {
         match self {
             IntakeError::Box(e) => e.hint(),
+            IntakeError::Credentials(e) => e.hint(),
             IntakeError::Locked { .. } => Some(
                 "stop the other writer first (a box serve is stopped with Ctrl-C), then try again"
                     .into(),
@@ -96,6 +108,35 @@ impl Explain for IntakeError {
             )),
             _ => None,
         }
+    }
+}
+
+/// Refuses a box whose header does not name the credential list the intake
+/// was given (a list changed after the box opened), or names one in an
+/// event without credentials.
+fn check_credentials(
+    box_path: &Path,
+    header: &BoxHeader,
+    inputs: &Inputs,
+) -> Result<(), IntakeError> {
+    let file = box_path.display().to_string();
+    let mode = |rule: &str| IntakeError::CredentialMode {
+        file: file.clone(),
+        rule: rule.into(),
+    };
+    match (&inputs.credentials, &header.credentials_sha256) {
+        (None, None) => Ok(()),
+        (None, Some(_)) => Err(mode(
+            "the box header names a credential list, but none was given (the manifest says voter_credentials = \"none\")",
+        )),
+        (Some(_), None) => Err(mode(
+            "the box header names no credential list, but the manifest says voter_credentials = \"urne\"; open the box after the credentials are issued",
+        )),
+        (Some(list), Some(h)) => Ok(list.check_hash(
+            crate::credentials::LIST_FILE,
+            h,
+            &format!("the header of {file}"),
+        )?),
     }
 }
 
@@ -383,6 +424,8 @@ pub struct Offer {
     /// RFC 3339.
     pub cast_at: String,
     pub ballot: Ballot,
+    /// The voter's credential signature (events with credentials).
+    pub credential: Option<CredentialSignature>,
 }
 
 /// What the rules about a record alone found, with its proofs checked.
@@ -394,14 +437,22 @@ pub struct Checked {
 /// Ballots whose proofs are checked in one multiscalar multiplication.
 const PROOF_GROUP: usize = 64;
 
-/// The facts of one record, its proofs' equations gathered, not checked.
+/// One record as the rules about it alone see it: voter, referendum, time
+/// of casting, ballot and credential signature.
+type Item<'a> = (
+    &'a str,
+    &'a str,
+    Option<OffsetDateTime>,
+    &'a Ballot,
+    Option<&'a CredentialSignature>,
+);
+
+/// The facts of one record, its proofs' and signature's equations gathered,
+/// not checked.
 fn prepare(
     inputs: &Inputs,
-    voter: &str,
-    referendum: &str,
-    cast_at: Option<OffsetDateTime>,
-    ballot: &Ballot,
-) -> (RecordFacts, Option<BatchVerifier>) {
+    (voter, referendum, cast_at, ballot, credential): Item<'_>,
+) -> (RecordFacts, Option<BatchVerifier>, SignatureCheck) {
     let r = inputs.manifest.referendum_index(referendum);
     let slot = r.and_then(|r| inputs.roll.slot(r, voter));
     let in_window = cast_at.is_some_and(|t| inputs.manifest.in_voting_window(t));
@@ -409,16 +460,19 @@ fn prepare(
         referendum: r,
         slot,
         in_window,
+        credential_ok: false,
         proof_ok: false,
         ciphertexts: [0; 16],
     };
     let mut pending = None;
-    if let (Some(r), Some(_), true) = (r, slot, in_window) {
+    let mut signature = SignatureCheck::NotNeeded;
+    if let (Some(r), Some(slot), true) = (r, slot, in_window) {
         let ctx = BallotContext {
             fingerprint: &inputs.key.fingerprint,
             referendum,
             voter,
         };
+        signature = signature_check(inputs.credentials.as_ref(), slot, &ctx, ballot, credential);
         let n_options = inputs.manifest.referendums()[r].options.len();
         let mut batch = BatchVerifier::new();
         if ballot
@@ -429,24 +483,35 @@ fn prepare(
         }
         facts.ciphertexts = ciphertext_digest(ballot);
     }
-    (facts, pending)
+    (facts, pending, signature)
 }
 
-/// Checks a group of records alone: their proofs in one batch, split down to
-/// the bad ones if it fails.
-fn check_group<'a>(
-    inputs: &Inputs,
-    group: impl Iterator<Item = (&'a str, &'a str, Option<OffsetDateTime>, &'a Ballot)>,
-) -> Vec<RecordFacts> {
-    let prepared: Vec<(RecordFacts, Option<BatchVerifier>)> = group
-        .map(|(v, r, t, b)| prepare(inputs, v, r, t, b))
+/// Checks a group of records alone: their proofs and signatures in one
+/// batch, split down to the bad ones if it fails.
+fn check_group<'a>(inputs: &Inputs, group: impl Iterator<Item = Item<'a>>) -> Vec<RecordFacts> {
+    let prepared: Vec<(RecordFacts, Option<BatchVerifier>, SignatureCheck)> =
+        group.map(|item| prepare(inputs, item)).collect();
+    let batches: Vec<&BatchVerifier> = prepared
+        .iter()
+        .flat_map(|(_, b, s)| {
+            let sig = match s {
+                SignatureCheck::Pending(s) => Some(s),
+                _ => None,
+            };
+            [b.as_ref(), sig]
+        })
+        .flatten()
         .collect();
-    let batches: Vec<&BatchVerifier> = prepared.iter().filter_map(|(_, b)| b.as_ref()).collect();
     let mut verdicts = BatchVerifier::verify_each(&batches, &inputs.key.key.point).into_iter();
     prepared
         .into_iter()
-        .map(|(mut f, b)| {
+        .map(|(mut f, b, s)| {
             f.proof_ok = b.is_some() && verdicts.next().unwrap_or(false);
+            f.credential_ok = match s {
+                SignatureCheck::NotNeeded => true,
+                SignatureCheck::Failed => false,
+                SignatureCheck::Pending(_) => verdicts.next().unwrap_or(false),
+            };
             f
         })
         .collect()
@@ -470,6 +535,7 @@ pub fn check_offers(inputs: &Inputs, offers: &[Offer]) -> Vec<Checked> {
                         o.referendum.as_str(),
                         parse_time(&o.cast_at),
                         &o.ballot,
+                        o.credential.as_ref(),
                     )
                 }),
             )
@@ -849,7 +915,13 @@ fn take_from<S: Keep>(
                 check_group(
                     inputs,
                     g.iter().zip(t).map(|((_, r), t)| {
-                        (r.voter.as_str(), r.referendum.as_str(), *t, &r.ballot)
+                        (
+                            r.voter.as_str(),
+                            r.referendum.as_str(),
+                            *t,
+                            &r.ballot,
+                            r.credential.as_ref(),
+                        )
                     }),
                 )
             })
@@ -914,6 +986,7 @@ fn unreachable_facts() -> RecordFacts {
         referendum: None,
         slot: None,
         in_window: false,
+        credential_ok: false,
         proof_ok: false,
         ciphertexts: [0; 16],
     }
@@ -1030,6 +1103,7 @@ impl<S: Keep> Intake<S> {
                 file: box_path.display().to_string(),
             });
         }
+        check_credentials(box_path, &header, &inputs)?;
         let (state, origin) = S::open(box_path, &inputs, &header, &header_line)?;
         let writer = BoxWriter::at(box_path, state.pos)?;
         Ok(Opened {
@@ -1123,6 +1197,7 @@ impl<S: Keep> Intake<S> {
                         referendum: offer.referendum,
                         cast_at: offer.cast_at,
                         ballot: offer.ballot,
+                        credential: offer.credential,
                     });
                 }
                 Ok(Ok(t)) => match (t.same_as, t.status) {

@@ -666,6 +666,7 @@ mod tests {
             slot: Some(slot),
             in_window: true,
             proof_ok: true,
+            credential_ok: true,
             ciphertexts: [digest; 16],
         }
     }

@@ -128,6 +128,7 @@ pub fn track(
     manifest: &Manifest,
     roll: &Roll,
     key: &ElectionKey,
+    credentials: Option<&crate::credentials::CredentialList>,
     counted_head: Option<&Digest32>,
 ) -> Result<Option<Tracked>, TrackError> {
     let want = parse(tracker).ok_or_else(|| TrackError::BadCode {
@@ -173,7 +174,7 @@ pub fn track(
             if rec.seq == seq {
                 cast_at = rec.cast_at.clone();
             }
-            facts.push(record_facts(manifest, roll, key, rec));
+            facts.push(record_facts(manifest, roll, key, credentials, rec));
             seqs.push(rec.seq);
         }
         Ok(())
@@ -207,18 +208,27 @@ fn record_facts(
     manifest: &Manifest,
     roll: &Roll,
     key: &ElectionKey,
+    credentials: Option<&crate::credentials::CredentialList>,
     rec: &super::BallotRecord,
 ) -> RecordFacts {
     let r = manifest.referendum_index(&rec.referendum);
     let slot = r.and_then(|r| roll.slot(r, &rec.voter));
     let in_window =
         crate::timestamp::parse(&rec.cast_at).is_ok_and(|t| manifest.in_voting_window(t));
+    let mut credential_ok = true;
     let proof_ok = match (r, slot, in_window) {
-        (Some(r), Some(_), true) => {
+        (Some(r), Some(slot), true) => {
             let ctx = crate::ballot::BallotContext {
                 fingerprint: &key.fingerprint,
                 referendum: &rec.referendum,
                 voter: &rec.voter,
+            };
+            credential_ok = match credentials {
+                None => true,
+                Some(list) => match (list.for_slot(slot), &rec.credential) {
+                    (Some(k), Some(sig)) => sig.verify(k, &ctx, &rec.ballot),
+                    _ => false,
+                },
             };
             let n = manifest.referendums()[r].options.len();
             rec.ballot
@@ -231,6 +241,7 @@ fn record_facts(
         referendum: r,
         slot,
         in_window,
+        credential_ok,
         proof_ok,
         ciphertexts: ciphertext_digest(&rec.ballot),
     }

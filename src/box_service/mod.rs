@@ -89,6 +89,9 @@ struct CastRequest {
     voter: String,
     referendum: String,
     ballot: Ballot,
+    /// The voter's credential signature (events with credentials).
+    #[serde(default)]
+    credential: Option<crate::credentials::CredentialSignature>,
 }
 
 /// The answer to an accepted ballot (`urne-box-receipt/1`).
@@ -136,7 +139,7 @@ struct Job {
 }
 
 enum Msg {
-    Job(Job),
+    Job(Box<Job>),
     Stop,
 }
 
@@ -300,10 +303,11 @@ async fn cast(sh: &Shared, headers: &HeaderMap, body: Body) -> Response {
             referendum: req.referendum,
             cast_at: sh.clock.now(),
             ballot: req.ballot,
+            credential: req.credential,
         },
         reply,
     };
-    match sh.jobs.try_send(Msg::Job(job)) {
+    match sh.jobs.try_send(Msg::Job(Box::new(job))) {
         Ok(()) => {}
         Err(mpsc::error::TrySendError::Full(_)) => {
             let mut r = error(
@@ -577,12 +581,12 @@ fn start_pipeline(
         while !stop {
             let mut group = Vec::new();
             match jobs.blocking_recv() {
-                Some(Msg::Job(j)) => group.push(j),
+                Some(Msg::Job(j)) => group.push(*j),
                 Some(Msg::Stop) | None => break,
             }
             while group.len() < batch {
                 match jobs.try_recv() {
-                    Ok(Msg::Job(j)) => group.push(j),
+                    Ok(Msg::Job(j)) => group.push(*j),
                     Ok(Msg::Stop) => {
                         stop = true;
                         break;

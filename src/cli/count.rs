@@ -92,10 +92,12 @@ fn count_box(dir: &EventDir) -> CliResult<Counted> {
     let key = super::load_key(dir)?;
     super::check_key_matches(&key, &sha, dir)?;
     let box_path = dir.ballot_box();
+    let credentials = super::credentials::load_list(dir, &manifest, &key.fingerprint, &roll)?;
     let inputs = CountInputs {
         manifest: &manifest,
         roll: &roll,
         key: &key,
+        credentials: credentials.as_ref(),
     };
     let progress = Progress::counting(
         &tr!("unlock-checking-box"),
@@ -108,12 +110,16 @@ fn count_box(dir: &EventDir) -> CliResult<Counted> {
     if let Some(lines) = invalid_lines(&count.invalid_examples) {
         eprintln!("{lines}");
     }
-    let inputs = vec![
+    let mut inputs = vec![
         input_hash("manifest.toml", &dir.manifest())?,
         input_hash("roll.csv", &dir.roll())?,
         input_hash("election-key.json", &dir.election_key())?,
         input_hash("box.jsonl", &box_path)?,
     ];
+    if credentials.is_some() {
+        let list = super::credentials::LIST_FILE;
+        inputs.push(input_hash(list, &dir.path(list))?);
+    }
     Ok(Counted {
         manifest,
         roll,

@@ -288,11 +288,25 @@ fn run_simulation(dir: &EventDir, a: &SimulateArgs) -> CliResult<(Manifest, Trut
         }
         Ok(())
     })?;
+    // With credentials: the list of every roll voter's key, as the credential
+    // authority would publish it (codes derived from the seed).
+    let credentials = if manifest.voter_credentials.required() {
+        let list = simulate::credential_list(&manifest, &spec, &key.fingerprint);
+        let path = dir.path(super::credentials::LIST_FILE);
+        urne::fsio::write_atomic_with(&path, a.force, Visibility::Public, |w| {
+            urne::credentials::write_list(w, &manifest.event, &key.fingerprint, &list)
+        })?;
+        let sha = urne::fsio::sha256_file(&path)?;
+        urne::crypto::encoding::Digest32::from_hex(&sha)
+    } else {
+        None
+    };
     let progress = Progress::counting(msg::ENCRYPTING, Unit::BALLOTS, None);
     let truth = simulate::write_box(
         &manifest,
         &key,
         &spec,
+        credentials,
         &dir.ballot_box(),
         a.force,
         &|n, total| progress.set_of(n, total),

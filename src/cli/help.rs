@@ -294,9 +294,15 @@ carry to whom next.";
     pub const KEY_TEST: &str = "\
 Example (each keyholder, before voting opens):
   urne -d event key test --share /media/keyholder-usb/keyholder-1.share";
+    pub const CREDENTIALS: &str = "\
+Example (the credential authority, on its own machine, before the box opens):
+  urne -d event credentials issue --codes /media/printer-usb/credential-codes.csv";
+    pub const CREDENTIALS_ISSUE: &str = CREDENTIALS;
     pub const ENCRYPT: &str = "\
 Examples (rehearsals):
   urne -d event encrypt --referendum sogne --voter V123 --choice Ja --out ballot.json
+  urne -d event encrypt --referendum sogne --voter V123 --choice Ja \\
+    --credential ABCD-EFGH-IJKL-MNOP-Q --out ballot.json   # events with credentials
   urne -d event encrypt --referendum sogne --voter V123 --choice 1 \\
     | urne -d event box cast --ballot - --voter V123 --referendum sogne";
     pub const BOX: &str = "\

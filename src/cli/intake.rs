@@ -29,12 +29,14 @@ pub fn load_inputs(dir: &EventDir) -> CliResult<Inputs> {
     let roll = roll?;
     let roll_sha = Digest32::from_hex(&sha)
         .ok_or_else(|| Failure::new("E-INTERNAL", "roll hash is not hex", None))?;
+    let credentials = super::credentials::load_list(dir, &manifest, &key.fingerprint, &roll)?;
     Ok(Inputs {
         manifest,
         roll,
         key,
         manifest_sha256: manifest_sha.0,
         roll_sha256: roll_sha.0,
+        credentials,
     })
 }
 
@@ -102,6 +104,10 @@ pub fn refusal_failure(
                     format!("{what}: cast outside the voting window; the ballot was not cast"),
                     None,
                 ),
+                Rejection::BadCredential => (
+                    format!("{ballot_file}: the ballot is not signed with voter {voter}'s credential for referendum {referendum} (no signature, no credential in the list, or a signature that does not verify); the ballot was not cast"),
+                    Some("the voting client signs each ballot with the voter's credential code: `urne encrypt --credential CODE`"),
+                ),
                 Rejection::InvalidProof => (
                     format!("{ballot_file}: the ballot's proofs do not verify for voter {voter} in referendum {referendum}; the ballot was not cast"),
                     Some("a ballot is bound to one voter, referendum and election"),
@@ -138,7 +144,7 @@ pub fn cast_one(
     let inputs = Arc::new(load_inputs(dir)?);
     // `-`: the ballot on standard input (`urne help stdin`).
     let text = super::read_input(ballot_path)?;
-    let ballot: Ballot = serde_json::from_str(&text).map_err(|e| {
+    let (ballot, credential) = parse_ballot_file(&text).map_err(|e| {
         Failure::new(
             "E-BALLOT-MALFORMED",
             format!("{}: not a ballot ({e})", super::input_name(ballot_path)),
@@ -153,6 +159,7 @@ pub fn cast_one(
         referendum: referendum.into(),
         cast_at: at,
         ballot,
+        credential,
     };
     let result = intake
         .check_and_cast(vec![offer])
@@ -187,6 +194,20 @@ pub fn cast_one(
     }
 }
 
+/// A ballot file as `urne encrypt` writes it: the ballot object, with its
+/// credential signature as the member `credential` when it is signed.
+pub fn parse_ballot_file(
+    text: &str,
+) -> Result<(Ballot, Option<urne::credentials::CredentialSignature>), String> {
+    let mut v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let credential = match v.as_object_mut().and_then(|o| o.remove("credential")) {
+        Some(c) => Some(serde_json::from_value(c).map_err(|e| format!("credential: {e}"))?),
+        None => None,
+    };
+    let ballot = serde_json::from_value(v).map_err(|e| e.to_string())?;
+    Ok((ballot, credential))
+}
+
 /// One line of a batch file (`urne-cast-batch/1`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -196,6 +217,8 @@ struct BatchLine {
     #[serde(default)]
     cast_at: Option<String>,
     ballot: Ballot,
+    #[serde(default)]
+    credential: Option<urne::credentials::CredentialSignature>,
 }
 
 /// Ballots taken per write and sync in a batch.
@@ -248,6 +271,7 @@ pub fn cast_batch(dir: &EventDir, file: &Path, at: Option<String>) -> CliResult 
                 referendum: b.referendum,
                 cast_at,
                 ballot: b.ballot,
+                credential: b.credential,
             },
         ));
     }

@@ -6,6 +6,7 @@
 
 mod ceremony;
 mod count;
+mod credentials;
 mod demo;
 mod dkg;
 mod help;
@@ -131,6 +132,10 @@ pub enum Command {
     /// keyholder's own machine: certificate, deal, confirm, assemble.
     #[command(after_help = help::ex::CEREMONY)]
     Ceremony(InEventGroup<dkg::CeremonyCommand>),
+    /// Voter credentials: `urne credentials issue`, the credential
+    /// authority's step (one secret code per voter, the public list).
+    #[command(after_help = help::ex::CREDENTIALS)]
+    Credentials(InEventGroup<credentials::CredentialsCommand>),
     /// Key management: `urne key test` proves a share file and passphrase work.
     #[command(after_help = help::ex::KEY_TEST)]
     Key(InEventGroup<ceremony::KeyCommand>),
@@ -405,6 +410,7 @@ pub fn main() -> ExitCode {
             let ceremony::KeyCommand::Test(a) = c.command;
             ceremony::key_test(&event_dir(&top, c.event), a)
         }
+        Command::Credentials(c) => credentials::run(&event_dir(&top, c.event), c.command),
         Command::Encrypt(a) => rehearse::encrypt(&event_dir(&top, a.event), a.args),
         Command::Box_(c) => rehearse::box_command(&event_dir(&top, c.event), c.command),
         Command::Unlock(a) => count::unlock(&event_dir(&top, a.event), a.args),

@@ -29,6 +29,11 @@ pub struct EncryptArgs {
     /// The option to vote for, by name (e.g. Ja) or 1-based number.
     #[arg(long)]
     pub choice: String,
+    /// The voter's credential code (from the polling card), in an event with
+    /// voter credentials: the ballot is signed with it. A mistyped code is
+    /// refused before anything is signed.
+    #[arg(long, value_name = "CODE")]
+    pub credential: Option<String>,
     /// Write the ballot here instead of standard output (`-` is standard
     /// output).
     #[arg(long, value_name = "FILE")]
@@ -142,9 +147,20 @@ pub fn encrypt(dir: &EventDir, a: EncryptArgs) -> CliResult {
         referendum: &r.id,
         voter: &a.voter,
     };
+    // The code is checked (its check character, and against the published
+    // list when there is one) before anything is encrypted or signed.
+    let signing = credential_key(dir, &manifest, &key, &a, r)?;
     let b = ballot::encrypt(&key.key, &ctx, r.options.len(), choice, &mut OsRng)
         .map_err(|e| Failure::new("E-BALLOT-CHOICE", e.to_string(), None))?;
-    let mut json = serde_json::to_string(&b).unwrap_or_default();
+    let mut value = serde_json::to_value(&b).unwrap_or_default();
+    if let (Some(k), Some(obj)) = (&signing, value.as_object_mut()) {
+        let sig = k.sign(&ctx, &b, &mut OsRng);
+        obj.insert(
+            "credential".into(),
+            serde_json::to_value(sig).unwrap_or_default(),
+        );
+    }
+    let mut json = serde_json::to_string(&value).unwrap_or_default();
     json.push('\n');
     match a.out {
         Some(p) if !super::is_stdio(&p) => {
@@ -153,6 +169,78 @@ pub fn encrypt(dir: &EventDir, a: EncryptArgs) -> CliResult {
         _ => out!("{json}"),
     }
     Ok(())
+}
+
+/// The voter's credential key from `--credential`, checked: a code is
+/// refused in an event without credentials, required in one with them, and
+/// compared with the voter's key in the published list when the list is in
+/// the event directory.
+fn credential_key(
+    dir: &EventDir,
+    manifest: &urne::event::Manifest,
+    key: &urne::keys::ElectionKey,
+    a: &EncryptArgs,
+    r: &urne::event::Referendum,
+) -> CliResult<Option<urne::credentials::CredentialKey>> {
+    let required = manifest.voter_credentials.required();
+    let Some(text) = &a.credential else {
+        if required {
+            return Err(Failure::new(
+                "E-CREDENTIAL-MISSING",
+                "the manifest says voter_credentials = \"urne\": a ballot must be signed with the voter's credential",
+                Some("give the code from the voter's polling card with --credential CODE"),
+            ));
+        }
+        return Ok(None);
+    };
+    if !required {
+        return Err(Failure::new(
+            "E-CREDENTIAL-NOT-USED",
+            format!(
+                "{} says voter_credentials = \"none\": this event uses no voter credentials",
+                dir.manifest().display()
+            ),
+            Some("leave out --credential"),
+        ));
+    }
+    let code = urne::credentials::CredentialCode::parse(text)?;
+    let k = code.key(&key.fingerprint, &a.voter);
+    let list_path = dir.path(super::credentials::LIST_FILE);
+    if list_path.exists() {
+        let roll = super::load_roll(dir, manifest)?;
+        let list = super::credentials::load_list(dir, manifest, &key.fingerprint, &roll)?;
+        let r_index = manifest.referendum_index(&r.id).unwrap_or(0);
+        let published = list
+            .as_ref()
+            .and_then(|l| roll.slot(r_index, &a.voter).and_then(|s| l.for_slot(s)));
+        match published {
+            None => {
+                return Err(Failure::new(
+                    "E-CREDENTIAL-NONE",
+                    format!(
+                        "voter {} has no credential for referendum {} in {}",
+                        a.voter,
+                        r.id,
+                        list_path.display()
+                    ),
+                    Some("a voter without a credential cannot e-vote; they may vote by post"),
+                ))
+            }
+            Some(p) if p.elem != k.public() => {
+                return Err(Failure::new(
+                    "E-CREDENTIAL-WRONG",
+                    format!(
+                        "the code is well formed but is not voter {}'s credential (its key is not the one {} publishes for them); nothing was signed",
+                        a.voter,
+                        list_path.display()
+                    ),
+                    Some("check that the code is from this voter's own polling card"),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(Some(k))
 }
 
 fn unknown_referendum(dir: &EventDir, id: &str) -> Failure {
@@ -178,6 +266,10 @@ fn init(dir: &EventDir, a: BoxInitArgs) -> CliResult {
     super::check_key_matches(&key, &sha, dir)?;
     let box_path = dir.ballot_box();
     let key_path = dir.box_key();
+    // The box is bound to the published credential list: its header carries
+    // the list's hash, so a list swapped later is refused.
+    let roll = super::load_roll(dir, &manifest)?;
+    let credentials = super::credentials::load_list(dir, &manifest, &key.fingerprint, &roll)?;
     if !a.force {
         for p in [&box_path, &key_path] {
             if p.exists() {
@@ -222,15 +314,27 @@ fn init(dir: &EventDir, a: BoxInitArgs) -> CliResult {
         fingerprint: Digest32(key.fingerprint),
         box_key: signing.public_b64(),
         created_at: now(),
+        credentials_sha256: credentials.as_ref().map(|l| l.sha256),
     };
     ballot_box::init(&box_path, &header, a.force)?;
+    let mut read = vec![dir.election_key()];
+    let note = match &credentials {
+        Some(l) => {
+            read.push(dir.path(super::credentials::LIST_FILE));
+            format!(
+                "ballot box opened for the voter credential list of {} voters, credentials_sha256 {}",
+                l.voters, l.sha256
+            )
+        }
+        None => "ballot box opened".into(),
+    };
     super::log_step(
         dir,
         "box-init",
         &["box operator".to_string()],
-        &[dir.election_key()],
+        &read,
         &[box_path.clone(), key_path],
-        "ballot box opened",
+        &note,
     )?;
     outln!(
         "{}",

@@ -38,12 +38,14 @@ pub fn track(a: TrackArgs) -> CliResult {
         None
     };
     let box_path = dir.ballot_box();
+    let credentials = super::credentials::load_list(&dir, &manifest, &key.fingerprint, &roll)?;
     let found = tracker::track(
         &a.code,
         &box_path,
         &manifest,
         &roll,
         &key,
+        credentials.as_ref(),
         tally.as_ref().map(|t| &t.box_head),
     )?;
     let Some(t) = found else {

@@ -176,10 +176,11 @@ fn print_verified_result(dir: &Path) {
 
 /// The files auditors get, relative to the event directory. Everything else
 /// (shares, sealed keys, passphrases, simulation records) stays behind.
-const PUBLIC_FILES: [&str; 10] = [
+const PUBLIC_FILES: [&str; 11] = [
     "manifest.toml",
     "roll.csv",
     "election-key.json",
+    "credentials.jsonl",
     "box.jsonl",
     "tally.json",
     "marked-roll.csv",

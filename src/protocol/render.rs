@@ -456,6 +456,10 @@ pub fn render_html(
         ),
         Row::hash(t("protocol-evd-box-head"), evd.box_head.hex()),
         Row::num(t("protocol-evd-box-ballots"), n(evd.box_ballots)),
+        match &evd.credentials_sha256 {
+            Some(h) => Row::hash(t("protocol-evd-credentials"), h.hex()),
+            None => Row::text(t("protocol-evd-credentials-none"), t("credentials-none")),
+        },
         Row::text(
             t("protocol-evd-keyholders"),
             evd.keyholders

@@ -142,6 +142,8 @@ struct Page {
     live_changed: String,
     updated_label: String,
     css_footer: String,
+    /// Whether e-votes are signed with voter credentials, in a sentence.
+    credentials: String,
 }
 
 impl Page {
@@ -393,6 +395,11 @@ pub fn results_html(rs: &ResultSet, manifest: &Manifest, files: &[&str]) -> Stri
         live_changed: i18n::t(lang, "results-live-changed", &[("time", "{time}".into())]),
         updated_label: t("results-updated"),
         css_footer: crate::protocol::render::css_page_of(lang),
+        credentials: t(if manifest.voter_credentials.required() {
+            "credentials-used-page"
+        } else {
+            "credentials-none"
+        }),
     };
     page.render().unwrap_or_default()
 }

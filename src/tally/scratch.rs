@@ -119,7 +119,8 @@ impl Scratch {
         let mut rec = [0u8; FACT_BYTES];
         rec[..4].copy_from_slice(&referendum.to_le_bytes());
         rec[4..8].copy_from_slice(&f.slot.unwrap_or(NONE).to_le_bytes());
-        rec[8] = u8::from(f.in_window) | (u8::from(f.proof_ok) << 1);
+        rec[8] =
+            u8::from(f.in_window) | (u8::from(f.proof_ok) << 1) | (u8::from(f.credential_ok) << 2);
         self.facts.write_all(&rec).map_err(io)?;
         if f.eligible() {
             let n = self.buckets.len() as u64;
@@ -178,6 +179,7 @@ impl Scratch {
                 slot: (slot != NONE).then_some(slot),
                 in_window: rec[8] & 1 != 0,
                 proof_ok: rec[8] & 2 != 0,
+                credential_ok: rec[8] & 4 != 0,
                 ciphertexts: [0; 16],
             });
         })
