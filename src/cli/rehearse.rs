@@ -268,8 +268,12 @@ fn init(dir: &EventDir, a: BoxInitArgs) -> CliResult {
     let key_path = dir.box_key();
     // The box is bound to the published credential list: its header carries
     // the list's hash, so a list swapped later is refused.
-    let roll = super::load_roll(dir, &manifest)?;
-    let credentials = super::credentials::load_list(dir, &manifest, &key.fingerprint, &roll)?;
+    let credentials = if manifest.voter_credentials.required() {
+        let roll = super::load_roll(dir, &manifest)?;
+        super::credentials::load_list(dir, &manifest, &key.fingerprint, &roll)?
+    } else {
+        None
+    };
     if !a.force {
         for p in [&box_path, &key_path] {
             if p.exists() {
