@@ -547,3 +547,58 @@ fn a_signed_box_line_stays_under_1000_bytes() {
     let line = serde_json::to_string(&rec).unwrap();
     assert!(line.len() < 1000, "{} bytes: {line}", line.len() + 1);
 }
+
+/// tests/vectors/credential.json, as docs/SPEC.md "Test vectors" gives it and
+/// tools/spec_vectors.py recomputes it: the code's check, the voter's key,
+/// the ballot digest and the signature made with the given nonce.
+#[test]
+fn the_credential_vector_holds() {
+    use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE as G;
+    use urne::credentials::{ballot_digest, CredentialCode, PublicCredential};
+    use urne::crypto::encoding::{Elem, PubScalar, Transcript};
+    let v: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(root().join("tests/vectors/credential.json")).unwrap(),
+    )
+    .unwrap();
+    let bv: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(root().join("tests/vectors/ballot-format2.json")).unwrap(),
+    )
+    .unwrap();
+    let s = |k: &str| v[k].as_str().unwrap().to_string();
+    let mut fp = [0u8; 32];
+    hex::decode_to_slice(s("fingerprint"), &mut fp).unwrap();
+    let code = CredentialCode::parse(&s("code")).unwrap();
+    assert_eq!(&*code.display(), s("code").as_str());
+    let key = code.key(&fp, &s("voter"));
+    assert_eq!(key.public(), Elem::from_b64(&s("public_key")).unwrap());
+    let secret = Transcript::sha512(urne::credentials::tag::SECRET);
+    let mut secret = secret;
+    secret.bytes(code.as_bytes()).bytes(&fp).str(&s("voter"));
+    let sv = secret.challenge();
+    assert_eq!(hex::encode(sv.as_bytes()), s("secret"));
+    let ballot: urne::ballot::Ballot = serde_json::from_value(bv["ballot"].clone()).unwrap();
+    assert_eq!(hex::encode(ballot_digest(&ballot)), s("ballot_digest"));
+    let sig: urne::credentials::CredentialSignature =
+        serde_json::from_value(v["signature"].clone()).unwrap();
+    let k = PubScalar::from_b64(&s("nonce")).unwrap().0;
+    assert_eq!(Elem::from_point(&(&k * G)), sig.r, "R = k G");
+    let mut e = [0u8; 32];
+    hex::decode_to_slice(s("challenge"), &mut e).unwrap();
+    let e = curve25519_dalek::scalar::Scalar::from_canonical_bytes(e).unwrap();
+    assert_eq!(sig.z.0, k + e * sv, "z = k + e s_v");
+    let public = PublicCredential {
+        elem: key.public(),
+        point: key.public().decode().unwrap(),
+    };
+    let ctx = urne::ballot::BallotContext {
+        fingerprint: &fp,
+        referendum: &s("referendum"),
+        voter: &s("voter"),
+    };
+    assert!(sig.verify(&public, &ctx, &ballot));
+    // The last character is the check: changing it is caught.
+    let shown = s("code");
+    let last = if shown.ends_with('A') { "B" } else { "A" };
+    let typo = format!("{}{last}", &shown[..shown.len() - 1]);
+    assert!(CredentialCode::parse(&typo).is_err());
+}

@@ -54,12 +54,20 @@ fn under_umask_022_the_demo_writes_public_files_0644_and_secrets_0600() {
     urne_022(&["demo", "--out", out.to_str().unwrap()]);
     let all = files(&out);
     assert!(all.len() > 20, "the demo wrote {} files", all.len());
-    let secret_dirs = ["shares", "example-signer-keys", "example-passphrases"];
+    // printer/: the voters' credential codes, for the printer only.
+    let secret_dirs = [
+        "shares",
+        "example-signer-keys",
+        "example-passphrases",
+        "printer",
+    ];
     let mut secrets = 0;
     for p in &all {
         let rel = p.strip_prefix(&out).unwrap();
         let top = rel.components().next().unwrap().as_os_str();
-        let sealed = fs::read_to_string(p).is_ok_and(|t| t.contains("\"urne-sealed/"));
+        let sealed = fs::read_to_string(p).is_ok_and(|t| {
+            t.contains("\"urne-sealed/") || t.starts_with("# urne-credential-codes/1 SECRET")
+        });
         if sealed || secret_dirs.iter().any(|d| top == *d) {
             assert_eq!(mode(p), 0o600, "{} is a secret", rel.display());
             secrets += 1;

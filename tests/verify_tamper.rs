@@ -143,7 +143,17 @@ fn the_honest_event_passes_every_check() {
     assert_eq!(exit, 0, "{r:#}");
     assert_eq!(r["verdict"], "held");
     let checks = r["checks"].as_array().unwrap();
-    assert_eq!(checks.len(), 19);
+    assert_eq!(checks.len(), 20);
+    // The example event has no voter credentials, and the report says what
+    // that means.
+    let cred = checks
+        .iter()
+        .find(|c| c["code"] == "V-CREDENTIALS")
+        .unwrap();
+    assert_eq!(
+        cred["what"],
+        "no voter credentials: the box operator is trusted not to stuff ballots"
+    );
     for c in checks {
         assert_eq!(c["outcome"], "held", "{c:#}");
     }

@@ -364,6 +364,69 @@ def ballot_format2(repo):
     print(f"ciphertext digest {dig.hex()}")
 
 
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
+def times_x(c):
+    """c times x in GF(2^5) = F2[x]/(x^5 + x^2 + 1)."""
+    c <<= 1
+    return c ^ 0b100101 if c & 32 else c
+
+
+def code_check(data):
+    """The check character of 16 code characters (SPEC, "Voter credentials")."""
+    c = 0
+    for ch in data:
+        c = times_x(c) ^ ALPHABET.index(ch)
+    return ALPHABET[times_x(c)]
+
+
+def credential_vector(repo):
+    """tests/vectors/credential.json: a code's check character, the voter's
+    key, the ballot digest and the signature of the ballot of
+    tests/vectors/ballot-format2.json, with the nonce the vector gives."""
+    v = json.load(open(f"{repo}/tests/vectors/credential.json"))
+    bv = json.load(open(f"{repo}/tests/vectors/ballot-format2.json"))
+    fp = bytes.fromhex(bv["fingerprint"])
+    code = v["code"].replace("-", "")
+    assert len(code) == 17 and code_check(code[:16]) == code[16], "check character"
+    # Any one character changed breaks the check.
+    for i in range(17):
+        for ch in ALPHABET:
+            if ch != code[i]:
+                bad = code[:i] + ch + code[i + 1:]
+                assert code_check(bad[:16]) != bad[16]
+    voter, ref = bv["voter"], bv["referendum"]
+    s = challenge("urne/v1/credential/secret", [code.encode(), fp, voter.encode()])
+    pv = encode(mul(s, B))
+    assert base64.b64encode(pv).decode() == v["public_key"], "P_v"
+    b = bv["ballot"]
+    pr = b["proof"]
+    d64 = base64.b64decode
+    items = [b"packed", d64(b["a"]), d64(b["b"])]
+    for name in ["a", "b", "c", "s"]:
+        items += [u64(len(pr[name]))] + [d64(x) for x in pr[name]]
+    dpre = transcript("urne/v1/credential/ballot", items)
+    d = hashlib.sha256(dpre).digest()
+    assert d.hex() == v["ballot_digest"], "ballot digest"
+    k = b64scalar(v["nonce"])
+    r = encode(mul(k, B))
+    assert base64.b64encode(r).decode() == v["signature"]["r"], "R = k G"
+    epre = transcript("urne/v1/credential/signature", [fp, ref.encode(), voter.encode(), pv, r, d])
+    e = challenge_of(epre)
+    assert e.to_bytes(32, "little").hex() == v["challenge"], "e"
+    z = (k + e * s) % L
+    assert base64.b64encode(z.to_bytes(32, "little")).decode() == v["signature"]["z"], "z"
+    assert encode(mul(z, B)) == encode(add(decode(r), mul(e, decode(pv)))), "z G = R + e P_v"
+    # Bound to the voter: another voter's challenge differs.
+    assert challenge("urne/v1/credential/signature", [fp, ref.encode(), b"sogne-000002", pv, r, d]) != e
+    print(f"credential code {v['code']}: check character ok; s_v G = P_v {pv.hex()}")
+    dump("ballot digest preimage", dpre)
+    print(f"d {d.hex()}")
+    dump("signature challenge preimage", epre)
+    print(f"e {e.to_bytes(32, 'little').hex()}  z G = R + e P_v: ok")
+
+
 def packed_tally():
     """The decoding of a packed sum: enc((c1 + 2^32 c2) G), and the counts
     found again by trying every (c1, c2) with c1 + c2 <= n."""
@@ -422,6 +485,7 @@ def main():
     print(f"key-test base T {tb.hex()} {base64.b64encode(tb).decode()}")
 
     ballot_format2(repo)
+    credential_vector(repo)
     packed_tally()
 
     try:

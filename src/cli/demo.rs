@@ -655,5 +655,200 @@ pub fn demo(a: DemoArgs) -> CliResult {
             dir.protocol(&r.id, "html").display()
         );
     }
+    credentials_rehearsal(&a.out, &passes)?;
     Ok(())
+}
+
+/// Step 7 of the demo: voter credentials, on a rehearsal of the example event
+/// with `voter_credentials = "urne"` in `OUT/credentials/` (the example event
+/// above keeps the example key, made for the manifest without them). The
+/// credential authority issues the codes (to `OUT/printer/`, outside the event
+/// directory), the box opens bound to the list, a ballot signed with its
+/// voter's code is cast and a stuffed one, signed with a code the box
+/// operator made up, is refused; then a simulated box with every ballot
+/// signed and stuffed ballots among them is counted, which rejects those.
+fn credentials_rehearsal(out: &Path, passes: &[PathBuf]) -> CliResult {
+    use super::rehearse::{BoxCommand, BoxInitArgs, CastArgs, EncryptArgs};
+    outln!();
+    outln!("7. Voter credentials (a rehearsal of the example event with voter_credentials = \"urne\"):");
+    outln!("   the box operator cannot cast a ballot that the voter's own code did not sign.");
+    let manifest_text = EXAMPLE_MANIFEST.replacen(
+        "evote_policy = ",
+        "voter_credentials = \"urne\"\nevote_policy = ",
+        1,
+    );
+    let sim_dir = EventDir::new(&out.join("credentials/counted"));
+    write(&sim_dir.manifest(), &manifest_text, false)?;
+    let passphrases = PassphraseArgs {
+        passphrase_files: passes.to_vec(),
+    };
+    let (m, truth) = run_simulation(
+        &sim_dir,
+        &SimulateArgs {
+            manifest: None,
+            key: None,
+            voters: Some(400),
+            turnout: 0.6,
+            revote: 0.03,
+            bad: 1,
+            policy: "single".into(),
+            options: "Ja,Nei,Blank".into(),
+            seed: 2027,
+            split: Vec::new(),
+            passphrases: passphrases.clone(),
+            force: false,
+            insecure_fast_kdf: true,
+        },
+    )?;
+    outln!(
+        "   Simulated: {} ballots, every one signed with its voter's credential, one stuffed ballot a referendum among the bad ones.",
+        truth.ballots
+    );
+    let shares: Vec<PathBuf> = (1..=m.keyholders.len())
+        .map(|i| sim_dir.path(&format!("shares/keyholder-{i}.share")))
+        .collect();
+    super::count::unlock(
+        &sim_dir,
+        UnlockArgs {
+            shares,
+            passphrases: passphrases.clone(),
+            out: None,
+            force: false,
+        },
+    )?;
+    let tally = TallyFile::from_json(&urne::fsio::read_to_string(&sim_dir.tally())?, "tally.json")?;
+    compare_with_truth(&tally, &truth).map_err(|diff| {
+        Failure::new(
+            "E-DEMO-MISMATCH",
+            format!("the credential rehearsal's count differs from the simulation: {diff}"),
+            None,
+        )
+    })?;
+    let stuffed: u64 = tally
+        .referendums
+        .iter()
+        .map(|r| {
+            r.evotes
+                .rejected
+                .get("bad_credential")
+                .copied()
+                .unwrap_or(0)
+        })
+        .sum();
+    outln!("   Check: the {stuffed} stuffed ballots were rejected [EV-BAD-CREDENTIAL], and the counts equal what the simulation cast.");
+
+    // The credential authority's step and a box bound to its list.
+    let dir = EventDir::new(&out.join("credentials/box"));
+    write(&dir.manifest(), &manifest_text, false)?;
+    for f in ["election-key.json", "roll.csv"] {
+        write(
+            &dir.path(f),
+            &urne::fsio::read_to_string(&sim_dir.path(f))?,
+            false,
+        )?;
+    }
+    let codes = out.join("printer/credential-codes.csv");
+    outln!();
+    outln!("   $ urne credentials issue --codes printer/credential-codes.csv");
+    super::credentials::run(
+        &dir,
+        super::credentials::CredentialsCommand::Issue(super::credentials::IssueArgs {
+            codes: codes.clone(),
+            force: false,
+        }),
+    )?;
+    let box_pass = out.join("example-passphrases/credentials-box.txt");
+    write_secret(&box_pass, "example box operator passphrase\n", false)?;
+    outln!("   $ urne box init");
+    super::rehearse::box_command(
+        &dir,
+        BoxCommand::Init(BoxInitArgs {
+            passphrases: PassphraseArgs {
+                passphrase_files: vec![box_pass],
+            },
+            force: false,
+            insecure_fast_kdf: true,
+        }),
+    )?;
+    let text = urne::fsio::read_to_string(&codes)?;
+    let Some((voter, code)) = text.lines().nth(2).and_then(|l| l.split_once(',')) else {
+        return Err(Failure::new(
+            "E-DEMO-MISMATCH",
+            "the codes file has no voter",
+            None,
+        ));
+    };
+    let referendum = m
+        .referendums()
+        .iter()
+        .find(|r| voter.starts_with(&r.id))
+        .map(|r| r.id.clone())
+        .unwrap_or_default();
+    let at = "2027-01-25T10:00:00+01:00".to_string();
+    let ballot = dir.path("ballot.json");
+    outln!("   $ urne encrypt --voter {voter} --referendum {referendum} --choice Ja --credential <the code on {voter}'s polling card>");
+    super::rehearse::encrypt(
+        &dir,
+        EncryptArgs {
+            referendum: referendum.clone(),
+            voter: voter.into(),
+            choice: "Ja".into(),
+            credential: Some(code.into()),
+            out: Some(ballot.clone()),
+            force: false,
+        },
+    )?;
+    let cast = |file: &Path, voter: &str| {
+        super::rehearse::box_command(
+            &dir,
+            BoxCommand::Cast(CastArgs {
+                ballot: Some(file.to_path_buf()),
+                voter: Some(voter.into()),
+                referendum: Some(referendum.clone()),
+                batch: None,
+                at: Some(at.clone()),
+            }),
+        )
+    };
+    outln!("   $ urne box cast --ballot ballot.json --voter {voter} --referendum {referendum}");
+    cast(&ballot, voter)?;
+    // The box operator stuffs a ballot for another voter, who abstained,
+    // signed with a code it made up.
+    let victim = urne::simulate::voter_id(&referendum, 2);
+    let key = super::load_key(&dir)?;
+    let ctx = urne::ballot::BallotContext {
+        fingerprint: &key.fingerprint,
+        referendum: &referendum,
+        voter: &victim,
+    };
+    let k = m.referendum(&referendum).map_or(3, |r| r.options.len());
+    let b = urne::ballot::encrypt(&key.key, &ctx, k, 0, &mut rand::rngs::OsRng)
+        .map_err(|e| Failure::new("E-INTERNAL", e.to_string(), None))?;
+    let made_up = urne::credentials::CredentialCode::generate(&mut rand::rngs::OsRng);
+    let sig = made_up
+        .key(&key.fingerprint, &victim)
+        .sign(&ctx, &b, &mut rand::rngs::OsRng);
+    let mut v = serde_json::to_value(&b).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "credential".into(),
+            serde_json::to_value(sig).unwrap_or_default(),
+        );
+    }
+    let stuffed_file = dir.path("stuffed-ballot.json");
+    write(&stuffed_file, &format!("{v}\n"), false)?;
+    outln!("   The box operator stuffs a ballot for {victim}, who did not vote, signed with a made-up code:");
+    outln!("   $ urne box cast --ballot stuffed-ballot.json --voter {victim} --referendum {referendum}");
+    match cast(&stuffed_file, &victim) {
+        Err(f) if f.code == "EV-BAD-CREDENTIAL" => {
+            outln!("   refused: error[{}]: {}", f.code, f.message);
+            Ok(())
+        }
+        Err(f) => Err(f),
+        Ok(()) => Err(Failure::new(
+            "E-DEMO-MISMATCH",
+            "the stuffed ballot was cast; the box must refuse it",
+            None,
+        )),
+    }
 }
