@@ -1,0 +1,183 @@
+//! `urne verify` on a counted event *with* voter credentials (issue 21): the
+//! honest event holds V-CREDENTIALS with its stuffed ballots named, and each
+//! way an insider could hide stuffing after the count is caught and named:
+//! another credential list put in place of the one the box header carries,
+//! the list withheld, and the tally's `bad_credential` figure moved into the
+//! counted votes.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_urne");
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn urne(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("-d")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("the urne binary runs")
+}
+
+fn verify(dir: &Path) -> (Option<i32>, String) {
+    let o = Command::new(BIN).arg("verify").arg(dir).output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!text.contains("panicked"), "{text}");
+    (o.status.code(), text)
+}
+
+/// The report line of `check`, e.g. `held    V-CREDENTIALS  58 items …`.
+fn line<'a>(report: &'a str, check: &str) -> &'a str {
+    report
+        .lines()
+        .find(|l| l.split_whitespace().nth(1) == Some(check))
+        .unwrap_or_else(|| panic!("no {check} line in:\n{report}"))
+}
+
+/// A simulated event with credentials (every ballot signed, two stuffed
+/// ballots a referendum signed with made-up codes), unlocked.
+fn counted() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let text = fs::read_to_string(root().join("examples/event/manifest.toml")).unwrap();
+    let text = text.replacen(
+        "evote_policy = \"single\"",
+        "voter_credentials = \"urne\"\nevote_policy = \"single\"",
+        1,
+    );
+    assert!(text.contains("voter_credentials = \"urne\""));
+    fs::write(d.join("m.toml"), text).unwrap();
+    fs::write(d.join("p1"), "first keyholder's passphrase\n").unwrap();
+    fs::write(d.join("p2"), "second keyholder's passphrase\n").unwrap();
+    let ev = d.join("ev");
+    let p = |n: &str| d.join(n).to_str().unwrap().to_string();
+    let o = urne(
+        &ev,
+        &[
+            "simulate",
+            "--manifest",
+            &p("m.toml"),
+            "--passphrase-file",
+            &p("p1"),
+            "--passphrase-file",
+            &p("p2"),
+            "--insecure-fast-kdf",
+            "--voters",
+            "30",
+            "--bad",
+            "2",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = urne(
+        &ev,
+        &[
+            "unlock",
+            "--share",
+            ev.join("shares/keyholder-1.share").to_str().unwrap(),
+            "--share",
+            ev.join("shares/keyholder-2.share").to_str().unwrap(),
+            "--passphrase-file",
+            &p("p1"),
+            "--passphrase-file",
+            &p("p2"),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    tmp
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &t);
+        } else {
+            fs::copy(e.path(), &t).unwrap();
+        }
+    }
+}
+
+#[test]
+fn verify_checks_every_signature_and_catches_a_list_swapped_withheld_or_a_figure_moved() {
+    let tmp = counted();
+    let ev = tmp.path().join("ev");
+
+    // Honest: every signature checked, the stuffed ballots named. (No
+    // postal files or protocols here, so the verdict is incomplete, but
+    // every e-vote check runs.)
+    let (_, report) = verify(&ev);
+    let held = line(&report, "V-CREDENTIALS");
+    assert!(held.starts_with("held"), "{report}");
+    assert!(
+        held.contains("4 not signed with their voter's credential"),
+        "{held}"
+    );
+    assert!(!report.contains("FAILED"), "{report}");
+
+    // Another list in place of the box header's: one voter's key replaced
+    // by another's, so that the swapped voter's ballots would verify
+    // against a key the box never knew.
+    let swapped = tmp.path().join("swapped");
+    copy_dir(&ev, &swapped);
+    let list = fs::read_to_string(swapped.join("credentials.jsonl")).unwrap();
+    let mut lines: Vec<String> = list.lines().map(String::from).collect();
+    let other_key = lines[2].split("\"key\":").nth(1).unwrap().to_string();
+    lines[1] = format!(
+        "{}\"key\":{other_key}",
+        lines[1].split("\"key\":").next().unwrap()
+    );
+    fs::write(swapped.join("credentials.jsonl"), lines.join("\n") + "\n").unwrap();
+    let (code, report) = verify(&swapped);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(report.contains("E-CREDENTIAL-LIST-CHANGED"), "{report}");
+    assert!(report.contains("CONTRADICTS"), "{report}");
+
+    // The list withheld: nothing can be concluded, and the report says why.
+    let withheld = tmp.path().join("withheld");
+    copy_dir(&ev, &withheld);
+    fs::remove_file(withheld.join("credentials.jsonl")).unwrap();
+    let (code, report) = verify(&withheld);
+    assert_eq!(code, Some(3), "{report}");
+    let missing = line(&report, "V-CREDENTIALS");
+    assert!(missing.starts_with("MISSING"), "{report}");
+    assert!(report.contains("voter_credentials = \"urne\""), "{report}");
+
+    // The stuffed ballots moved from `bad_credential` into the counted
+    // votes in the tally: caught.
+    let moved = tmp.path().join("moved");
+    copy_dir(&ev, &moved);
+    let mut tally: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(moved.join("tally.json")).unwrap()).unwrap();
+    let e = &mut tally["referendums"][0]["evotes"];
+    let bad = e["rejected"]["bad_credential"].as_u64().unwrap();
+    assert!(bad > 0);
+    e["rejected"]["bad_credential"] = 0.into();
+    e["counted"] = (e["counted"].as_u64().unwrap() + bad).into();
+    fs::write(
+        moved.join("tally.json"),
+        serde_json::to_string_pretty(&tally).unwrap(),
+    )
+    .unwrap();
+    let (code, report) = verify(&moved);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(
+        line(&report, "V-CREDENTIALS").starts_with("FAILED"),
+        "{report}"
+    );
+    assert!(
+        line(&report, "V-EVOTE-RULES").starts_with("FAILED"),
+        "{report}"
+    );
+}
