@@ -3,8 +3,10 @@
 //! referendum of the example event.
 //!
 //! Invariants: a JSON refusal names the line; an accepted ballot
-//! round-trips; verifying it never panics, and a ballot that verifies has one
-//! ciphertext per option of its referendum.
+//! round-trips; verifying it never panics, and a ballot that verifies is in
+//! the encoding its referendum's size fixes: format 2's one packed
+//! ciphertext for 2 or 3 options, one ciphertext per option (one-hot) for 4
+//! or more.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -23,8 +25,11 @@ fuzz_target!(|data: &[u8]| {
                     referendum: &r.id,
                     voter: "v-0001",
                 };
-                if let Ok(cts) = b.verify(&k.key.elem, &k.key.point, &ctx, r.options.len()) {
-                    assert_eq!(cts.len(), r.options.len());
+                let k_options = r.options.len();
+                if let Ok(cts) = b.verify(&k.key.elem, &k.key.point, &ctx, k_options) {
+                    let packed = matches!(b, Ballot::Packed(_));
+                    assert_eq!(packed, (2..=3).contains(&k_options), "encoding for {k_options}");
+                    assert_eq!(cts.len(), if packed { 1 } else { k_options });
                 }
             }
         }
