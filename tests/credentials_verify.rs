@@ -5,6 +5,9 @@
 //! the list withheld, and the tally's `bad_credential` figure moved into the
 //! counted votes.
 
+mod common;
+
+use common::demo::copy_dir;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -94,19 +97,6 @@ fn counted() -> tempfile::TempDir {
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     tmp
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            fs::copy(e.path(), &t).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -1,41 +1,14 @@
 //! Postal votes and the signed protocol through the `urne` binary, on the
 //! demo's full event (e-votes and postal votes for both referendums).
 
+mod common;
+
+use common::demo::{copy_dir, demo_event};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 const BIN: &str = env!("CARGO_BIN_EXE_urne");
-
-/// The demo's event directory, made once for all tests (read-only).
-fn demo_event() -> &'static Path {
-    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, p) = DIR.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("demo");
-        let o = Command::new(BIN)
-            .args(["demo", "--out", out.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        (tmp, out)
-    });
-    p
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
 
 /// A private copy of the demo event for a test that changes it.
 fn event_copy() -> tempfile::TempDir {

@@ -6,43 +6,16 @@
 //! election key's own statements must be the manifest's. Each of these let
 //! an outsider's key stand in for a member's on a urne without the fix.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
+use common::demo::{copy_dir, demo_event};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_urne");
-
-/// The demo's event directory (made once, read-only; copy before changing).
-fn demo_event() -> &'static Path {
-    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, p) = DIR.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap();
-        let demo = tmp.path().join("demo");
-        let o = Command::new(BIN)
-            .args(["demo", "--out", demo.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        (tmp, demo)
-    });
-    p
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
 
 fn event_copy() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();

@@ -1,71 +1,21 @@
 //! The tamper matrix: one honest published event, then one change per test,
 //! each of which `urne verify` must catch in the right check, naming the item.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+mod common;
 
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use common::demo::{copy_dir, published, verify_json as verify};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_urne");
-
-/// The demo event, published with `urne audit-pack` (made once, read-only).
-fn published() -> &'static Path {
-    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, p) = DIR.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap();
-        let demo = tmp.path().join("demo");
-        let o = Command::new(BIN)
-            .args(["demo", "--out", demo.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let out = tmp.path().join("published");
-        let o = Command::new(BIN)
-            .args(["-d", demo.to_str().unwrap(), "audit-pack", "--out"])
-            .arg(&out)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        (tmp, out)
-    });
-    p
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for e in fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            fs::copy(e.path(), &target).unwrap();
-        }
-    }
-}
 
 fn copy() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
     copy_dir(published(), t.path());
     t
-}
-
-/// Runs verify --json; returns the exit code and the report.
-fn verify(dir: &Path) -> (i32, Value) {
-    let o = Command::new(BIN)
-        .args(["verify", "--json"])
-        .arg(dir)
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!(
-            "no JSON report ({e}): {}",
-            String::from_utf8_lossy(&o.stderr)
-        )
-    });
-    (o.status.code().unwrap(), report)
 }
 
 /// Asserts the report is a contradiction whose first failed check is `code`,
