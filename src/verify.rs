@@ -267,15 +267,17 @@ impl Run {
     }
 }
 
-/// Reads a file as text.
+/// Reads a file as text, refusing one over the ceiling for any file read
+/// whole ([`crate::limits::FILE_BYTES`]) rather than reading it into memory.
 fn read(path: &Path) -> Result<String, NotLoaded> {
-    match std::fs::read(path) {
+    match crate::fsio::read_limited(path, crate::limits::FILE_BYTES, "a published file") {
         Ok(b) => {
             String::from_utf8(b).map_err(|_| NotLoaded::Invalid("it is not UTF-8 text".into()))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(crate::fsio::FsError::NotFound { .. }) => {
             Err(NotLoaded::Absent("it is missing".into()))
         }
+        Err(e @ crate::fsio::FsError::TooLarge(_)) => Err(NotLoaded::Invalid(e.to_string())),
         Err(e) => Err(NotLoaded::Absent(format!("it cannot be read ({e})"))),
     }
 }
@@ -309,27 +311,18 @@ pub fn secret_files(dir: &Path) -> Vec<String> {
             let lower = rel.to_lowercase();
             // Only the head is read: a sealed file names its format first,
             // and the ballot box must not be read into memory again.
-            let sealed = std::fs::File::open(&p)
+            let head = std::fs::File::open(&p)
                 .ok()
                 .and_then(|f| {
                     use std::io::Read;
                     let mut head = Vec::with_capacity(4096);
                     f.take(4096).read_to_end(&mut head).ok()?;
-                    Some(String::from_utf8_lossy(&head).contains("urne-sealed/1"))
+                    Some(head)
                 })
-                .unwrap_or(false);
+                .unwrap_or_default();
+            let sealed = String::from_utf8_lossy(&head).contains("urne-sealed/1");
             let codes =
-                std::fs::File::open(&p)
-                    .ok()
-                    .and_then(|f| {
-                        use std::io::Read;
-                        let mut head = Vec::with_capacity(64);
-                        f.take(64).read_to_end(&mut head).ok()?;
-                        Some(head.starts_with(
-                            format!("# {}", crate::credentials::CODES_FORMAT).as_bytes(),
-                        ))
-                    })
-                    .unwrap_or(false);
+                head.starts_with(format!("# {}", crate::credentials::CODES_FORMAT).as_bytes());
             if codes {
                 out.push(format!("{rel}: the voters' secret credential codes"));
             } else if sealed {

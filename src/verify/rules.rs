@@ -129,10 +129,15 @@ pub(super) fn box_rule(
                 .any(|e| e.step == "box-close" && e.note.starts_with(EARLY_CLOSE_NOTE))
         });
         if !recorded {
+            let why = if log.is_none() {
+                "the ceremony log, which must record an early close with its reason, does not load or its chain does not hold (see V-CEREMONY-LOG)"
+            } else {
+                "the ceremony log records no early close with its reason"
+            };
             return Ok(Some((
                 "box.jsonl seal closed_at".into(),
                 format!(
-                    "the box was closed at {}, before voting_closes, and the ceremony log records no early close with its reason",
+                    "the box was closed at {}, before voting_closes, and {why}",
                     seal.closed_at
                 ),
             )));
