@@ -76,6 +76,10 @@ pub enum TrackError {
     Box(#[from] BoxError),
     #[error("{file}: the box is not the one the tally counted (its head hash is not the tally's box_head)")]
     NotCounted { file: String },
+    /// The box header's credential list is not the list given, or there is
+    /// one where the manifest says none (the count's own check).
+    #[error(transparent)]
+    Credentials(#[from] crate::tally::TallyError),
 }
 
 impl Explain for TrackError {
@@ -84,6 +88,7 @@ impl Explain for TrackError {
             TrackError::BadCode { .. } => "E-TRACKER-CODE",
             TrackError::Box(e) => e.code(),
             TrackError::NotCounted { .. } => "E-TRACKER-BOX",
+            TrackError::Credentials(e) => e.code(),
         }
     }
 
@@ -97,6 +102,7 @@ impl Explain for TrackError {
                     .into(),
             ),
             TrackError::Box(e) => e.hint(),
+            TrackError::Credentials(e) => e.hint(),
         }
     }
 }
@@ -142,6 +148,18 @@ pub fn track(
     if counted_head.is_some_and(|h| *h != st.head) || st.header.fingerprint.0 != key.fingerprint {
         return Err(TrackError::NotCounted { file });
     }
+    // The credential list must be the one the box header names, as the count
+    // requires: a swapped list would otherwise judge the signatures anew.
+    crate::tally::check_box_credentials(
+        &file,
+        &st.header,
+        &crate::tally::CountInputs {
+            manifest,
+            roll,
+            key,
+            credentials,
+        },
+    )?;
     // Pass 1: the line, its voter, and the digests of that voter's ballots.
     let mut target = None;
     let mut same_voter_digests = Vec::new();

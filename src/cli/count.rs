@@ -116,9 +116,13 @@ fn count_box(dir: &EventDir) -> CliResult<Counted> {
         input_hash("election-key.json", &dir.election_key())?,
         input_hash("box.jsonl", &box_path)?,
     ];
-    if credentials.is_some() {
-        let list = super::credentials::LIST_FILE;
-        inputs.push(input_hash(list, &dir.path(list))?);
+    if let Some(list) = &credentials {
+        // The hash of the bytes the list was read and checked from, not of
+        // the file read again.
+        inputs.push(InputHash {
+            name: super::credentials::LIST_FILE.into(),
+            sha256: list.sha256.hex(),
+        });
     }
     Ok(Counted {
         manifest,

@@ -12,7 +12,7 @@ use super::out::outln;
 use super::{CliResult, EventDir, Failure};
 
 /// The public list's name in the event directory.
-pub const LIST_FILE: &str = "credentials.jsonl";
+pub use urne::credentials::LIST_FILE;
 
 #[derive(Subcommand, Debug)]
 pub enum CredentialsCommand {
