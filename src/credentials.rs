@@ -20,7 +20,7 @@
 //! The code has 80 bits of entropy, so no slow key derivation is needed:
 //! guessing one voter's code costs 2^79 hashes on average.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::ristretto::RistrettoPoint;
@@ -59,6 +59,9 @@ pub const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 pub const CODE_DATA: usize = 16;
 /// Characters in a code, the check character included.
 pub const CODE_LEN: usize = CODE_DATA + 1;
+/// The most bytes [`CredentialCode::read_from`] takes (a code with its
+/// dashes, spaces and line end is far shorter).
+pub const CODE_INPUT_MAX: usize = 256;
 
 /// Whether an event uses voter credentials (the manifest's
 /// `voter_credentials`).
@@ -99,6 +102,13 @@ pub enum CredentialError {
     CodeCharacter { position: usize },
     #[error("the credential code's check character does not match: a character is mistyped")]
     CodeCheck,
+    #[error("more than {CODE_INPUT_MAX} bytes: that is not one credential code")]
+    CodeTooLong,
+    #[error("{file}: {source}")]
+    CodeIn {
+        file: String,
+        source: Box<CredentialError>,
+    },
     #[error("{file}, line {line}: {rule}")]
     List {
         file: String,
@@ -121,7 +131,9 @@ impl Explain for CredentialError {
         match self {
             CredentialError::CodeLength { .. }
             | CredentialError::CodeCharacter { .. }
-            | CredentialError::CodeCheck => "E-CREDENTIAL-CODE",
+            | CredentialError::CodeCheck
+            | CredentialError::CodeTooLong => "E-CREDENTIAL-CODE",
+            CredentialError::CodeIn { source, .. } => source.code(),
             CredentialError::List { .. } => "E-CREDENTIAL-LIST",
             CredentialError::ListChanged { .. } => "E-CREDENTIAL-LIST-CHANGED",
             CredentialError::Io { .. } => "E-FILE-READ",
@@ -135,6 +147,10 @@ impl Explain for CredentialError {
             | CredentialError::CodeCheck => {
                 "type the code again from the polling card: the digits 0, 1, 8 and 9 do not occur (O, I, B are letters)".into()
             }
+            CredentialError::CodeTooLong => {
+                "the file holds the code alone, as on the polling card (dashes, spaces and a line end are ignored)".into()
+            }
+            CredentialError::CodeIn { source, .. } => return source.hint(),
             CredentialError::List { .. } => {
                 "the credential list is made by `urne credentials issue`; ask the credential authority for its published list".into()
             }
@@ -211,9 +227,16 @@ impl CredentialCode {
     /// case. A wrong length, a character outside the alphabet or a wrong
     /// check character is refused (no character of the code is quoted).
     pub fn parse(text: &str) -> Result<Self, CredentialError> {
+        Self::parse_bytes(text.as_bytes())
+    }
+
+    /// [`CredentialCode::parse`] of raw bytes (a file or standard input,
+    /// which need not be UTF-8: a byte outside the alphabet is a bad
+    /// character).
+    pub fn parse_bytes(text: &[u8]) -> Result<Self, CredentialError> {
         let mut chars = Zeroizing::new([0u8; CODE_LEN]);
         let mut n = 0usize;
-        for b in text.bytes() {
+        for &b in text {
             if b == b'-' || b.is_ascii_whitespace() {
                 continue;
             }
@@ -240,6 +263,37 @@ impl CredentialCode {
             return Err(CredentialError::CodeCheck);
         }
         Ok(CredentialCode { chars })
+    }
+
+    /// Reads one code from a file or standard input (`name` is what the
+    /// error names), at most [`CODE_INPUT_MAX`] bytes, into a fixed zeroized
+    /// buffer (no growing buffer leaves a copy behind); dashes, spaces and
+    /// the line end are ignored as [`CredentialCode::parse`] ignores them.
+    pub fn read_from<R: Read>(mut input: R, name: &str) -> Result<Self, CredentialError> {
+        let mut buf = Zeroizing::new([0u8; CODE_INPUT_MAX + 1]);
+        let mut n = 0usize;
+        while n < buf.len() {
+            match input.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(CredentialError::Io {
+                        file: name.to_string(),
+                        detail: e.to_string(),
+                    })
+                }
+            }
+        }
+        let read = if n > CODE_INPUT_MAX {
+            Err(CredentialError::CodeTooLong)
+        } else {
+            Self::parse_bytes(&buf[..n])
+        };
+        read.map_err(|e| CredentialError::CodeIn {
+            file: name.to_string(),
+            source: Box::new(e),
+        })
     }
 
     /// The 17 characters, upper case, without dashes: what the key is

@@ -164,11 +164,43 @@ fn encrypt(dir: &Path, voter: &str, referendum: &str, code: Option<&str>, out: &
         out.to_str().unwrap(),
         "--force",
     ];
+    // The code from a file beside the output, as a voting client's test
+    // would give it (never on the command line).
+    let file = out.with_extension("code");
+    let file_arg = file.to_str().unwrap().to_string();
     if let Some(c) = code {
-        args.push("--credential");
-        args.push(c);
+        fs::write(&file, format!("{c}\n")).unwrap();
+        args.push("--credential-file");
+        args.push(&file_arg);
     }
     urne(dir, &args)
+}
+
+/// `urne encrypt` with the code on standard input (`--credential-file -`).
+fn encrypt_stdin(dir: &Path, voter: &str, code: &[u8], out: &Path) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(BIN)
+        .arg("-d")
+        .arg(dir)
+        .args(["encrypt", "--referendum", "sogne", "--voter", voter])
+        .args([
+            "--choice",
+            "Ja",
+            "--force",
+            "--credential-file",
+            "-",
+            "--out",
+        ])
+        .arg(out)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the urne binary runs");
+    // The child may refuse before reading all of it (a broken pipe).
+    let _ = child.stdin.take().unwrap().write_all(code);
+    child.wait_with_output().unwrap()
 }
 
 fn cast(dir: &Path, ballot: &Path, voter: &str, referendum: &str) -> Output {
@@ -309,6 +341,31 @@ fn the_codes_file_is_refused_inside_the_event_directory_and_without_credentials(
         ),
         "E-CREDENTIAL-NOT-USED",
     );
+    // Nor a code to sign with.
+    fs::copy(
+        root().join("keys-example/election-key.json"),
+        none.path().join("election-key.json"),
+    )
+    .unwrap();
+    let code = ev.outside("code.txt");
+    fs::write(&code, "AAAA-AAAA-AAAA-AAAA-A\n").unwrap();
+    assert_refused(
+        &urne(
+            none.path(),
+            &[
+                "encrypt",
+                "--referendum",
+                "sogne",
+                "--voter",
+                "sogne-000001",
+                "--choice",
+                "Ja",
+                "--credential-file",
+                code.to_str().unwrap(),
+            ],
+        ),
+        "E-CREDENTIAL-NOT-USED",
+    );
 }
 
 #[test]
@@ -342,6 +399,57 @@ fn a_signed_ballot_is_cast_and_every_bad_one_is_refused_with_its_code() {
         &encrypt(&dir, v1, "sogne", None, &b),
         "E-CREDENTIAL-MISSING",
     );
+    // The code is never a command-line argument: the old flag is refused,
+    // naming the flag and not the code.
+    let err = assert_refused(
+        &urne(
+            &dir,
+            &[
+                "encrypt",
+                "--referendum",
+                "sogne",
+                "--voter",
+                v1,
+                "--choice",
+                "Ja",
+                "--credential",
+                &good,
+                "--out",
+                b.to_str().unwrap(),
+            ],
+        ),
+        "E-CREDENTIAL-ARGUMENT",
+    );
+    assert!(
+        !err.contains(&good) && err.contains("--credential-file"),
+        "{err}"
+    );
+    assert!(!b.exists());
+    // Standard input: a typo is caught there too, naming standard input;
+    // more than a code's worth of input is refused; the right code signs.
+    let err = assert_refused(
+        &encrypt_stdin(&dir, v1, typo.as_bytes(), &b),
+        "E-CREDENTIAL-CODE",
+    );
+    assert!(
+        err.contains("standard input") && !err.contains(&typo),
+        "{err}"
+    );
+    assert_refused(
+        &encrypt_stdin(&dir, v1, &[b'A'; 300], &b),
+        "E-CREDENTIAL-CODE",
+    );
+    assert!(!b.exists());
+    assert_ok(&encrypt_stdin(
+        &dir,
+        v1,
+        format!("  {}\r\n", good.to_lowercase()).as_bytes(),
+        &b,
+    ));
+    assert!(fs::read_to_string(&b)
+        .unwrap()
+        .contains("\"credential\":{\"r\":"));
+    fs::remove_file(&b).unwrap();
     // Signed with the voter's own code: cast.
     assert_ok(&encrypt(&dir, v1, "sogne", Some(&good), &b));
     let signed = fs::read_to_string(&b).unwrap();

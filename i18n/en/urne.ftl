@@ -334,6 +334,7 @@ publish-stage-certified = { $referendum }: signed protocol — certified.
 publish-writing = Writing and signing publication { $sequence }
 publish-written = Publication { $sequence } written and signed
 publish-done = Publication { $sequence } ({ $status }) in { $dir }: { $files }, signed by { $key }.
+credential-code-prompt = Credential code for voter { $voter } (from the polling card; not shown as you type):
 box-operator-passphrase = The box operator chooses a passphrase for the box's signing key.
 box-opened = Ballot box opened: { $file }
 box-closed = Ballot box closed: { $count }, head { $head }

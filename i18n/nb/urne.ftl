@@ -331,6 +331,7 @@ publish-stage-certified = { $referendum }: underskrevet protokoll — endelig.
 publish-writing = Skriver og signerer publisering { $sequence }
 publish-written = Publisering { $sequence } er skrevet og signert
 publish-done = Publisering { $sequence } ({ $status }) i { $dir }: { $files }, signert av { $key }.
+credential-code-prompt = Stemmekode for velger { $voter } (fra valgkortet; vises ikke mens du skriver):
 box-operator-passphrase = Urneoperatøren velger en passordfrase for urnens signeringsnøkkel.
 box-opened = Urnen er åpnet: { $file }
 box-closed = Urnen er lukket: { $count }, hode { $head }

@@ -770,7 +770,8 @@ fn credentials_rehearsal(out: &Path, passes: &[PathBuf]) -> CliResult {
             insecure_fast_kdf: true,
         }),
     )?;
-    let text = urne::fsio::read_to_string(&codes)?;
+    // The printer's file holds every voter's secret code: held zeroized.
+    let text = zeroize::Zeroizing::new(urne::fsio::read_to_string(&codes)?);
     let Some((voter, code)) = text.lines().nth(2).and_then(|l| l.split_once(',')) else {
         return Err(Failure::new(
             "E-DEMO-MISMATCH",
@@ -786,14 +787,19 @@ fn credentials_rehearsal(out: &Path, passes: &[PathBuf]) -> CliResult {
         .unwrap_or_default();
     let at = "2027-01-25T10:00:00+01:00".to_string();
     let ballot = dir.path("ballot.json");
-    outln!("   $ urne encrypt --voter {voter} --referendum {referendum} --choice Ja --credential <the code on {voter}'s polling card>");
+    outln!(
+        "   $ urne encrypt --voter {voter} --referendum {referendum} --choice Ja --out ballot.json"
+    );
+    outln!("   Credential code for voter {voter} (from the polling card; not shown as you type): ****-****-****-****-*");
     super::rehearse::encrypt(
         &dir,
         EncryptArgs {
             referendum: referendum.clone(),
             voter: voter.into(),
             choice: "Ja".into(),
-            credential: Some(code.into()),
+            credential_file: None,
+            credential: None,
+            code: Some(urne::credentials::CredentialCode::parse(code)?),
             out: Some(ballot.clone()),
             force: false,
         },

@@ -302,7 +302,9 @@ Example (the credential authority, on its own machine, before the box opens):
 Examples (rehearsals):
   urne -d event encrypt --referendum sogne --voter V123 --choice Ja --out ballot.json
   urne -d event encrypt --referendum sogne --voter V123 --choice Ja \\
-    --credential ABCD-EFGH-IJKL-MNOP-Q --out ballot.json   # events with credentials
+    --out ballot.json      # events with credentials: asks for the code, no echo
+  urne -d event encrypt --referendum sogne --voter V123 --choice Ja \\
+    --credential-file card.txt --out ballot.json      # or the code from a file
   urne -d event encrypt --referendum sogne --voter V123 --choice 1 \\
     | urne -d event box cast --ballot - --voter V123 --referendum sogne";
     pub const BOX: &str = "\

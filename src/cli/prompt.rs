@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use urne::keys::passphrase::{check_new_passphrase, Passphrase, PassphraseError};
+use zeroize::Zeroizing;
 
 use super::say::tr;
 
@@ -25,10 +26,18 @@ fn require_terminal() -> Result<(), PassphraseError> {
 /// before being asked is not taken as their answer.
 pub fn read_passphrase(prompt: &str) -> Result<Passphrase, PassphraseError> {
     require_terminal()?;
-    let _quiet = quiet_terminal();
-    rpassword::prompt_password(prompt)
-        .map(Passphrase::new)
+    read_hidden(prompt)
+        // The string's buffer moves into the passphrase; nothing is copied.
+        .map(|mut s| Passphrase::new(std::mem::take(&mut *s)))
         .map_err(|source| PassphraseError::ReadFailed { source })
+}
+
+/// One line from the terminal without echo, echo turned off and type-ahead
+/// discarded before the prompt is shown (as for a passphrase), held
+/// zeroized. The caller has checked that standard input is a terminal.
+pub fn read_hidden(prompt: &str) -> std::io::Result<Zeroizing<String>> {
+    let _quiet = quiet_terminal();
+    rpassword::prompt_password(prompt).map(Zeroizing::new)
 }
 
 /// Keeps the terminal's echo off until the guard is dropped, for a phase in

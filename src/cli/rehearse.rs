@@ -29,11 +29,21 @@ pub struct EncryptArgs {
     /// The option to vote for, by name (e.g. Ja) or 1-based number.
     #[arg(long)]
     pub choice: String,
-    /// The voter's credential code (from the polling card), in an event with
-    /// voter credentials: the ballot is signed with it. A mistyped code is
-    /// refused before anything is signed.
-    #[arg(long, value_name = "CODE")]
+    /// In an event with voter credentials, read the voter's credential code
+    /// (from the polling card) from this file instead of asking for it at
+    /// the terminal (without echo); `-` reads it from standard input. The
+    /// ballot is signed with it; a mistyped code is refused before anything
+    /// is signed.
+    #[arg(long, value_name = "FILE")]
+    pub credential_file: Option<PathBuf>,
+    /// No longer accepted: a code on the command line is seen by `ps` and
+    /// kept in the shell's history. Refused with E-CREDENTIAL-ARGUMENT.
+    #[arg(long, value_name = "CODE", hide = true)]
     pub credential: Option<String>,
+    /// The code itself, for the demo (which has it from the printer's
+    /// file); not a command-line option.
+    #[arg(skip)]
+    pub code: Option<urne::credentials::CredentialCode>,
     /// Write the ballot here instead of standard output (`-` is standard
     /// output).
     #[arg(long, value_name = "FILE")]
@@ -124,7 +134,7 @@ fn choice_index(options: &[String], choice: &str) -> Option<usize> {
         })
 }
 
-pub fn encrypt(dir: &EventDir, a: EncryptArgs) -> CliResult {
+pub fn encrypt(dir: &EventDir, mut a: EncryptArgs) -> CliResult {
     let (manifest, _) = super::load_manifest(dir)?;
     let key = super::load_key(dir)?;
     let r = manifest
@@ -142,14 +152,14 @@ pub fn encrypt(dir: &EventDir, a: EncryptArgs) -> CliResult {
             None,
         )
     })?;
+    // The code is checked (its check character, and against the published
+    // list when there is one) before anything is encrypted or signed.
+    let signing = credential_key(dir, &manifest, &key, &mut a, r)?;
     let ctx = BallotContext {
         fingerprint: &key.fingerprint,
         referendum: &r.id,
         voter: &a.voter,
     };
-    // The code is checked (its check character, and against the published
-    // list when there is one) before anything is encrypted or signed.
-    let signing = credential_key(dir, &manifest, &key, &a, r)?;
     let b = ballot::encrypt(&key.key, &ctx, r.options.len(), choice, &mut OsRng)
         .map_err(|e| Failure::new("E-BALLOT-CHOICE", e.to_string(), None))?;
     let mut value = serde_json::to_value(&b).unwrap_or_default();
@@ -171,39 +181,45 @@ pub fn encrypt(dir: &EventDir, a: EncryptArgs) -> CliResult {
     Ok(())
 }
 
-/// The voter's credential key from `--credential`, checked: a code is
-/// refused in an event without credentials, required in one with them, and
-/// compared with the voter's key in the published list when the list is in
-/// the event directory.
+/// The voter's credential key, checked: a code is refused in an event
+/// without credentials, required in one with them (asked for at the
+/// terminal without echo, or read from `--credential-file`), and compared
+/// with the voter's key in the published list when the list is in the event
+/// directory.
 fn credential_key(
     dir: &EventDir,
     manifest: &urne::event::Manifest,
     key: &urne::keys::ElectionKey,
-    a: &EncryptArgs,
+    a: &mut EncryptArgs,
     r: &urne::event::Referendum,
 ) -> CliResult<Option<urne::credentials::CredentialKey>> {
+    if let Some(mut old) = a.credential.take() {
+        zeroize::Zeroize::zeroize(&mut old);
+        return Err(Failure::new(
+            "E-CREDENTIAL-ARGUMENT",
+            "--credential CODE is no longer accepted: a code on the command line is seen by every user's `ps` and kept in the shell's history; nothing was signed",
+            Some("leave the code out of the command: urne asks for it without echo, or give --credential-file FILE (`-` reads it from standard input)"),
+        ));
+    }
     let required = manifest.voter_credentials.required();
-    let Some(text) = &a.credential else {
-        if required {
+    if !required {
+        if a.credential_file.is_some() || a.code.is_some() {
             return Err(Failure::new(
-                "E-CREDENTIAL-MISSING",
-                "the manifest says voter_credentials = \"urne\": a ballot must be signed with the voter's credential",
-                Some("give the code from the voter's polling card with --credential CODE"),
+                "E-CREDENTIAL-NOT-USED",
+                format!(
+                    "{} says voter_credentials = \"none\": this event uses no voter credentials",
+                    dir.manifest().display()
+                ),
+                Some("leave out --credential-file"),
             ));
         }
         return Ok(None);
-    };
-    if !required {
-        return Err(Failure::new(
-            "E-CREDENTIAL-NOT-USED",
-            format!(
-                "{} says voter_credentials = \"none\": this event uses no voter credentials",
-                dir.manifest().display()
-            ),
-            Some("leave out --credential"),
-        ));
     }
-    let code = urne::credentials::CredentialCode::parse(text)?;
+    let code = match (a.code.take(), &a.credential_file) {
+        (Some(c), _) => c,
+        (None, Some(f)) => read_code_file(f)?,
+        (None, None) => ask_code(&a.voter)?,
+    };
     let k = code.key(&key.fingerprint, &a.voter);
     let list_path = dir.path(super::credentials::LIST_FILE);
     if list_path.exists() {
@@ -241,6 +257,58 @@ fn credential_key(
         }
     }
     Ok(Some(k))
+}
+
+/// The code from `--credential-file` (`-`: standard input).
+fn read_code_file(path: &std::path::Path) -> CliResult<urne::credentials::CredentialCode> {
+    use urne::credentials::CredentialCode;
+    if super::is_stdio(path) {
+        return Ok(CredentialCode::read_from(
+            std::io::stdin().lock(),
+            "standard input",
+        )?);
+    }
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| urne::credentials::CredentialError::Io {
+        file: name.clone(),
+        detail: e.to_string(),
+    })?;
+    Ok(CredentialCode::read_from(file, &name)?)
+}
+
+/// The code typed at the terminal, without echo; up to three tries when
+/// its check catches a typo. Without a terminal, E-CREDENTIAL-MISSING.
+fn ask_code(voter: &str) -> CliResult<urne::credentials::CredentialCode> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::new(
+            "E-CREDENTIAL-MISSING",
+            "the manifest says voter_credentials = \"urne\": a ballot must be signed with the voter's credential, and there is no terminal to ask for the code",
+            Some("run it in a terminal (the code is asked for without echo), or give --credential-file FILE (`-` reads it from standard input)"),
+        ));
+    }
+    let mut tries = 0;
+    loop {
+        let typed = prompt::read_hidden(&format!(
+            "{} ",
+            crate::cli::say::tr!("credential-code-prompt", voter = voter)
+        ))
+        .map_err(|e| {
+            Failure::new(
+                "E-CREDENTIAL-MISSING",
+                format!("the credential code could not be read from the terminal: {e}"),
+                Some("or give --credential-file FILE (`-` reads it from standard input)"),
+            )
+        })?;
+        match urne::credentials::CredentialCode::parse(&typed) {
+            Ok(c) => return Ok(c),
+            Err(e) if tries < 2 => {
+                tries += 1;
+                eprintln!("{e}");
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 fn unknown_referendum(dir: &EventDir, id: &str) -> Failure {
