@@ -669,6 +669,16 @@ impl Roll {
 
     /// Loads a roll file.
     pub fn load(path: &Path, manifest: &Manifest) -> Result<Roll, EventError> {
+        Roll::load_counting(path, manifest, &|_| {})
+    }
+
+    /// [`Roll::load`], calling `on_bytes` with the number of bytes read so
+    /// far (a roll of millions of voters takes seconds to read).
+    pub fn load_counting(
+        path: &Path,
+        manifest: &Manifest,
+        on_bytes: &dyn Fn(u64),
+    ) -> Result<Roll, EventError> {
         let f = std::fs::File::open(path).map_err(|e| {
             EventError::File(if e.kind() == std::io::ErrorKind::NotFound {
                 FsError::NotFound {
@@ -682,7 +692,7 @@ impl Roll {
             })
         })?;
         Roll::parse(
-            std::io::BufReader::new(f),
+            std::io::BufReader::with_capacity(1 << 16, fsio::CountingReader::new(f, on_bytes)),
             &path.display().to_string(),
             manifest,
         )

@@ -412,8 +412,19 @@ pub fn read_hashed<T>(
     path: &Path,
     parse: impl FnOnce(&mut dyn Read) -> T,
 ) -> Result<(T, String), FsError> {
+    read_hashed_counting(path, &|_| {}, parse)
+}
+
+/// [`read_hashed`], calling `on_bytes` with the number of bytes read so far
+/// (for a progress bar: the library never prints).
+pub fn read_hashed_counting<T>(
+    path: &Path,
+    on_bytes: &dyn Fn(u64),
+    parse: impl FnOnce(&mut dyn Read) -> T,
+) -> Result<(T, String), FsError> {
     let f = std::fs::File::open(path).map_err(|e| read_err(path, e))?;
-    let mut reader = HashingReader::new(std::io::BufReader::with_capacity(1 << 20, f));
+    let counted = CountingReader::new(f, on_bytes);
+    let mut reader = HashingReader::new(std::io::BufReader::with_capacity(1 << 20, counted));
     let parsed = parse(&mut reader);
     let hash = reader.finish().map_err(|e| read_err(path, e))?;
     Ok((parsed, hash))
@@ -421,12 +432,73 @@ pub fn read_hashed<T>(
 
 /// SHA-256 of a file, streamed, lowercase hex.
 pub fn sha256_file(path: &Path) -> Result<String, FsError> {
-    read_hashed(path, |_| ()).map(|((), hash)| hash)
+    sha256_file_counting(path, &|_| {})
+}
+
+/// [`sha256_file`], calling `on_bytes` with the number of bytes read so far.
+pub fn sha256_file_counting(path: &Path, on_bytes: &dyn Fn(u64)) -> Result<String, FsError> {
+    read_hashed_counting(path, on_bytes, |_| ()).map(|((), hash)| hash)
+}
+
+/// A reader that calls back with the number of bytes read through it so far,
+/// so that a shell can show how far a long read has come.
+pub struct CountingReader<'a, R> {
+    inner: R,
+    passed: u64,
+    on_bytes: &'a dyn Fn(u64),
+}
+
+impl<'a, R: Read> CountingReader<'a, R> {
+    pub fn new(inner: R, on_bytes: &'a dyn Fn(u64)) -> Self {
+        CountingReader {
+            inner,
+            passed: 0,
+            on_bytes,
+        }
+    }
+}
+
+impl<R: Read> Read for CountingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.passed += n as u64;
+            (self.on_bytes)(self.passed);
+        }
+        Ok(n)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_counting_reader_reports_every_byte_read_and_the_hash_covers_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("roll.csv");
+        let body = vec![b'x'; 3 << 20];
+        std::fs::write(&p, &body).unwrap();
+        let seen = std::cell::Cell::new(Vec::new());
+        let on = |n: u64| {
+            let mut v = seen.take();
+            v.push(n);
+            seen.set(v);
+        };
+        // The parser reads only a little: the rest is read to hash it, and
+        // counted too.
+        let (first, hash) = read_hashed_counting(&p, &on, |r| {
+            let mut b = [0u8; 10];
+            r.read_exact(&mut b).map(|()| b)
+        })
+        .unwrap();
+        assert_eq!(first.unwrap(), [b'x'; 10]);
+        assert_eq!(hash, sha256_hex(&body));
+        let seen = seen.take();
+        assert!(seen.len() > 1, "{seen:?}");
+        assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+        assert_eq!(seen.last(), Some(&(3 << 20)));
+    }
 
     #[test]
     fn refuses_to_overwrite_without_force_and_replaces_with_it() {

@@ -227,6 +227,9 @@ unit-entry = { $n ->
    *[other] entries
 }
 
+# Kibibytes of a file read (the roll), the same in every language.
+unit-kib = KiB
+
 unlock-banner = Unlock ceremony for { $event }: { $threshold } of the { $keyholders } keyholders are needed.
 partial-banner = Partial decryption for { $event }, on this keyholder's machine.
 combine-banner = Combining the partial decryptions for { $event }: { $threshold } of the { $keyholders } keyholders are needed.
@@ -300,8 +303,8 @@ ceremony-key-written = Election key written to { $file }
 ceremony-assemble-compare = Read it aloud; every keyholder compares it with the one their confirm round showed.
 ceremony-assemble-next = Next: each keyholder runs `urne key test --share <their medium>/keyholder-N.share` before voting opens; publish election-key.json (it carries the whole transcript).
 
-postal-reading-roll = Reading the roll
-postal-roll-read = Roll read: { $count }
+roll-reading = Reading the roll
+roll-read = Roll read: { $count }
 postal-checking-marked-roll = Checking the marked roll against the ceremony log
 postal-marked-roll-checked = Marked roll checked against the ceremony log
 postal-reading-marked-roll = Reading the marked roll

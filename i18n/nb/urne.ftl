@@ -224,6 +224,9 @@ unit-entry = { $n ->
    *[other] oppføringer
 }
 
+# Kibibytes of a file read (the roll), the same in every language.
+unit-kib = KiB
+
 unlock-banner = Opplåsingsseremoni for { $event }: { $threshold } av de { $keyholders } nøkkelholderne trengs.
 partial-banner = Delvis dekryptering for { $event }, på denne nøkkelholderens maskin.
 combine-banner = Setter sammen de delvise dekrypteringene for { $event }: { $threshold } av de { $keyholders } nøkkelholderne trengs.
@@ -297,8 +300,8 @@ ceremony-key-written = Valgnøkkelen er skrevet til { $file }
 ceremony-assemble-compare = Les det høyt; hver nøkkelholder sammenligner det med det bekreftelsesrunden viste.
 ceremony-assemble-next = Neste: hver nøkkelholder kjører `urne key test --share <sitt medium>/keyholder-N.share` før stemmegivningen åpner; publiser election-key.json (den inneholder hele transkripsjonen).
 
-postal-reading-roll = Leser manntallet
-postal-roll-read = Manntallet er lest: { $count }
+roll-reading = Leser manntallet
+roll-read = Manntallet er lest: { $count }
 postal-checking-marked-roll = Kontrollerer kryssene i manntallet mot seremoniloggen
 postal-marked-roll-checked = Kryssene i manntallet er kontrollert mot seremoniloggen
 postal-reading-marked-roll = Leser kryssene i manntallet

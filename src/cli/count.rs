@@ -88,7 +88,7 @@ fn input_hash(name: &str, path: &Path) -> CliResult<InputHash> {
 /// counting rules and the encrypted sums.
 fn count_box(dir: &EventDir) -> CliResult<Counted> {
     let (manifest, sha) = super::load_manifest(dir)?;
-    let roll = super::load_roll(dir, &manifest)?;
+    let roll = super::load_roll_shown(dir, &manifest)?;
     let key = super::load_key(dir)?;
     super::check_key_matches(&key, &sha, dir)?;
     let box_path = dir.ballot_box();

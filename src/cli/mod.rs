@@ -505,6 +505,26 @@ pub fn load_roll(dir: &EventDir, m: &urne::event::Manifest) -> CliResult<urne::e
     Ok(urne::event::Roll::load(&dir.roll(), m)?)
 }
 
+/// [`load_roll`] under a progress bar (the file's KiB read, the rate, the
+/// time left): a roll of millions of voters takes seconds, in front of
+/// observers. What stays is "Roll read: N entries".
+pub fn load_roll_shown(dir: &EventDir, m: &urne::event::Manifest) -> CliResult<urne::event::Roll> {
+    let path = dir.roll();
+    let p = progress::Progress::reading(&say::tr!("roll-reading"), &path);
+    match urne::event::Roll::load_counting(&path, m, &|b| p.set_bytes(b)) {
+        Ok(roll) => {
+            let entries =
+                progress::count_of(roll.entitled_total(), progress::Unit { id: "unit-entry" });
+            p.finish(&say::tr!("roll-read", count = entries));
+            Ok(roll)
+        }
+        Err(e) => {
+            p.clear();
+            Err(e.into())
+        }
+    }
+}
+
 /// Loads and checks the election key.
 pub fn load_key(dir: &EventDir) -> CliResult<urne::keys::ElectionKey> {
     let path = dir.election_key();

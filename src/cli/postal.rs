@@ -17,12 +17,6 @@ use super::{now, CliResult, EventDir, Failure};
 mod msg {
     use super::progress::{count_of, Unit};
     use crate::cli::say::tr;
-    pub fn roll_read(entries: u64) -> String {
-        tr!(
-            "postal-roll-read",
-            count = count_of(entries, Unit { id: "unit-entry" })
-        )
-    }
     pub fn trying(n: usize) -> String {
         tr!(
             "postal-trying",
@@ -123,9 +117,13 @@ fn write_json<T: serde::Serialize>(path: &Path, v: &T, force: bool) -> CliResult
 /// wrote, by its hash in the ceremony log (an edited marked roll would let an
 /// envelope through for a voter who voted electronically, or stop one).
 /// Returns its hash, for the trial's `inputs` and for [`read_marked_roll`].
-fn check_marked_roll_as_written(dir: &EventDir, marked_path: &Path) -> CliResult<InputHash> {
+fn check_marked_roll_as_written(
+    dir: &EventDir,
+    marked_path: &Path,
+    shown: &Progress,
+) -> CliResult<InputHash> {
     let name = "marked-roll.csv";
-    let now = urne::fsio::sha256_file(marked_path)?;
+    let now = urne::fsio::sha256_file_counting(marked_path, &|b| shown.set_bytes(b))?;
     let log = urne::ceremony_log::CeremonyLog::load_or_new(&dir.log())?;
     let entries = log.entries();
     match urne::ceremony_log::last_written(&entries, name) {
@@ -161,8 +159,10 @@ fn read_marked_roll(
     checked: &InputHash,
     manifest: &urne::event::Manifest,
     envelopes: &[postal::Envelope],
+    shown: &Progress,
 ) -> CliResult<postal::MarkedRoll> {
-    let (parsed, hash) = urne::fsio::read_hashed(marked_path, |reader| {
+    let on_bytes = |b| shown.set_bytes(b);
+    let (parsed, hash) = urne::fsio::read_hashed_counting(marked_path, &on_bytes, |reader| {
         postal::MarkedRoll::parse_for(
             reader,
             &marked_path.display().to_string(),
@@ -185,9 +185,7 @@ fn read_marked_roll(
 
 fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
     let (manifest, _) = super::load_manifest(dir)?;
-    let step = Progress::step(&tr!("postal-reading-roll"));
-    let roll = super::load_roll(dir, &manifest)?;
-    step.finish(&msg::roll_read(roll.entitled_total()));
+    let roll = super::load_roll_shown(dir, &manifest)?;
     let marked_path = dir.marked_roll();
     if !marked_path.exists() {
         return Err(Failure::new(
@@ -199,8 +197,8 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
             Some("run `urne unlock` (or `urne combine`) first"),
         ));
     }
-    let step = Progress::step(&tr!("postal-checking-marked-roll"));
-    let marked_hash = check_marked_roll_as_written(dir, &marked_path)?;
+    let step = Progress::reading(&tr!("postal-checking-marked-roll"), &marked_path);
+    let marked_hash = check_marked_roll_as_written(dir, &marked_path, &step)?;
     step.finish(&tr!("postal-marked-roll-checked"));
     let mut envelopes = postal::load_envelopes(&a.envelopes, &manifest)?;
     if let Some(k) = &a.pseudonym_key {
@@ -211,8 +209,8 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
             }
         }
     }
-    let step = Progress::step(&tr!("postal-reading-marked-roll"));
-    let marked = read_marked_roll(&marked_path, &marked_hash, &manifest, &envelopes)?;
+    let step = Progress::reading(&tr!("postal-reading-marked-roll"), &marked_path);
+    let marked = read_marked_roll(&marked_path, &marked_hash, &manifest, &envelopes, &step)?;
     step.finish(&tr!("postal-marked-roll-read"));
     let out = dir.postal_trial();
     let csv_out = dir.postal_decisions();

@@ -33,6 +33,9 @@ pub struct Unit {
 
 impl Unit {
     pub const BALLOTS: Unit = Unit { id: "unit-ballot" };
+    /// Kibibytes of a file read (a roll, a marked roll), whose lines are not
+    /// known before they are read.
+    pub const KIB: Unit = Unit { id: "unit-kib" };
     /// The word for `n` of this unit, in the event's language.
     pub fn of(self, n: u64) -> String {
         say::t(self.id, &[("n", n.into())])
@@ -114,6 +117,19 @@ impl Progress {
     /// `what` is the step as an action: "Checking the ballot box".
     pub fn counting(what: &str, unit: Unit, total: Option<u64>) -> Progress {
         Progress::new(what, Some(unit), total, std::io::stderr().is_terminal())
+    }
+
+    /// A step that reads the file at `path`, counted in KiB of its size (a
+    /// roll's lines are not known before it is read). The library's
+    /// `on_bytes` callback is [`Progress::set_bytes`].
+    pub fn reading(what: &str, path: &Path) -> Progress {
+        let total = std::fs::metadata(path).ok().map(|m| m.len().div_ceil(1024));
+        Progress::counting(what, Unit::KIB, total)
+    }
+
+    /// The library's callback for a read: `bytes` read so far.
+    pub fn set_bytes(&self, bytes: u64) {
+        self.set(bytes.div_ceil(1024));
     }
 
     /// A step without a count (a passphrase's key derivation, a file written):
