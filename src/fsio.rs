@@ -209,6 +209,28 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Starts writing `path` (refused if it exists and not `force`).
     pub fn create(path: &Path, force: bool, visibility: Visibility) -> Result<Self, FsError> {
+        AtomicFile::start(path, force, visibility, true)
+    }
+
+    /// [`AtomicFile::create`] in a directory the caller has already swept
+    /// with [`remove_stale_temps_in`] under its writers' lock: no scan of the
+    /// directory for this target's stale temporary files, which for a
+    /// directory of thousands of files written one by one (a publication's
+    /// objects) would make the writes quadratic.
+    pub fn create_in_swept(
+        path: &Path,
+        force: bool,
+        visibility: Visibility,
+    ) -> Result<Self, FsError> {
+        AtomicFile::start(path, force, visibility, false)
+    }
+
+    fn start(
+        path: &Path,
+        force: bool,
+        visibility: Visibility,
+        sweep: bool,
+    ) -> Result<Self, FsError> {
         if !force && path.exists() {
             return Err(FsError::FileExists {
                 path: path.to_path_buf(),
@@ -216,7 +238,9 @@ impl AtomicFile {
         }
         let dir = parent_dir(path).unwrap_or_else(|| PathBuf::from("."));
         std::fs::create_dir_all(&dir).map_err(unwritable(path))?;
-        remove_stale_temps(path);
+        if sweep {
+            remove_stale_temps(path);
+        }
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

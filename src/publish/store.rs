@@ -25,6 +25,7 @@
 //! (`E-PUBLISH-BUSY`); the two are never interleaved.
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ring::rand::SystemRandom;
@@ -574,7 +575,16 @@ fn put_object(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     if path.exists() {
         return same_as_existing(path);
     }
-    match fsio::write_atomic(path, bytes, false, fsio::Visibility::Public) {
+    // `publish` swept the objects directory once under its lock.
+    let written = fsio::AtomicFile::create_in_swept(path, false, fsio::Visibility::Public)
+        .and_then(|mut f| {
+            f.write_all(bytes).map_err(|e| FsError::Unwritable {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
+            f.commit()
+        });
+    match written {
         Ok(()) => Ok(()),
         Err(FsError::FileExists { .. }) => same_as_existing(path),
         Err(e) => Err(e.into()),
