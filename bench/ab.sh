@@ -17,7 +17,9 @@
 # read a format-2 box). Then each round runs unlock and verify of OLD_REV,
 # then of NEW_REV, each on a fresh copy of its event directory, under
 # /usr/bin/time. Prints a Markdown table: round, build, job, ballots,
-# seconds, peak RSS.
+# seconds, CPU seconds (user + system, all threads), peak RSS. On a loaded
+# machine the wall time grows with the other work and the CPU time much
+# less, so the two are printed side by side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -eq 2 ] || { echo "usage: bench/ab.sh OLD_REV NEW_REV" >&2; exit 2; }
@@ -49,8 +51,9 @@ for b in old new; do
     --bad 2 --policy last_counts --insecure-fast-kdf \
     --passphrase-file "$WORK/p1" --passphrase-file "$WORK/p2" >/dev/null 2>&1
 done
-echo "| round | build | job | ballots | seconds | peak RSS MiB |"
-echo "|---:|---|---|---:|---:|---:|"
+cpu() { awk -v u="$1" -v s="$2" 'BEGIN { printf "%.2f", u + s }'; }
+echo "| round | build | job | ballots | seconds | CPU s | peak RSS MiB |"
+echo "|---:|---|---|---:|---:|---:|---:|"
 for round in $(seq 1 "$ROUNDS"); do
   for b in old new; do
     box="$WORK/box-$b"
@@ -60,15 +63,15 @@ for round in $(seq 1 "$ROUNDS"); do
     for f in "$box"/*; do
       if [ "$(basename "$f")" = box.jsonl ]; then ln "$f" "$d/"; else cp -r "$f" "$d/"; fi
     done
-    /usr/bin/time -f '%e %M' -o "$WORK/t" "$WORK/$b" -d "$d" unlock \
+    /usr/bin/time -f '%e %M %U %S' -o "$WORK/t" "$WORK/$b" -d "$d" unlock \
       --share "$d/shares/keyholder-1.share" --share "$d/shares/keyholder-2.share" \
       --passphrase-file "$WORK/p1" --passphrase-file "$WORK/p2" >/dev/null 2>&1
-    read -r s k < <(tail -1 "$WORK/t")
-    echo "| $round | $b | unlock | $ballots | $s | $((k / 1024)) |"
+    read -r s k u y < <(tail -1 "$WORK/t")
+    echo "| $round | $b | unlock | $ballots | $s | $(cpu "$u" "$y") | $((k / 1024)) |"
     test -s "$d/tally.json" || { echo "unlock failed ($b)" >&2; exit 1; }
     # No postal files: verify ends "incomplete" after every e-vote check.
-    /usr/bin/time -f '%e %M' -o "$WORK/t" "$WORK/$b" verify "$d" >/dev/null 2>&1 || true
-    read -r s k < <(tail -1 "$WORK/t")
-    echo "| $round | $b | verify | $ballots | $s | $((k / 1024)) |"
+    /usr/bin/time -f '%e %M %U %S' -o "$WORK/t" "$WORK/$b" verify "$d" >/dev/null 2>&1 || true
+    read -r s k u y < <(tail -1 "$WORK/t")
+    echo "| $round | $b | verify | $ballots | $s | $(cpu "$u" "$y") | $((k / 1024)) |"
   done
 done
