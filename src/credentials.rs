@@ -28,6 +28,9 @@ use curve25519_dalek::scalar::Scalar;
 use rand::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use subtle::{
+    Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater, ConstantTimeLess,
+};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::ballot::{Ballot, BallotContext};
@@ -98,8 +101,8 @@ impl Mode {
 pub enum CredentialError {
     #[error("the credential code has {found} characters; it has {CODE_LEN} (letters A–Z and digits 2–7; dashes and spaces are ignored)")]
     CodeLength { found: usize },
-    #[error("character {position} of the credential code is not one of A–Z or 2–7")]
-    CodeCharacter { position: usize },
+    #[error("the credential code has a character that is not one of A–Z or 2–7")]
+    CodeCharacter,
     #[error("the credential code's check character does not match: a character is mistyped")]
     CodeCheck,
     #[error("more than {CODE_INPUT_MAX} bytes: that is not one credential code")]
@@ -130,7 +133,7 @@ impl Explain for CredentialError {
     fn code(&self) -> &'static str {
         match self {
             CredentialError::CodeLength { .. }
-            | CredentialError::CodeCharacter { .. }
+            | CredentialError::CodeCharacter
             | CredentialError::CodeCheck
             | CredentialError::CodeTooLong => "E-CREDENTIAL-CODE",
             CredentialError::CodeIn { source, .. } => source.code(),
@@ -143,7 +146,7 @@ impl Explain for CredentialError {
     fn hint(&self) -> Option<String> {
         Some(match self {
             CredentialError::CodeLength { .. }
-            | CredentialError::CodeCharacter { .. }
+            | CredentialError::CodeCharacter
             | CredentialError::CodeCheck => {
                 "type the code again from the polling card: the digits 0, 1, 8 and 9 do not occur (O, I, B are letters)".into()
             }
@@ -178,14 +181,30 @@ pub fn check_value(data: &[u8; CODE_DATA]) -> u8 {
     times_x(data.iter().fold(0u8, |c, &d| times_x(c) ^ (d & 31)))
 }
 
+/// `lo ≤ x ≤ hi`, without branches on `x`.
+fn ct_in(x: u8, lo: u8, hi: u8) -> Choice {
+    !x.ct_lt(&lo) & !x.ct_gt(&hi)
+}
+
 /// The value of a code character (`A`=0 … `Z`=25, `2`=26 … `7`=31), either
-/// case.
-fn char_value(c: u8) -> Option<u8> {
-    match c.to_ascii_uppercase() {
-        u @ b'A'..=b'Z' => Some(u - b'A'),
-        d @ b'2'..=b'7' => Some(d - b'2' + 26),
-        _ => None,
-    }
+/// case, and whether it is one; without branches or table look-ups on the
+/// character (the code is secret).
+fn char_value(c: u8) -> (u8, Choice) {
+    let lower = ct_in(c, b'a', b'z');
+    let u = u8::conditional_select(&c, &c.wrapping_sub(b'a' - b'A'), lower);
+    let letter = ct_in(u, b'A', b'Z');
+    let digit = ct_in(u, b'2', b'7');
+    let v = u8::conditional_select(&0, &u.wrapping_sub(b'A'), letter);
+    let v = u8::conditional_select(&v, &u.wrapping_sub(b'2').wrapping_add(26), digit);
+    (v, letter | digit)
+}
+
+/// The character of a value `< 32` ([`ALPHABET`]), by arithmetic rather
+/// than an index into the table (no secret-dependent memory access).
+fn value_char(v: u8) -> u8 {
+    let v = v & 31;
+    // 'A' + v for v < 26, '2' + (v − 26) = v + 24 for the digits.
+    u8::conditional_select(&(b'A' + v), &(v + 24), v.ct_gt(&25))
 }
 
 /// A voter's secret credential code: 17 characters of [`ALPHABET`], the
@@ -217,9 +236,9 @@ impl CredentialCode {
     fn from_values(values: &[u8; CODE_DATA]) -> Self {
         let mut chars = Zeroizing::new([0u8; CODE_LEN]);
         for (c, &v) in chars.iter_mut().zip(values.iter()) {
-            *c = ALPHABET[usize::from(v & 31)];
+            *c = value_char(v);
         }
-        chars[CODE_DATA] = ALPHABET[usize::from(check_value(values))];
+        chars[CODE_DATA] = value_char(check_value(values));
         CredentialCode { chars }
     }
 
@@ -233,33 +252,51 @@ impl CredentialCode {
     /// [`CredentialCode::parse`] of raw bytes (a file or standard input,
     /// which need not be UTF-8: a byte outside the alphabet is a bad
     /// character).
+    ///
+    /// Constant time in the code's characters: separators are dropped and
+    /// each kept byte is written to every slot under a mask (no index or
+    /// branch depends on a byte's value); every character is decoded
+    /// without branches, validity accumulated and decided once, at the end;
+    /// the check character is compared with `ct_eq`. Only the number of
+    /// characters kept, which a valid code fixes at 17, is branched on. The
+    /// error never says where a bad character is.
     pub fn parse_bytes(text: &[u8]) -> Result<Self, CredentialError> {
         let mut chars = Zeroizing::new([0u8; CODE_LEN]);
         let mut n = 0usize;
         for &b in text {
-            if b == b'-' || b.is_ascii_whitespace() {
-                continue;
+            // `-` and ASCII whitespace as `u8::is_ascii_whitespace` has it.
+            let sep = b.ct_eq(&b'-')
+                | b.ct_eq(&b' ')
+                | b.ct_eq(&b'\t')
+                | b.ct_eq(&b'\n')
+                | b.ct_eq(&0x0c)
+                | b.ct_eq(&b'\r');
+            let keep = !sep;
+            for (slot, c) in chars.iter_mut().enumerate() {
+                c.conditional_assign(&b, keep & slot.ct_eq(&n));
             }
-            if n < CODE_LEN {
-                chars[n] = b;
-            }
-            n += 1;
+            // n counts what is kept: `keep` as 0 or 1, no branch.
+            n += usize::from(keep.unwrap_u8());
         }
         if n != CODE_LEN {
             return Err(CredentialError::CodeLength { found: n });
         }
         let mut values = Zeroizing::new([0u8; CODE_DATA]);
-        let mut check = 0u8;
-        for (i, c) in chars.iter_mut().enumerate() {
-            let v = char_value(*c).ok_or(CredentialError::CodeCharacter { position: i + 1 })?;
-            *c = ALPHABET[usize::from(v)];
-            if i < CODE_DATA {
-                values[i] = v;
-            } else {
-                check = v;
-            }
+        let mut valid = Choice::from(1);
+        for (c, v) in chars.iter_mut().zip(values.iter_mut()) {
+            let (x, ok) = char_value(*c);
+            valid &= ok;
+            *v = x;
+            *c = value_char(x);
         }
-        if check_value(&values) != check {
+        let (check, ok) = char_value(chars[CODE_DATA]);
+        valid &= ok;
+        chars[CODE_DATA] = value_char(check);
+        let check_ok = check_value(&values).ct_eq(&check);
+        if !bool::from(valid) {
+            return Err(CredentialError::CodeCharacter);
+        }
+        if !bool::from(check_ok) {
             return Err(CredentialError::CodeCheck);
         }
         Ok(CredentialCode { chars })
@@ -888,9 +925,77 @@ mod tests {
         let mut text = code.display().to_string();
         text.replace_range(5..6, "0");
         let err = CredentialCode::parse(&text).unwrap_err();
-        assert_eq!(err, CredentialError::CodeCharacter { position: 5 });
+        assert_eq!(err, CredentialError::CodeCharacter);
         assert!(!err.to_string().contains(&text[..4]));
         assert_eq!(err.code(), "E-CREDENTIAL-CODE");
+    }
+
+    #[test]
+    fn a_bad_character_gives_the_same_error_wherever_it_is() {
+        // The parse decides once, at the end: the error (and its text) does
+        // not say, or depend on, where the bad character is, nor which it
+        // is; with two bad characters it is the same again.
+        let code = CredentialCode::generate(&mut OsRng);
+        let good = *code.as_bytes();
+        let mut seen = std::collections::BTreeSet::new();
+        for i in 0..CODE_LEN {
+            for bad in [b'0', b'1', b'8', b'9', b'!', 0xc3, b'_'] {
+                let mut text = good.to_vec();
+                text[i] = bad;
+                let err = CredentialCode::parse_bytes(&text).unwrap_err();
+                assert_eq!(err, CredentialError::CodeCharacter, "position {i}");
+                seen.insert(err.to_string());
+                text[(i + 7) % CODE_LEN] = b'9';
+                assert_eq!(
+                    CredentialCode::parse_bytes(&text).unwrap_err(),
+                    CredentialError::CodeCharacter
+                );
+            }
+        }
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        let only = seen.into_iter().next().unwrap();
+        // No position or count in it: its only digits are the alphabet's.
+        assert!(
+            !only.replace("2–7", "").chars().any(|c| c.is_ascii_digit()),
+            "{only}"
+        );
+        // A bad character wins over a check that would fail too; a good
+        // code with every separator and case still parses.
+        let mut text = good.to_vec();
+        text[0] = if good[0] == b'A' { b'B' } else { b'A' };
+        text[3] = b'0';
+        assert_eq!(
+            CredentialCode::parse_bytes(&text).unwrap_err(),
+            CredentialError::CodeCharacter
+        );
+        let mut spaced = Vec::new();
+        for (i, &c) in good.iter().enumerate() {
+            spaced.push(if i % 2 == 0 {
+                c.to_ascii_lowercase()
+            } else {
+                c
+            });
+            spaced.extend_from_slice(b"-\t \r\n");
+        }
+        assert_eq!(
+            CredentialCode::parse_bytes(&spaced).unwrap().as_bytes(),
+            &good
+        );
+    }
+
+    #[test]
+    fn the_branchless_decoding_is_the_alphabet() {
+        for b in 0..=255u8 {
+            let (v, ok) = char_value(b);
+            let want = ALPHABET
+                .iter()
+                .position(|&a| a == b.to_ascii_uppercase())
+                .map(|p| u8::try_from(p).unwrap());
+            assert_eq!(bool::from(ok).then_some(v), want, "byte {b}");
+        }
+        for v in 0..32u8 {
+            assert_eq!(value_char(v), ALPHABET[usize::from(v)]);
+        }
     }
 
     #[test]
