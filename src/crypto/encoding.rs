@@ -25,6 +25,7 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{Identity, IsIdentity};
 use ring::digest;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use zeroize::Zeroizing;
 
 /// A builder for `H512(tag; …)` and `H256(tag; …)`.
 pub struct Transcript {
@@ -78,9 +79,12 @@ impl Transcript {
     }
 
     /// Finishes a SHA-512 transcript into a challenge scalar (wide reduction).
+    /// The same function derives secrets (a voter's credential scalar `s_v`,
+    /// the DKG's seed-derived coefficients and nonces), so the 64 bytes
+    /// reduced are held zeroized and wiped when done.
     pub fn challenge(self) -> Scalar {
         let out = self.ctx.finish();
-        let mut wide = [0u8; 64];
+        let mut wide = Zeroizing::new([0u8; 64]);
         wide.copy_from_slice(out.as_ref());
         Scalar::from_bytes_mod_order_wide(&wide)
     }
