@@ -11,15 +11,15 @@
 //! Needs `tmux` on PATH. Every wait is bounded; each tmux server runs on a
 //! socket of its own and is killed at the end.
 
+mod common;
+
+use common::tmux::Tmux;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
 const BIN: &str = env!("CARGO_BIN_EXE_urne");
-
-/// The longest a ceremony may take on a loaded machine.
-const DEADLINE: Duration = Duration::from_secs(120);
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -27,84 +27,6 @@ fn root() -> PathBuf {
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new(tag: &str) -> Tmux {
-        Tmux {
-            socket: format!("urne-test-{tag}-{}", std::process::id()),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| {
-                panic!("tmux could not be started ({e}); install it (scripts/test does)")
-            })
-    }
-
-    fn ok(&self, args: &[&str]) {
-        let o = self.run(args);
-        assert!(
-            o.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    }
-
-    /// Runs `command` in a pane that stays after it ends.
-    fn start(&self, command: &str) {
-        let command = format!("{command}; echo URNE-EXIT=$?; sleep 600");
-        self.ok(&[
-            "new-session",
-            "-d",
-            "-s",
-            "k",
-            "-x",
-            "220",
-            "-y",
-            "60",
-            "sh",
-            "-c",
-            &command,
-        ]);
-    }
-
-    fn screen(&self) -> String {
-        let o = self.run(&["capture-pane", "-p", "-J", "-S", "-", "-t", "k"]);
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    fn wait_for(&self, what: &str, started: Instant, ready: impl Fn(&str) -> bool) -> String {
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            if started.elapsed() > DEADLINE {
-                panic!("waited {DEADLINE:?} for {what}; the screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn type_line(&self, text: &str) {
-        self.ok(&["send-keys", "-t", "k", "-l", text]);
-        self.ok(&["send-keys", "-t", "k", "Enter"]);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
 }
 
 /// The example manifest (language nb) with a third keyholder, 2 of 3.
@@ -146,13 +68,17 @@ fn a_keyholder_who_mistypes_three_times_is_named_and_the_unlock_goes_on() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let share = |i: u32| ev.join(format!("shares/keyholder-{i}.share"));
     let tmux = Tmux::new("three-tries");
-    tmux.start(&format!(
-        "'{BIN}' -d '{}' unlock --share '{}' --share '{}' --share '{}'",
-        s(&ev),
-        s(&share(1)),
-        s(&share(2)),
-        s(&share(3)),
-    ));
+    tmux.start(
+        &format!(
+            "'{BIN}' -d '{}' unlock --share '{}' --share '{}' --share '{}'",
+            s(&ev),
+            s(&share(1)),
+            s(&share(2)),
+            s(&share(3)),
+        ),
+        220,
+        60,
+    );
     let started = Instant::now();
     let prompt = |i: u32, name: &str| format!("Nøkkelholder {i} ({name}), passordfrase for");
     let (p1, p2, p3) = (
@@ -220,10 +146,11 @@ fn keygen_asks_each_keyholder_for_their_medium_and_refuses_a_passphrase_already_
         fs::create_dir_all(m).unwrap();
     }
     let tmux = Tmux::new("keygen");
-    tmux.start(&format!(
-        "'{BIN}' -d '{}' keygen --insecure-fast-kdf",
-        s(&ev)
-    ));
+    tmux.start(
+        &format!("'{BIN}' -d '{}' keygen --insecure-fast-kdf", s(&ev)),
+        220,
+        60,
+    );
     let started = Instant::now();
     let medium = |i: u32, name: &str| {
         format!("Nøkkelholder {i} ({name}): sett inn ditt eget medium og skriv mappen")

@@ -7,15 +7,15 @@
 //! wait is bounded; the tmux server runs on a socket of its own and is
 //! killed at the end.
 
+mod common;
+
+use common::tmux::Tmux;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Instant;
 
 const BIN: &str = env!("CARGO_BIN_EXE_urne");
-
-/// The longest the whole ceremony may take on a loaded machine.
-const DEADLINE: Duration = Duration::from_secs(120);
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -27,68 +27,6 @@ fn example(name: &str) -> PathBuf {
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// A tmux server on its own socket, killed when dropped.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new(tag: &str) -> Tmux {
-        let socket = format!("urne-test-{tag}-{}", std::process::id());
-        Tmux { socket }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| {
-                panic!("tmux could not be started ({e}); install it (scripts/test does)")
-            })
-    }
-
-    fn ok(&self, args: &[&str]) {
-        let o = self.run(args);
-        assert!(
-            o.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    }
-
-    /// The pane's whole text, scrollback included, wrapped lines joined.
-    fn screen(&self) -> String {
-        let o = self.run(&["capture-pane", "-p", "-J", "-S", "-", "-t", "unlock"]);
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    /// Waits until `ready(screen)` holds; panics with the screen at the deadline.
-    fn wait_for(&self, what: &str, started: Instant, ready: impl Fn(&str) -> bool) -> String {
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            if started.elapsed() > DEADLINE {
-                panic!("waited {DEADLINE:?} for {what}; the screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn type_line(&self, text: &str) {
-        self.ok(&["send-keys", "-t", "unlock", "-l", text]);
-        self.ok(&["send-keys", "-t", "unlock", "Enter"]);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
 }
 
 fn passphrase(i: u32) -> String {
@@ -122,28 +60,14 @@ fn keyholders_type_their_passphrases_one_mistypes_and_the_screen_shows_progress(
         .count()
         - 2;
     let tmux = Tmux::new("unlock");
-    // The pane stays after urne ends (the shell sleeps), so its last screen
-    // can be read; its exit status is printed for the test.
     let command = format!(
-        "'{}' -d '{}' unlock --share '{}' --share '{}'; echo URNE-EXIT=$?; sleep 600",
+        "'{}' -d '{}' unlock --share '{}' --share '{}'",
         BIN,
         s(ev.path()),
         s(&example("keyholder-1.share")),
         s(&example("keyholder-2.share")),
     );
-    tmux.ok(&[
-        "new-session",
-        "-d",
-        "-s",
-        "unlock",
-        "-x",
-        "200",
-        "-y",
-        "60",
-        "sh",
-        "-c",
-        &command,
-    ]);
+    tmux.start(&command, 200, 60);
     let started = Instant::now();
     let first = "Nøkkelholder 1 (Kari Nordmann), passordfrase for";
     let second = "Nøkkelholder 2 (Ola Hansen), passordfrase for";

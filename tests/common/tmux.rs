@@ -41,6 +41,27 @@ impl Tmux {
         );
     }
 
+    /// Runs the shell command `command` in a new session of `width` ×
+    /// `height`; the pane stays after it ends (the shell sleeps), so its last
+    /// screen can be read, and its exit status is printed as `URNE-EXIT=N`.
+    pub fn start(&self, command: &str, width: u16, height: u16) {
+        let command = format!("{command}; echo URNE-EXIT=$?; sleep 600");
+        let (w, h) = (width.to_string(), height.to_string());
+        self.ok(&[
+            "new-session",
+            "-d",
+            "-s",
+            &self.session,
+            "-x",
+            &w,
+            "-y",
+            &h,
+            "sh",
+            "-c",
+            &command,
+        ]);
+    }
+
     /// The pane's whole text, scrollback included, wrapped lines joined.
     pub fn screen(&self) -> String {
         let o = self.run(&["capture-pane", "-p", "-J", "-S", "-", "-t", &self.session]);
