@@ -7,25 +7,13 @@
 
 mod common;
 
+use common::credentials::{counted, swap_list};
 use common::demo::copy_dir;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_urne");
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn urne(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("-d")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("the urne binary runs")
-}
 
 fn verify(dir: &Path) -> (Option<i32>, String) {
     let o = Command::new(BIN).arg("verify").arg(dir).output().unwrap();
@@ -44,59 +32,6 @@ fn line<'a>(report: &'a str, check: &str) -> &'a str {
         .lines()
         .find(|l| l.split_whitespace().nth(1) == Some(check))
         .unwrap_or_else(|| panic!("no {check} line in:\n{report}"))
-}
-
-/// A simulated event with credentials (every ballot signed, two stuffed
-/// ballots a referendum signed with made-up codes), unlocked.
-fn counted() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let d = tmp.path();
-    let text = fs::read_to_string(root().join("examples/event/manifest.toml")).unwrap();
-    let text = text.replacen(
-        "evote_policy = \"single\"",
-        "voter_credentials = \"urne\"\nevote_policy = \"single\"",
-        1,
-    );
-    assert!(text.contains("voter_credentials = \"urne\""));
-    fs::write(d.join("m.toml"), text).unwrap();
-    fs::write(d.join("p1"), "first keyholder's passphrase\n").unwrap();
-    fs::write(d.join("p2"), "second keyholder's passphrase\n").unwrap();
-    let ev = d.join("ev");
-    let p = |n: &str| d.join(n).to_str().unwrap().to_string();
-    let o = urne(
-        &ev,
-        &[
-            "simulate",
-            "--manifest",
-            &p("m.toml"),
-            "--passphrase-file",
-            &p("p1"),
-            "--passphrase-file",
-            &p("p2"),
-            "--insecure-fast-kdf",
-            "--voters",
-            "30",
-            "--bad",
-            "2",
-        ],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = urne(
-        &ev,
-        &[
-            "unlock",
-            "--share",
-            ev.join("shares/keyholder-1.share").to_str().unwrap(),
-            "--share",
-            ev.join("shares/keyholder-2.share").to_str().unwrap(),
-            "--passphrase-file",
-            &p("p1"),
-            "--passphrase-file",
-            &p("p2"),
-        ],
-    );
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    tmp
 }
 
 #[test]
@@ -121,14 +56,7 @@ fn verify_checks_every_signature_and_catches_a_list_swapped_withheld_or_a_figure
     // against a key the box never knew.
     let swapped = tmp.path().join("swapped");
     copy_dir(&ev, &swapped);
-    let list = fs::read_to_string(swapped.join("credentials.jsonl")).unwrap();
-    let mut lines: Vec<String> = list.lines().map(String::from).collect();
-    let other_key = lines[2].split("\"key\":").nth(1).unwrap().to_string();
-    lines[1] = format!(
-        "{}\"key\":{other_key}",
-        lines[1].split("\"key\":").next().unwrap()
-    );
-    fs::write(swapped.join("credentials.jsonl"), lines.join("\n") + "\n").unwrap();
+    swap_list(&swapped);
     let (code, report) = verify(&swapped);
     assert_eq!(code, Some(1), "{report}");
     assert!(report.contains("E-CREDENTIAL-LIST-CHANGED"), "{report}");

@@ -2,5 +2,6 @@
 #![allow(dead_code)]
 
 pub mod crash;
+pub mod credentials;
 pub mod demo;
 pub mod tmux;
