@@ -125,6 +125,8 @@ pub enum CredentialError {
         expected: String,
         found: String,
     },
+    #[error("{file}: {rule}")]
+    BoxMode { file: String, rule: String },
     #[error("{file}: {detail}")]
     Io { file: String, detail: String },
 }
@@ -138,7 +140,9 @@ impl Explain for CredentialError {
             | CredentialError::CodeTooLong => "E-CREDENTIAL-CODE",
             CredentialError::CodeIn { source, .. } => source.code(),
             CredentialError::List { .. } => "E-CREDENTIAL-LIST",
-            CredentialError::ListChanged { .. } => "E-CREDENTIAL-LIST-CHANGED",
+            CredentialError::ListChanged { .. } | CredentialError::BoxMode { .. } => {
+                "E-CREDENTIAL-LIST-CHANGED"
+            }
             CredentialError::Io { .. } => "E-FILE-READ",
         }
     }
@@ -159,6 +163,9 @@ impl Explain for CredentialError {
             }
             CredentialError::ListChanged { .. } => {
                 "the list was changed after it was published; use the list the ceremony log and the box header name".into()
+            }
+            CredentialError::BoxMode { .. } => {
+                "the manifest, the box header and the list must agree: with voter_credentials = \"urne\" the box is opened after the credentials are issued and read with the list it names; with \"none\" there is no list".into()
             }
             CredentialError::Io { .. } => return None,
         })
@@ -463,6 +470,42 @@ fn challenge(ctx: &BallotContext<'_>, public: &Elem, r: &Elem, digest: &[u8; 32]
         .point(&r.0)
         .bytes(digest);
     t.challenge()
+}
+
+/// Whether a box header (`header`: its `credentials_sha256`), the credential
+/// list given (`list`) and the manifest's `voter_credentials` (`mode`)
+/// agree: a list exactly when the manifest uses credentials, and then the
+/// one whose SHA-256 the header carries. The one check of the box's intake,
+/// the count and `urne track`; `file` is the box, as the error names it.
+pub fn check_box_list(
+    file: &str,
+    mode: Mode,
+    list: Option<&CredentialList>,
+    header: Option<&Digest32>,
+) -> Result<(), CredentialError> {
+    let refuse = |rule: String| {
+        Err(CredentialError::BoxMode {
+            file: file.into(),
+            rule,
+        })
+    };
+    match (mode.required(), list, header) {
+        (false, None, None) => Ok(()),
+        (false, Some(_), _) => refuse(format!(
+            "a credential list ({LIST_FILE}) was given, but the manifest says voter_credentials = \"none\""
+        )),
+        (false, None, Some(h)) => refuse(format!(
+            "the box header names credential list {}, but the manifest says voter_credentials = \"none\"",
+            h.hex()
+        )),
+        (true, None, _) => refuse(format!(
+            "the manifest says voter_credentials = \"urne\", but no credential list ({LIST_FILE}) was given"
+        )),
+        (true, Some(_), None) => refuse(
+            "the box header names no credential list, but the manifest says voter_credentials = \"urne\"".into(),
+        ),
+        (true, Some(l), Some(h)) => l.check_hash(LIST_FILE, h, &format!("the header of {file}")),
+    }
 }
 
 /// A published key `P_v`, decoded once.

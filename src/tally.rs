@@ -340,12 +340,6 @@ pub enum TallyError {
     MalformedTally { file: String, detail: String },
     #[error(transparent)]
     Credentials(#[from] CredentialError),
-    #[error("the manifest says voter_credentials = \"urne\", but no credential list was given to the count")]
-    NoCredentialList,
-    #[error("{file}: the box header names no credential list, but the manifest says voter_credentials = \"urne\"")]
-    BoxWithoutCredentials { file: String },
-    #[error("{file}: the box header names credential list {found}, but the manifest says voter_credentials = \"none\"")]
-    BoxWithCredentials { file: String, found: String },
 }
 
 impl Explain for TallyError {
@@ -363,9 +357,6 @@ impl Explain for TallyError {
             TallyError::SumMismatch { .. } => "E-DECRYPT-SUM",
             TallyError::MalformedTally { .. } => "E-TALLY-MALFORMED",
             TallyError::Credentials(e) => e.code(),
-            TallyError::NoCredentialList
-            | TallyError::BoxWithoutCredentials { .. }
-            | TallyError::BoxWithCredentials { .. } => "E-CREDENTIAL-LIST-CHANGED",
         }
     }
 
@@ -698,30 +689,19 @@ impl FirstPass {
 }
 
 /// Checks that a box header names the credential list the count was given,
-/// and that there is one exactly when the manifest uses credentials.
+/// and that there is one exactly when the manifest uses credentials
+/// ([`crate::credentials::check_box_list`], as the intake checks it).
 pub fn check_box_credentials(
     file: &str,
     header: &BoxHeader,
     inputs: &CountInputs<'_>,
 ) -> Result<(), TallyError> {
-    match (
-        inputs.manifest.voter_credentials.required(),
+    Ok(crate::credentials::check_box_list(
+        file,
+        inputs.manifest.voter_credentials,
         inputs.credentials,
-        &header.credentials_sha256,
-    ) {
-        (false, _, None) => Ok(()),
-        (false, _, Some(h)) => Err(TallyError::BoxWithCredentials {
-            file: file.into(),
-            found: h.hex(),
-        }),
-        (true, None, _) => Err(TallyError::NoCredentialList),
-        (true, Some(_), None) => Err(TallyError::BoxWithoutCredentials { file: file.into() }),
-        (true, Some(list), Some(h)) => Ok(list.check_hash(
-            crate::credentials::LIST_FILE,
-            h,
-            &format!("the header of {file}"),
-        )?),
-    }
+        header.credentials_sha256.as_ref(),
+    )?)
 }
 
 /// Reads a closed box, checks its chain, seal and every ballot, applies the

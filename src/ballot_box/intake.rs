@@ -78,8 +78,6 @@ pub enum IntakeError {
     Full { file: String },
     #[error(transparent)]
     Credentials(#[from] CredentialError),
-    #[error("{file}: {rule}")]
-    CredentialMode { file: String, rule: String },
 }
 
 impl Explain for IntakeError {
@@ -91,7 +89,6 @@ impl Explain for IntakeError {
             IntakeError::OtherElection { .. } => "E-BOX-OTHER-ELECTION",
             IntakeError::Full { .. } => "E-BOX-TOO-LARGE",
             IntakeError::Credentials(e) => e.code(),
-            IntakeError::CredentialMode { .. } => "E-CREDENTIAL-LIST-CHANGED",
         }
     }
 
@@ -112,32 +109,21 @@ impl Explain for IntakeError {
 }
 
 /// Refuses a box whose header does not name the credential list the intake
-/// was given (a list changed after the box opened), or names one in an
-/// event without credentials.
+/// was given (a list changed after the box opened), or a list given or
+/// named against the manifest's `voter_credentials`: the count's check,
+/// [`crate::credentials::check_box_list`], so that what the intake takes the
+/// count does not refuse.
 fn check_credentials(
     box_path: &Path,
     header: &BoxHeader,
     inputs: &Inputs,
 ) -> Result<(), IntakeError> {
-    let file = box_path.display().to_string();
-    let mode = |rule: &str| IntakeError::CredentialMode {
-        file: file.clone(),
-        rule: rule.into(),
-    };
-    match (&inputs.credentials, &header.credentials_sha256) {
-        (None, None) => Ok(()),
-        (None, Some(_)) => Err(mode(
-            "the box header names a credential list, but none was given (the manifest says voter_credentials = \"none\")",
-        )),
-        (Some(_), None) => Err(mode(
-            "the box header names no credential list, but the manifest says voter_credentials = \"urne\"; open the box after the credentials are issued",
-        )),
-        (Some(list), Some(h)) => Ok(list.check_hash(
-            crate::credentials::LIST_FILE,
-            h,
-            &format!("the header of {file}"),
-        )?),
-    }
+    Ok(crate::credentials::check_box_list(
+        &box_path.display().to_string(),
+        inputs.manifest.voter_credentials,
+        inputs.credentials.as_ref(),
+        header.credentials_sha256.as_ref(),
+    )?)
 }
 
 /// The path of the lock file beside a box.
