@@ -210,3 +210,47 @@ fn a_lone_carriage_return_ends_a_roll_record_and_empty_lines_come_before_the_hea
         assert!(!roll.contains("referendum", "voter_id"), "{name}");
     }
 }
+
+#[test]
+fn a_packed_ballot_without_its_b_is_refused_naming_the_file_not_panicking() {
+    // Found by the ballot target's long run: the shape check of a packed
+    // ballot is a data error without a JSON position, which the target
+    // wrongly required of every refusal. urne itself refused it cleanly.
+    let (name, b) = &inputs("ballot")[0];
+    let e = serde_json::from_slice::<urne::ballot::Ballot>(b).expect_err(name);
+    assert!(e.is_data(), "{name}: {e}");
+    assert!(e.to_string().contains("exactly the fields"), "{e}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    fs::copy(
+        root().join("examples/event/manifest.toml"),
+        d.join("manifest.toml"),
+    )
+    .unwrap();
+    fs::copy(
+        root().join("keys-example/election-key.json"),
+        d.join("election-key.json"),
+    )
+    .unwrap();
+    fs::write(d.join("roll.csv"), "voter_id,referendum\nv-1,sogne\n").unwrap();
+    let ballot = d.join("ballot.json");
+    fs::write(&ballot, b).unwrap();
+    let err = stderr_of(
+        d,
+        &[
+            "box",
+            "cast",
+            "--ballot",
+            ballot.to_str().unwrap(),
+            "--voter",
+            "v-1",
+            "--referendum",
+            "sogne",
+        ],
+    );
+    let first = err.lines().next().unwrap_or_default();
+    assert!(first.starts_with("urne: error[E-"), "{err}");
+    assert!(first.contains("ballot.json"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
