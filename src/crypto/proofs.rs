@@ -582,9 +582,21 @@ impl OneOfKProver {
     }
 }
 
-/// `(m/2)·G` for a weight `m`: public constants (0, 1 and 2^32 in urne).
+/// `(m/2)·G` for a weight `m`: public constants. Those of the weights urne
+/// uses (0, 1 and 2^32, [`crate::ballot::packed_weights`]) are computed once:
+/// made afresh they were three of the fourteen fixed-base multiplications of
+/// an encryption (BENCHMARKS.md, "Ballot format 2"). Any other weight is
+/// computed when asked for. The weights are public, so the lookup may branch.
 fn weight_half_g(m: u64) -> RistrettoPoint {
-    &(Scalar::from(m) * half()) * RISTRETTO_BASEPOINT_TABLE
+    fn compute(m: u64) -> RistrettoPoint {
+        &(Scalar::from(m) * half()) * RISTRETTO_BASEPOINT_TABLE
+    }
+    static COMMON: std::sync::LazyLock<[(u64, RistrettoPoint); 3]> =
+        std::sync::LazyLock::new(|| [0, 1, 1 << 32].map(|m| (m, compute(m))));
+    COMMON
+        .iter()
+        .find(|(w, _)| *w == m)
+        .map_or_else(|| compute(m), |(_, p)| *p)
 }
 
 impl OneOfKProof {
@@ -764,6 +776,18 @@ mod tests {
             .iter()
             .all(|ok| *ok));
         assert!(BatchVerifier::verify_each(&[], &key.point).is_empty());
+    }
+
+    #[test]
+    fn the_weights_halves_are_half_of_their_multiples_of_g() {
+        for m in [0u64, 1, 1 << 32, 2, 7, u64::MAX] {
+            let h = weight_half_g(m);
+            assert_eq!(
+                h + h,
+                &Scalar::from(m) * RISTRETTO_BASEPOINT_TABLE,
+                "m = {m}"
+            );
+        }
     }
 
     #[test]
