@@ -322,18 +322,35 @@ pub struct RawLine {
     pub bytes: Vec<u8>,
 }
 
+/// The buffer a box is streamed with: large, for reading a whole box.
+const STREAM_BUFFER: usize = 1 << 20;
+/// The buffer a box's header alone is read with: a header line is about a
+/// kilobyte, and a longer one is read on in steps of this size.
+const HEADER_BUFFER: usize = 8 << 10;
+
 impl LineReader {
-    /// Opens a box file.
+    /// Opens a box file to read it through.
     pub fn open(path: &Path) -> Result<Self, BoxError> {
+        Self::with_buffer(path, STREAM_BUFFER)
+    }
+
+    fn with_buffer(path: &Path, capacity: usize) -> Result<Self, BoxError> {
         let f = File::open(path).map_err(|e| BoxError::Io {
             file: path.display().to_string(),
             source: e,
         })?;
         Ok(LineReader {
             file: path.display().to_string(),
-            reader: BufReader::with_capacity(1 << 20, f),
+            reader: BufReader::with_capacity(capacity, f),
             line_no: 0,
         })
+    }
+
+    /// Bytes read from the file so far (buffered ones included).
+    #[cfg(test)]
+    fn bytes_read(&mut self) -> std::io::Result<u64> {
+        use std::io::Seek;
+        self.reader.get_mut().stream_position()
     }
 
     /// The next line without its terminator, or `None` at the end.
@@ -412,6 +429,14 @@ pub fn read_header(reader: &mut LineReader) -> Result<(BoxHeader, Vec<u8>), BoxE
         });
     }
     Ok((header, line.bytes))
+}
+
+/// Reads and parses the header line of the box at `path`, and nothing much
+/// past it: a cast opens the box each time, and reading a stream buffer's
+/// worth of ballots behind the header would cost a full box more than an
+/// empty one (a megabyte copied into fresh memory per cast).
+pub fn read_header_of(path: &Path) -> Result<(BoxHeader, Vec<u8>), BoxError> {
+    read_header(&mut LineReader::with_buffer(path, HEADER_BUFFER)?)
 }
 
 /// The state of a box after a full structural scan (chain and seal, no proofs).
@@ -790,6 +815,41 @@ mod tests {
                 s: PubScalar(Scalar::ONE),
             },
         })
+    }
+
+    #[test]
+    fn the_header_is_read_without_the_ballots_behind_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, _) = BoxSigningKey::generate().unwrap();
+        let path = dir.path().join("box.jsonl");
+        // A header longer than the header buffer is still read whole.
+        for event in ["e".to_string(), "x".repeat(3 * HEADER_BUFFER)] {
+            let mut h = header(&key);
+            h.event = event;
+            init(&path, &h, true).unwrap();
+            let line = json_line(&h);
+            // Two megabytes of lines behind it (what they hold is not read).
+            let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+            let filler = [b"{\"record\":\"ballot\"}".as_slice(), &[b' '; 2000], b"\n"].concat();
+            for _ in 0..1000 {
+                f.write_all(&filler).unwrap();
+            }
+            drop(f);
+            let (got, got_line) = read_header_of(&path).unwrap();
+            assert_eq!((got.event, got_line), (h.event, line.clone()));
+            let mut r = LineReader::with_buffer(&path, HEADER_BUFFER).unwrap();
+            read_header(&mut r).unwrap();
+            let read = r.bytes_read().unwrap();
+            assert!(
+                read < line.len() as u64 + HEADER_BUFFER as u64 + 1,
+                "{read} bytes read for a header of {}",
+                line.len()
+            );
+            // The stream reader, by contrast, fills its megabyte.
+            let mut r = LineReader::open(&path).unwrap();
+            read_header(&mut r).unwrap();
+            assert_eq!(r.bytes_read().unwrap(), STREAM_BUFFER as u64);
+        }
     }
 
     fn small_box(dir: &Path, n: usize) -> (PathBuf, BoxSigningKey) {

@@ -669,6 +669,10 @@ impl Keep for FileStore {
                 && box_len - st.pos.len <= IN_PLACE_TAIL
                 && st.has_room(IN_PLACE_TAIL / 256)
             {
+                if box_len == st.pos.len {
+                    // Nothing after the state's last line: no reader opened.
+                    return Ok((st, Origin::UpToDate));
+                }
                 match catch_up(&mut st, inputs, box_path)? {
                     Some(0) => return Ok((st, Origin::UpToDate)),
                     Some(records) => {
@@ -1081,9 +1085,7 @@ impl<S: Keep> Intake<S> {
     pub fn open(box_path: &Path, inputs: Arc<Inputs>) -> Result<Opened<S>, IntakeError> {
         let lock = BoxLock::take(box_path)?;
         let cut = cut_torn_tail(box_path)?;
-        let mut reader = super::LineReader::open(box_path)?;
-        let (header, header_line) = super::read_header(&mut reader)?;
-        drop(reader);
+        let (header, header_line) = super::read_header_of(box_path)?;
         if header.fingerprint.0 != inputs.key.fingerprint {
             return Err(IntakeError::OtherElection {
                 file: box_path.display().to_string(),
