@@ -364,6 +364,17 @@ pub fn serve(dir: &EventDir, a: BoxServeArgs) -> CliResult {
     let intake = runtime.block_on(async {
         let service = BoxService::bind(intake, &config).await?;
         let addr = service.local_addr()?;
+        // The handlers are in place before the address is printed: whoever
+        // reads it may send SIGTERM at once, and a signal that came before
+        // them would end the process without saving the state.
+        #[cfg(unix)]
+        let (mut term, mut int) = {
+            use tokio::signal::unix::{signal, SignalKind};
+            (
+                signal(SignalKind::terminate()).ok(),
+                signal(SignalKind::interrupt()).ok(),
+            )
+        };
         if let Some(t) = config.rehearsal_clock {
             eprintln!("urne box serve: REHEARSAL: the service's clock started at {t}; never for a real election");
         }
@@ -377,13 +388,20 @@ pub fn serve(dir: &EventDir, a: BoxServeArgs) -> CliResult {
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
         let intake = service
-            .run(async {
+            .run(async move {
                 #[cfg(unix)]
                 {
-                    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+                    async fn recv(s: Option<&mut tokio::signal::unix::Signal>) {
+                        match s {
+                            Some(s) => {
+                                s.recv().await;
+                            }
+                            None => std::future::pending::<()>().await,
+                        }
+                    }
                     tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {},
-                        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {},
+                        () = recv(int.as_mut()) => {},
+                        () = recv(term.as_mut()) => {},
                     }
                 }
                 #[cfg(not(unix))]
