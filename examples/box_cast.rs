@@ -167,10 +167,11 @@ fn cast(e: &mut Event, i: usize) {
 fn summary(v: &mut [f64]) -> [f64; 5] {
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    let at = |q: f64| v[((q * n as f64).ceil() as usize).clamp(1, n) - 1];
+    // The value at or below which `pct` per cent of them lie.
+    let at = |pct: usize| v[(pct * n).div_ceil(100).clamp(1, n) - 1];
     [
-        at(0.5),
-        at(0.99),
+        at(50),
+        at(99),
         v.iter().sum::<f64>() / n as f64,
         v[0],
         v[n - 1],
