@@ -28,7 +28,9 @@ cd "$(dirname "$0")/.."
 CASE=${CASE:-all}
 BALLOTS=${BALLOTS:-1000000}
 CLIENTS=${CLIENTS:-50}
-cargo build --release --locked --quiet --bin urne --example box_load --example box_cast
+# NOBUILD=1: use the binaries already in target/release (a machine busy
+# compiling other things).
+[ -n "${NOBUILD:-}" ] || cargo build --release --locked --quiet --bin urne --example box_load --example box_cast
 TARGET=${CARGO_TARGET_DIR:-$PWD/target}
 BIN=$TARGET/release/urne
 LOAD=$TARGET/release/examples/box_load
