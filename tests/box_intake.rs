@@ -4,9 +4,12 @@
 //! ceremony-log entry, one writer at a time, and `urne track` finds each
 //! receipt's ballot after the count.
 
+mod common;
+
+use common::cli::{assert_ok, root, show, urne};
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use curve25519_dalek::scalar::Scalar;
 use rand::rngs::OsRng;
@@ -15,34 +18,7 @@ use zeroize::Zeroizing;
 use urne::ballot::{self, BallotContext};
 use urne::keys::ElectionKey;
 
-const BIN: &str = env!("CARGO_BIN_EXE_urne");
 pub const AT: &str = "2027-01-25T10:00:00+01:00";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn urne(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("-d")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("the urne binary runs")
-}
-
-fn show(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn assert_ok(o: &Output) {
-    assert!(o.status.success(), "expected success, {}", show(o));
-}
 
 fn assert_refused(o: &Output, code: &str) {
     let err = String::from_utf8_lossy(&o.stderr);

@@ -4,11 +4,14 @@
 //! refuses and leaves no half line; and `kill -9` at random moments under load
 //! loses no acknowledged ballot.
 
+mod common;
+
+use common::cli::{assert_ok, root, urne, BIN};
 use std::collections::{BTreeMap, VecDeque};
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,31 +24,7 @@ use zeroize::Zeroizing;
 use urne::ballot::{self, BallotContext};
 use urne::keys::ElectionKey;
 
-const BIN: &str = env!("CARGO_BIN_EXE_urne");
 const TOKEN: &str = "rehearsal-token-0123456789abcdefghijklmnop";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn urne(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("-d")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("the urne binary runs")
-}
-
-fn assert_ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "status {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
 
 /// A simulated event (the example manifest, policy single, `voters` per
 /// referendum) with a new, open, empty box and the service's configuration.

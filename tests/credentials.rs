@@ -4,38 +4,15 @@
 //! `urne verify`'s V-CREDENTIALS; every bad input a one-line error or a
 //! rejection with its code.
 
+mod common;
+
+use common::cli::{assert_ok, root, show, urne, BIN};
+use common::credentials::manifest_with_credentials;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_urne");
 const AT: &str = "2027-01-25T10:00:00+01:00";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn urne(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("-d")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("the urne binary runs")
-}
-
-fn show(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn assert_ok(o: &Output) {
-    assert!(o.status.success(), "expected success, {}", show(o));
-}
 
 /// Refused with `code`, as one line (and its hint), no panic.
 fn assert_refused(o: &Output, code: &str) -> String {
@@ -52,16 +29,6 @@ fn assert_refused(o: &Output, code: &str) -> String {
     );
     assert!(!err.contains("panicked"), "{err}");
     err
-}
-
-/// The example manifest with `voter_credentials = "urne"`.
-fn manifest_with_credentials() -> String {
-    let text = fs::read_to_string(root().join("examples/event/manifest.toml")).unwrap();
-    text.replacen(
-        "evote_policy = \"single\"",
-        "voter_credentials = \"urne\"\nevote_policy = \"single\"",
-        1,
-    )
 }
 
 struct Event {

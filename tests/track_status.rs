@@ -3,30 +3,11 @@
 //! rejected with the rule) add up to what the count of that box gives, as
 //! `simulate` records it in simulation.json, and it never prints the voter.
 
+mod common;
+
+use common::cli::{show, urne};
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_urne");
-
-fn urne(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("-d")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("the urne binary runs")
-}
-
-fn show(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout: {}\nstderr: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn statuses_tracked(policy: &str) {
     let tmp = tempfile::tempdir().unwrap();

@@ -1,24 +1,9 @@
 //! An event with voter credentials, simulated and counted (tests of
 //! verify, track and the intake on such an event).
 
+use super::cli::{root, urne};
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_urne");
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn urne(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("-d")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("the urne binary runs")
-}
+use std::path::Path;
 
 /// The example manifest with `voter_credentials = "urne"`.
 pub fn manifest_with_credentials() -> String {
