@@ -314,6 +314,9 @@ pub struct LineReader {
     file: String,
     reader: BufReader<File>,
     line_no: u64,
+    /// SHA-256 of every byte read so far, so that the count's hash of the
+    /// box is of the bytes it counted, and the box is not read again for it.
+    hash: ring::digest::Context,
 }
 
 /// One raw line.
@@ -343,7 +346,16 @@ impl LineReader {
             file: path.display().to_string(),
             reader: BufReader::with_capacity(capacity, f),
             line_no: 0,
+            hash: ring::digest::Context::new(&ring::digest::SHA256),
         })
+    }
+
+    /// SHA-256 of the bytes read so far: once [`LineReader::next_line`] has
+    /// returned `None`, of the whole file.
+    pub fn sha256(&self) -> Digest32 {
+        let mut d = [0u8; 32];
+        d.copy_from_slice(self.hash.clone().finish().as_ref());
+        Digest32(d)
     }
 
     /// Bytes read from the file so far (buffered ones included).
@@ -368,6 +380,7 @@ impl LineReader {
         if n == 0 {
             return Ok(None);
         }
+        self.hash.update(&buf);
         self.line_no += 1;
         let terminated = buf.last() == Some(&b'\n');
         if terminated {
@@ -849,6 +862,12 @@ mod tests {
             let mut r = LineReader::open(&path).unwrap();
             read_header(&mut r).unwrap();
             assert_eq!(r.bytes_read().unwrap(), STREAM_BUFFER as u64);
+            // Read to its end, the reader's hash is the file's.
+            while r.next_line().unwrap().is_some() {}
+            assert_eq!(
+                r.sha256().hex(),
+                crate::fsio::sha256_hex(&std::fs::read(&path).unwrap())
+            );
         }
     }
 

@@ -293,6 +293,8 @@ pub struct BoxCount {
     /// The credential list's hash the box header carries (events with
     /// credentials).
     pub credentials_sha256: Option<Digest32>,
+    /// SHA-256 of the box file's bytes, as the count read them.
+    pub sha256: Digest32,
 }
 
 /// Why the count cannot proceed.
@@ -780,6 +782,7 @@ pub fn count_box(
     if seal.is_none() {
         return Err(BoxError::NotSealed { file }.into());
     }
+    let sha256 = reader.sha256();
     let statuses = scratch.decide(inputs.manifest.evote_policy, slots)?;
     let n_refs = inputs.manifest.referendums().len();
     let mut figures = vec![EvoteFigures::new(); n_refs];
@@ -813,6 +816,7 @@ pub fn count_box(
         aggregates,
         marked,
         invalid_examples,
+        sha256,
     })
 }
 

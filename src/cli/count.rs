@@ -75,6 +75,9 @@ struct Counted {
     key: ElectionKey,
     count: BoxCount,
     inputs: Vec<InputHash>,
+    /// Manifest, roll, election key and box with their hashes, as `inputs`
+    /// has them, for the ceremony log.
+    read: Vec<(PathBuf, String)>,
 }
 
 fn input_hash(name: &str, path: &Path) -> CliResult<InputHash> {
@@ -114,8 +117,17 @@ fn count_box(dir: &EventDir) -> CliResult<Counted> {
         input_hash("manifest.toml", &dir.manifest())?,
         input_hash("roll.csv", &dir.roll())?,
         input_hash("election-key.json", &dir.election_key())?,
-        input_hash("box.jsonl", &box_path)?,
+        // The hash of the bytes counted, not of the box read once more.
+        InputHash {
+            name: "box.jsonl".into(),
+            sha256: count.sha256.hex(),
+        },
     ];
+    // What the ceremony log records as read, from the same hashes.
+    let read = [dir.manifest(), dir.roll(), dir.election_key(), box_path]
+        .into_iter()
+        .zip(inputs.iter().map(|h| h.sha256.clone()))
+        .collect();
     if let Some(list) = &credentials {
         // The hash of the bytes the list was read and checked from, not of
         // the file read again.
@@ -130,6 +142,7 @@ fn count_box(dir: &EventDir) -> CliResult<Counted> {
         key,
         count,
         inputs,
+        read,
     })
 }
 
@@ -163,16 +176,11 @@ fn write_results(
     urne::fsio::write_atomic_with(&marked_path, force, urne::fsio::Visibility::Public, |w| {
         c.count.marked.write_csv(w)
     })?;
-    super::log_step(
+    super::log_step_hashed(
         dir,
         "unlock",
         who,
-        &[
-            dir.manifest(),
-            dir.roll(),
-            dir.election_key(),
-            dir.ballot_box(),
-        ],
+        &c.read,
         &[out.to_path_buf(), marked_path.clone()],
         &format!(
             "{} ballots counted; keyholders {:?} decrypted",
@@ -575,11 +583,13 @@ pub fn partial_decrypt(dir: &EventDir, a: PartialArgs) -> CliResult {
         a.force,
         urne::fsio::Visibility::Public,
     )?;
-    super::log_step(
+    // The election key and the box, as the count read them.
+    let read: Vec<(PathBuf, String)> = c.read[2..].to_vec();
+    super::log_step_hashed(
         dir,
         "partial-decryption",
         std::slice::from_ref(&p.name),
-        &[dir.election_key(), dir.ballot_box()],
+        &read,
         std::slice::from_ref(&out),
         &format!("keyholder {} decrypted the box's sums", p.keyholder),
     )?;

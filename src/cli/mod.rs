@@ -585,25 +585,48 @@ pub fn log_step(
     wrote: &[PathBuf],
     note: &str,
 ) -> CliResult {
-    let hashes = |paths: &[PathBuf]| -> CliResult<Vec<urne::ceremony_log::FileHash>> {
-        paths
-            .iter()
-            .map(|p| {
-                Ok(urne::ceremony_log::FileHash {
-                    name: logged_name(dir, p),
-                    sha256: urne::fsio::sha256_file(p)?,
-                })
+    let read = read
+        .iter()
+        .map(|p| Ok((p.clone(), urne::fsio::sha256_file(p)?)))
+        .collect::<CliResult<Vec<_>>>()?;
+    log_step_hashed(dir, step, who, &read, wrote, note)
+}
+
+/// [`log_step`] for a step that already has the hashes of what it read
+/// (a count, which hashed the box as it read it: a national box is
+/// gigabytes, and reading it again only to hash it would double the wait).
+pub fn log_step_hashed(
+    dir: &EventDir,
+    step: &str,
+    who: &[String],
+    read: &[(PathBuf, String)],
+    wrote: &[PathBuf],
+    note: &str,
+) -> CliResult {
+    let wrote = wrote
+        .iter()
+        .map(|p| {
+            Ok(urne::ceremony_log::FileHash {
+                name: logged_name(dir, p),
+                sha256: urne::fsio::sha256_file(p)?,
             })
-            .collect()
-    };
+        })
+        .collect::<CliResult<Vec<_>>>()?;
+    let read = read
+        .iter()
+        .map(|(p, sha256)| urne::ceremony_log::FileHash {
+            name: logged_name(dir, p),
+            sha256: sha256.clone(),
+        })
+        .collect();
     let path = dir.log();
     let mut log = urne::ceremony_log::CeremonyLog::load_or_new(&path)?;
     log.append(urne::ceremony_log::NewEntry {
         step: step.into(),
         who: who.to_vec(),
         at: now(),
-        read: hashes(read)?,
-        wrote: hashes(wrote)?,
+        read,
+        wrote,
         note: note.into(),
     })?;
     log.save(&path)?;
