@@ -1,6 +1,7 @@
 //! What several test files share. Each test crate uses only some of it.
 #![allow(dead_code)]
 
+pub mod box_serve;
 pub mod cli;
 pub mod crash;
 pub mod credentials;
