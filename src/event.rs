@@ -679,23 +679,22 @@ impl Roll {
         manifest: &Manifest,
         on_bytes: &dyn Fn(u64),
     ) -> Result<Roll, EventError> {
-        let f = std::fs::File::open(path).map_err(|e| {
-            EventError::File(if e.kind() == std::io::ErrorKind::NotFound {
-                FsError::NotFound {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                FsError::Unreadable {
-                    path: path.to_path_buf(),
-                    source: e,
-                }
-            })
-        })?;
-        Roll::parse(
-            std::io::BufReader::with_capacity(1 << 16, fsio::CountingReader::new(f, on_bytes)),
-            &path.display().to_string(),
-            manifest,
-        )
+        Roll::load_hashed(path, manifest, on_bytes).map(|(roll, _)| roll)
+    }
+
+    /// [`Roll::load_counting`], also returning the SHA-256 (lowercase hex) of
+    /// the bytes the roll was parsed from: a step that records the roll's
+    /// hash (the tally's inputs, the ceremony log) takes it from here, so the
+    /// hash is of what was counted and the file is read once.
+    pub fn load_hashed(
+        path: &Path,
+        manifest: &Manifest,
+        on_bytes: &dyn Fn(u64),
+    ) -> Result<(Roll, String), EventError> {
+        let file = path.display().to_string();
+        let (roll, hash) =
+            fsio::read_hashed_counting(path, on_bytes, |r| Roll::parse(r, &file, manifest))?;
+        Ok((roll?, hash))
     }
 
     /// Builds a roll from `(voter, referendum)` entries (the simulator's path).

@@ -75,24 +75,44 @@ struct Counted {
     key: ElectionKey,
     count: BoxCount,
     inputs: Vec<InputHash>,
-    /// Manifest, roll, election key and box with their hashes, as `inputs`
-    /// has them, for the ceremony log.
-    read: Vec<(PathBuf, String)>,
+    /// What was read, for the ceremony log.
+    read: ReadFiles,
 }
 
-fn input_hash(name: &str, path: &Path) -> CliResult<InputHash> {
-    Ok(InputHash {
-        name: name.into(),
-        sha256: urne::fsio::sha256_file(path)?,
-    })
+/// The files a count read, each with the SHA-256 of the bytes it was parsed
+/// from (not of the file read again afterwards: what is recorded is what was
+/// counted, and a national box or roll is read once).
+struct ReadFiles {
+    manifest: (PathBuf, String),
+    roll: (PathBuf, String),
+    key: (PathBuf, String),
+    ballot_box: (PathBuf, String),
+}
+
+impl ReadFiles {
+    /// Manifest, roll, election key and box: what unlock and combine read.
+    fn all(&self) -> Vec<(PathBuf, String)> {
+        vec![
+            self.manifest.clone(),
+            self.roll.clone(),
+            self.key.clone(),
+            self.ballot_box.clone(),
+        ]
+    }
+
+    /// The election key and the box: what a keyholder's partial decryption
+    /// depends on.
+    fn key_and_box(&self) -> Vec<(PathBuf, String)> {
+        vec![self.key.clone(), self.ballot_box.clone()]
+    }
 }
 
 /// Loads everything and counts the sealed box: chain, seal, every proof, the
 /// counting rules and the encrypted sums.
 fn count_box(dir: &EventDir) -> CliResult<Counted> {
     let (manifest, sha) = super::load_manifest(dir)?;
-    let roll = super::load_roll_shown(dir, &manifest)?;
-    let key = super::load_key(dir)?;
+    let (roll, roll_sha) = super::load_roll_shown(dir, &manifest)?;
+    let (key, key_sha) = super::load_key_hashed(dir)?;
     super::check_key_matches(&key, &sha, dir)?;
     let box_path = dir.ballot_box();
     let credentials = super::credentials::load_list(dir, &manifest, &key.fingerprint, &roll)?;
@@ -113,21 +133,24 @@ fn count_box(dir: &EventDir) -> CliResult<Counted> {
     if let Some(lines) = invalid_lines(&count.invalid_examples) {
         eprintln!("{lines}");
     }
-    let mut inputs = vec![
-        input_hash("manifest.toml", &dir.manifest())?,
-        input_hash("roll.csv", &dir.roll())?,
-        input_hash("election-key.json", &dir.election_key())?,
-        // The hash of the bytes counted, not of the box read once more.
-        InputHash {
-            name: "box.jsonl".into(),
-            sha256: count.sha256.hex(),
-        },
-    ];
-    // What the ceremony log records as read, from the same hashes.
-    let read = [dir.manifest(), dir.roll(), dir.election_key(), box_path]
-        .into_iter()
-        .zip(inputs.iter().map(|h| h.sha256.clone()))
-        .collect();
+    let read = ReadFiles {
+        manifest: (dir.manifest(), sha.hex()),
+        roll: (dir.roll(), roll_sha),
+        key: (dir.election_key(), key_sha),
+        ballot_box: (box_path, count.sha256.hex()),
+    };
+    let mut inputs: Vec<InputHash> = [
+        ("manifest.toml", &read.manifest),
+        ("roll.csv", &read.roll),
+        ("election-key.json", &read.key),
+        ("box.jsonl", &read.ballot_box),
+    ]
+    .into_iter()
+    .map(|(name, (_, sha256))| InputHash {
+        name: name.into(),
+        sha256: sha256.clone(),
+    })
+    .collect();
     if let Some(list) = &credentials {
         // The hash of the bytes the list was read and checked from, not of
         // the file read again.
@@ -180,7 +203,7 @@ fn write_results(
         dir,
         "unlock",
         who,
-        &c.read,
+        &c.read.all(),
         &[out.to_path_buf(), marked_path.clone()],
         &format!(
             "{} ballots counted; keyholders {:?} decrypted",
@@ -583,13 +606,11 @@ pub fn partial_decrypt(dir: &EventDir, a: PartialArgs) -> CliResult {
         a.force,
         urne::fsio::Visibility::Public,
     )?;
-    // The election key and the box, as the count read them.
-    let read: Vec<(PathBuf, String)> = c.read[2..].to_vec();
     super::log_step_hashed(
         dir,
         "partial-decryption",
         std::slice::from_ref(&p.name),
-        &read,
+        &c.read.key_and_box(),
         std::slice::from_ref(&out),
         &format!("keyholder {} decrypted the box's sums", p.keyholder),
     )?;
@@ -630,12 +651,14 @@ pub fn combine(dir: &EventDir, a: CombineArgs) -> CliResult {
         let text = urne::fsio::read_to_string_limited(f, urne::limits::JSON_FILE_BYTES, what)?;
         let name = f.display().to_string();
         partials.push((name.clone(), tally::parse_partial(&text, &name)?));
-        hashes.push(input_hash(
-            &f.file_name()
+        // The hash of the text parsed, not of the file read again.
+        hashes.push(InputHash {
+            name: f
+                .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            f,
-        )?);
+            sha256: urne::fsio::sha256_hex(text.as_bytes()),
+        });
     }
     let c = count_box(dir)?;
     let who: Vec<String> = partials.iter().map(|(_, p)| p.name.clone()).collect();

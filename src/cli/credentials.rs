@@ -117,7 +117,7 @@ fn issue(dir: &EventDir, a: IssueArgs) -> CliResult {
         ));
     }
     let roll_path = dir.roll();
-    let roll = super::load_roll_shown(dir, &manifest)?;
+    let (roll, _) = super::load_roll_shown(dir, &manifest)?;
     let voters = credentials::roll_voter_ids(&roll_path)?;
     let ids: Vec<&str> = voters.iter().collect();
     let issued = credentials::issue(&key.fingerprint, &ids);

@@ -22,11 +22,7 @@ pub fn load_inputs(dir: &EventDir) -> CliResult<Inputs> {
     let (manifest, manifest_sha) = super::load_manifest(dir)?;
     let key = super::load_key(dir)?;
     super::check_key_matches(&key, &manifest_sha, dir)?;
-    let path = dir.roll();
-    let (roll, sha) = urne::fsio::read_hashed(&path, |r| {
-        urne::event::Roll::parse(r, &path.display().to_string(), &manifest)
-    })?;
-    let roll = roll?;
+    let (roll, sha) = urne::event::Roll::load_hashed(&dir.roll(), &manifest, &|_| {})?;
     let roll_sha = Digest32::from_hex(&sha)
         .ok_or_else(|| Failure::new("E-INTERNAL", "roll hash is not hex", None))?;
     let credentials = super::credentials::load_list(dir, &manifest, &key.fingerprint, &roll)?;

@@ -507,16 +507,20 @@ pub fn load_roll(dir: &EventDir, m: &urne::event::Manifest) -> CliResult<urne::e
 
 /// [`load_roll`] under a progress bar (the file's KiB read, the rate, the
 /// time left): a roll of millions of voters takes seconds, in front of
-/// observers. What stays is "Roll read: N entries".
-pub fn load_roll_shown(dir: &EventDir, m: &urne::event::Manifest) -> CliResult<urne::event::Roll> {
+/// observers. What stays is "Roll read: N entries". Also returns the
+/// SHA-256 of the bytes parsed, for a step that records the roll it read.
+pub fn load_roll_shown(
+    dir: &EventDir,
+    m: &urne::event::Manifest,
+) -> CliResult<(urne::event::Roll, String)> {
     let path = dir.roll();
     let p = progress::Progress::reading(&say::tr!("roll-reading"), &path);
-    match urne::event::Roll::load_counting(&path, m, &|b| p.set_bytes(b)) {
-        Ok(roll) => {
+    match urne::event::Roll::load_hashed(&path, m, &|b| p.set_bytes(b)) {
+        Ok((roll, sha256)) => {
             let entries =
                 progress::count_of(roll.entitled_total(), progress::Unit { id: "unit-entry" });
             p.finish(&say::tr!("roll-read", count = entries));
-            Ok(roll)
+            Ok((roll, sha256))
         }
         Err(e) => {
             p.clear();
@@ -527,13 +531,16 @@ pub fn load_roll_shown(dir: &EventDir, m: &urne::event::Manifest) -> CliResult<u
 
 /// Loads and checks the election key.
 pub fn load_key(dir: &EventDir) -> CliResult<urne::keys::ElectionKey> {
+    load_key_hashed(dir).map(|(key, _)| key)
+}
+
+/// [`load_key`], with the SHA-256 (lowercase hex) of the bytes it was read from.
+pub fn load_key_hashed(dir: &EventDir) -> CliResult<(urne::keys::ElectionKey, String)> {
     let path = dir.election_key();
     let what = "an election key file";
     let text = urne::fsio::read_to_string_limited(&path, urne::limits::SMALL_JSON_BYTES, what)?;
-    Ok(urne::keys::ElectionKey::from_json(
-        &text,
-        &path.display().to_string(),
-    )?)
+    let key = urne::keys::ElectionKey::from_json(&text, &path.display().to_string())?;
+    Ok((key, urne::fsio::sha256_hex(text.as_bytes())))
 }
 
 /// Checks that the election key was made for this manifest.

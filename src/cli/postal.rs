@@ -92,13 +92,18 @@ pub fn run(dir: &EventDir, c: PostalCommand) -> CliResult {
 }
 
 pub fn input_hash(path: &Path) -> CliResult<InputHash> {
-    Ok(InputHash {
+    Ok(hashed(path, urne::fsio::sha256_file(path)?))
+}
+
+/// An input named by its file name, with a hash already taken.
+fn hashed(path: &Path, sha256: String) -> InputHash {
+    InputHash {
         name: path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        sha256: urne::fsio::sha256_file(path)?,
-    })
+        sha256,
+    }
 }
 
 fn write_json<T: serde::Serialize>(path: &Path, v: &T, force: bool) -> CliResult {
@@ -184,8 +189,8 @@ fn read_marked_roll(
 }
 
 fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
-    let (manifest, _) = super::load_manifest(dir)?;
-    let roll = super::load_roll_shown(dir, &manifest)?;
+    let (manifest, manifest_sha) = super::load_manifest(dir)?;
+    let (roll, roll_sha) = super::load_roll_shown(dir, &manifest)?;
     let marked_path = dir.marked_roll();
     if !marked_path.exists() {
         return Err(Failure::new(
@@ -201,6 +206,7 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
     let marked_hash = check_marked_roll_as_written(dir, &marked_path, &step)?;
     step.finish(&tr!("postal-marked-roll-checked"));
     let mut envelopes = postal::load_envelopes(&a.envelopes, &manifest)?;
+    let envelopes_hash = input_hash(&a.envelopes)?;
     if let Some(k) = &a.pseudonym_key {
         let pz = super::roll::open_pseudonymizer(k, &manifest.event, &a.passphrases)?;
         for e in &mut envelopes {
@@ -226,11 +232,13 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap_or_default(),
         tried_at: now(),
+        // The manifest, roll and marked roll with the hashes of the bytes
+        // they were read from, not hashed again.
         inputs: vec![
-            input_hash(&dir.manifest())?,
-            input_hash(&dir.roll())?,
+            hashed(&dir.manifest(), manifest_sha.hex()),
+            hashed(&dir.roll(), roll_sha),
             marked_hash,
-            input_hash(&a.envelopes)?,
+            envelopes_hash,
         ],
         referendums: figures,
         decisions,
@@ -238,11 +246,15 @@ fn trial(dir: &EventDir, a: TrialArgs) -> CliResult {
     let csv = postal::decisions_csv(&file.decisions);
     write_json(&out, &file, a.force)?;
     urne::fsio::write_atomic(&csv_out, &csv, a.force, urne::fsio::Visibility::Public)?;
-    super::log_step(
+    let read = [dir.roll(), marked_path, a.envelopes.clone()]
+        .into_iter()
+        .zip(file.inputs[1..].iter().map(|h| h.sha256.clone()))
+        .collect::<Vec<_>>();
+    super::log_step_hashed(
         dir,
         "postal-trial",
         &["electoral committee".to_string()],
-        &[dir.roll(), marked_path, a.envelopes.clone()],
+        &read,
         &[out.clone(), csv_out.clone()],
         &format!("{} envelopes tried", file.decisions.len()),
     )?;

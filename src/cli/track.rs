@@ -25,7 +25,7 @@ pub struct TrackArgs {
 pub fn track(a: TrackArgs) -> CliResult {
     let dir = EventDir::new(&a.published);
     let (manifest, _) = super::load_manifest(&dir)?;
-    let roll = super::load_roll_shown(&dir, &manifest)?;
+    let (roll, _) = super::load_roll_shown(&dir, &manifest)?;
     let key = super::load_key(&dir)?;
     let tally: Option<TallyFile> = if dir.tally().exists() {
         Some(super::read_json(
