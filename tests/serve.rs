@@ -890,6 +890,45 @@ fn the_binary_serves_and_logs_one_line_per_request() {
     );
 }
 
+/// SIGTERM (what a service manager sends) and SIGINT stop the server
+/// through its own shutdown, with exit status 0, even when they come the
+/// moment the address is printed: the handlers are registered before it.
+#[test]
+fn a_stop_signal_right_after_the_address_ends_the_server_cleanly() {
+    use std::io::BufRead;
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key = the_key();
+    publish(dir.path(), key, 1);
+    for signal in ["-TERM", "-INT"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_urne"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--publisher-key"])
+            .arg(key.public_b64())
+            .arg(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.contains("http://"), "{first:?}");
+        let sent = Command::new("kill")
+            .arg(signal)
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = child.wait().unwrap();
+        assert_eq!(
+            (status.code(), status.signal()),
+            (Some(0), None),
+            "{signal}: the server did not end through its own shutdown: {status:?}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- issue 15 (2), issue 19
 
 #[test]

@@ -360,17 +360,8 @@ pub fn serve(dir: &EventDir, a: BoxServeArgs) -> CliResult {
     let intake = runtime.block_on(async {
         let service = BoxService::bind(intake, &config).await?;
         let addr = service.local_addr()?;
-        // The handlers are in place before the address is printed: whoever
-        // reads it may send SIGTERM at once, and a signal that came before
-        // them would end the process without saving the state.
-        #[cfg(unix)]
-        let (mut term, mut int) = {
-            use tokio::signal::unix::{signal, SignalKind};
-            (
-                signal(SignalKind::terminate()).ok(),
-                signal(SignalKind::interrupt()).ok(),
-            )
-        };
+        // Before the address is printed (src/cli/stop.rs says why).
+        let stop = super::stop::StopSignals::register();
         if let Some(t) = config.rehearsal_clock {
             eprintln!("urne box serve: REHEARSAL: the service's clock started at {t}; never for a real election");
         }
@@ -384,27 +375,7 @@ pub fn serve(dir: &EventDir, a: BoxServeArgs) -> CliResult {
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
         let intake = service
-            .run(async move {
-                #[cfg(unix)]
-                {
-                    async fn recv(s: Option<&mut tokio::signal::unix::Signal>) {
-                        match s {
-                            Some(s) => {
-                                s.recv().await;
-                            }
-                            None => std::future::pending::<()>().await,
-                        }
-                    }
-                    tokio::select! {
-                        () = recv(int.as_mut()) => {},
-                        () = recv(term.as_mut()) => {},
-                    }
-                }
-                #[cfg(not(unix))]
-                {
-                    let _ = tokio::signal::ctrl_c().await;
-                }
-            })
+            .run(stop.wait())
             .await?;
         Ok::<_, Failure>(intake)
     })?;

@@ -21,6 +21,7 @@ mod rehearse;
 mod roll;
 mod say;
 mod serve;
+mod stop;
 mod track;
 mod verify;
 

@@ -90,6 +90,8 @@ pub fn serve(a: ServeArgs) -> CliResult {
     runtime.block_on(async {
         let server = Server::bind(&a.pubdir, &config).await?;
         let addr = server.local_addr()?;
+        // Before the address is printed (src/cli/stop.rs says why).
+        let stop = super::stop::StopSignals::register();
         println!(
             "urne serve: serving {} on http://{addr}/ (test addresses {})",
             a.pubdir.display(),
@@ -99,11 +101,7 @@ pub fn serve(a: ServeArgs) -> CliResult {
                 "off"
             }
         );
-        server
-            .run(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+        server.run(stop.wait()).await?;
         Ok(())
     })
 }
