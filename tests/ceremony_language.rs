@@ -49,7 +49,7 @@ fn assert_ok(o: &Output) {
     );
 }
 
-/// The short fingerprint urne shows ("2ef9 d752 …"), checked to be the
+/// The short fingerprint urne shows ("1ea0 4b0b …"), checked to be the
 /// start of the key file's full fingerprint.
 fn shown_fingerprint(text: &str, label: &str, key_file: &Path) -> String {
     let shown = text
