@@ -60,6 +60,10 @@ const EXAMPLE_SIGNERS: [(&str, &str, &str, &str); 3] = [
     ),
 ];
 
+/// Bad ballots of each kind a referendum in the demo's box (stuffed ones
+/// among them).
+const DEMO_BAD_EACH: u64 = 3;
+
 #[derive(Args, Debug)]
 pub struct SimulateArgs {
     /// The event manifest (default DIR/manifest.toml; if there is none, a
@@ -471,7 +475,7 @@ pub fn demo(a: DemoArgs) -> CliResult {
             voters: None,
             turnout: 0.55,
             revote: 0.03,
-            bad: 3,
+            bad: DEMO_BAD_EACH,
             policy: "single".into(),
             options: "Ja,Nei,Blank".into(),
             seed: 2027,
@@ -482,9 +486,16 @@ pub fn demo(a: DemoArgs) -> CliResult {
         },
     )?;
     outln!(
-        "   {} ballots cast, the box closed and sealed.",
-        truth.ballots
+        "   The credential authority's list ({}) holds every voter's public key; the secret codes are",
+        super::credentials::LIST_FILE
     );
+    outln!("   derived from the simulation's seed, test material like the example keys (keys-example/README.md).");
+    outln!(
+        "   {} ballots cast, each signed with its voter's code, among them {} stuffed ballots a",
+        truth.ballots,
+        DEMO_BAD_EACH
+    );
+    outln!("   referendum signed with codes the box operator made up; the box closed and sealed.");
     outln!();
     outln!("3. Unlock ceremony: both keyholders bring their shares.");
     super::count::unlock(
@@ -501,9 +512,15 @@ pub fn demo(a: DemoArgs) -> CliResult {
     let tally = TallyFile::from_json(&urne::fsio::read_to_string(&dir.tally())?, "tally.json")?;
     outln!();
     match compare_with_truth(&tally, &truth) {
-        Ok(()) => outln!(
-            "Check: the decrypted counts equal what the simulation cast, for every referendum and option."
-        ),
+        Ok(()) => {
+            outln!(
+                "Check: the decrypted counts equal what the simulation cast, for every referendum and option."
+            );
+            outln!(
+                "Check: the {} stuffed ballots were rejected [EV-BAD-CREDENTIAL]; every counted ballot's signature verifies.",
+                stuffed_rejected(&tally)
+            );
+        }
         Err(diff) => {
             return Err(Failure::new(
                 "E-DEMO-MISMATCH",
@@ -655,76 +672,14 @@ pub fn demo(a: DemoArgs) -> CliResult {
             dir.protocol(&r.id, "html").display()
         );
     }
-    credentials_rehearsal(&a.out, &passes)?;
+    credentials_at_the_box(&a.out, &dir, &manifest)?;
     Ok(())
 }
 
-/// Step 7 of the demo: voter credentials, on a rehearsal of the example event
-/// with `voter_credentials = "urne"` in `OUT/credentials/` (the example event
-/// above keeps the example key, made for the manifest without them). The
-/// credential authority issues the codes (to `OUT/printer/`, outside the event
-/// directory), the box opens bound to the list, a ballot signed with its
-/// voter's code is cast and a stuffed one, signed with a code the box
-/// operator made up, is refused; then a simulated box with every ballot
-/// signed and stuffed ballots among them is counted, which rejects those.
-fn credentials_rehearsal(out: &Path, passes: &[PathBuf]) -> CliResult {
-    use super::rehearse::{BoxCommand, BoxInitArgs, CastArgs, EncryptArgs};
-    outln!();
-    outln!("7. Voter credentials (a rehearsal of the example event with voter_credentials = \"urne\"):");
-    outln!("   the box operator cannot cast a ballot that the voter's own code did not sign.");
-    let manifest_text = EXAMPLE_MANIFEST.replacen(
-        "evote_policy = ",
-        "voter_credentials = \"urne\"\nevote_policy = ",
-        1,
-    );
-    let sim_dir = EventDir::new(&out.join("credentials/counted"));
-    write(&sim_dir.manifest(), &manifest_text, false)?;
-    let passphrases = PassphraseArgs {
-        passphrase_files: passes.to_vec(),
-    };
-    let (m, truth) = run_simulation(
-        &sim_dir,
-        &SimulateArgs {
-            manifest: None,
-            key: None,
-            voters: Some(400),
-            turnout: 0.6,
-            revote: 0.03,
-            bad: 1,
-            policy: "single".into(),
-            options: "Ja,Nei,Blank".into(),
-            seed: 2027,
-            split: Vec::new(),
-            passphrases: passphrases.clone(),
-            force: false,
-            insecure_fast_kdf: true,
-        },
-    )?;
-    outln!(
-        "   Simulated: {} ballots, every one signed with its voter's credential, one stuffed ballot a referendum among the bad ones.",
-        truth.ballots
-    );
-    let shares: Vec<PathBuf> = (1..=m.keyholders.len())
-        .map(|i| sim_dir.path(&format!("shares/keyholder-{i}.share")))
-        .collect();
-    super::count::unlock(
-        &sim_dir,
-        UnlockArgs {
-            shares,
-            passphrases: passphrases.clone(),
-            out: None,
-            force: false,
-        },
-    )?;
-    let tally = TallyFile::from_json(&urne::fsio::read_to_string(&sim_dir.tally())?, "tally.json")?;
-    compare_with_truth(&tally, &truth).map_err(|diff| {
-        Failure::new(
-            "E-DEMO-MISMATCH",
-            format!("the credential rehearsal's count differs from the simulation: {diff}"),
-            None,
-        )
-    })?;
-    let stuffed: u64 = tally
+/// The stuffed ballots a count rejected for a bad credential signature
+/// (`EV-BAD-CREDENTIAL`), over every referendum.
+fn stuffed_rejected(tally: &TallyFile) -> u64 {
+    tally
         .referendums
         .iter()
         .map(|r| {
@@ -734,16 +689,29 @@ fn credentials_rehearsal(out: &Path, passes: &[PathBuf]) -> CliResult {
                 .copied()
                 .unwrap_or(0)
         })
-        .sum();
-    outln!("   Check: the {stuffed} stuffed ballots were rejected [EV-BAD-CREDENTIAL], and the counts equal what the simulation cast.");
+        .sum()
+}
 
+/// Step 7 of the demo: voter credentials at a live box of the example event
+/// in `OUT/credentials/box` (same manifest, election key and roll as the
+/// counted event). The credential authority issues the codes with `urne
+/// credentials issue` (to `OUT/printer/`, outside that event directory), the
+/// box opens bound to the list, a ballot signed with its voter's code is cast
+/// and a stuffed one, signed with a code the box operator made up, is
+/// refused.
+fn credentials_at_the_box(out: &Path, event: &EventDir, m: &Manifest) -> CliResult {
+    use super::rehearse::{BoxCommand, BoxInitArgs, CastArgs, EncryptArgs};
+    outln!();
+    outln!(
+        "7. Voter credentials at the box: the credential authority issues the codes, and the box"
+    );
+    outln!("   operator cannot cast a ballot that the voter's own code did not sign.");
     // The credential authority's step and a box bound to its list.
     let dir = EventDir::new(&out.join("credentials/box"));
-    write(&dir.manifest(), &manifest_text, false)?;
-    for f in ["election-key.json", "roll.csv"] {
+    for f in ["manifest.toml", "election-key.json", "roll.csv"] {
         write(
             &dir.path(f),
-            &urne::fsio::read_to_string(&sim_dir.path(f))?,
+            &urne::fsio::read_to_string(&event.path(f))?,
             false,
         )?;
     }
