@@ -245,6 +245,7 @@ unlock-decrypted = { $name }'s partial decryption made, with its proof
 unlock-combining = Combining the partial decryptions and finding the counts
 unlock-combined = Counts found and checked against the partial decryptions
 unlock-invalid-lines = Ballots whose proofs fail are rejected [{ $code }]: box.jsonl line { $lines }.
+unlock-bad-credential-lines = Ballots not signed with their voter's credential are rejected [{ $code }]: box.jsonl line { $lines }.
 tally-evotes = e-votes received { $received }, counted { $counted }, superseded { $superseded }, rejected { $rejected }
 tally-rejected = rejected: { $reason } [{ $code }]: { $n }
 tally-set-aside = Set aside: keyholder { $index }'s partial decryption ({ $source }): { $reason }

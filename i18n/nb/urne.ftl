@@ -242,6 +242,7 @@ unlock-decrypted = Den delvise dekrypteringen til { $name } er laget, med bevis
 unlock-combining = Setter sammen de delvise dekrypteringene og finner antallene
 unlock-combined = Antallene er funnet og kontrollert mot de delvise dekrypteringene
 unlock-invalid-lines = Stemmesedler med bevis som ikke holder, forkastes [{ $code }]: box.jsonl linje { $lines }.
+unlock-bad-credential-lines = Stemmesedler som ikke er signert med velgerens stemmekode, forkastes [{ $code }]: box.jsonl linje { $lines }.
 tally-evotes = e-stemmer mottatt { $received }, talt { $counted }, erstattet { $superseded }, forkastet { $rejected }
 tally-rejected = forkastet: { $reason } [{ $code }]: { $n }
 tally-set-aside = Lagt til side: den delvise dekrypteringen til nøkkelholder { $index } ({ $source }): { $reason }

@@ -130,8 +130,8 @@ fn count_box(dir: &EventDir) -> CliResult<Counted> {
     let count = tally::count_box(&box_path, &inputs, &|n| progress.set(n))?;
     progress.set(count.ballots);
     progress.finish(&tr!("unlock-box-checked"));
-    if let Some(lines) = invalid_lines(&count.invalid_examples) {
-        eprintln!("{lines}");
+    for line in invalid_lines(&count.invalid_examples) {
+        eprintln!("{line}");
     }
     let read = ReadFiles {
         manifest: (dir.manifest(), sha.hex()),
@@ -224,26 +224,44 @@ fn write_results(
     Ok(())
 }
 
-/// A line naming the first box lines whose proofs fail (the count keeps up
-/// to 100, in box order), so that keyholders and observers can look at them;
-/// the tally gives only their number. `None` if every proof held.
-fn invalid_lines(examples: &[(u64, Rejection)]) -> Option<String> {
-    let (_, why) = examples.first()?;
-    let shown: Vec<String> = examples
-        .iter()
-        .take(10)
-        .map(|(line, _)| line.to_string())
-        .collect();
-    let more = if examples.len() > shown.len() {
-        ", …"
-    } else {
-        ""
-    };
-    Some(tr!(
-        "unlock-invalid-lines",
-        code = why.code(),
-        lines = format!("{}{more}", shown.join(", "))
-    ))
+/// Lines naming the first box lines whose proofs fail, and those whose
+/// credential signature fails, one line for each (the count keeps up to 100
+/// of both, in box order), so that keyholders and observers can look at
+/// them; the tally gives only their number. Empty if every proof and
+/// signature held.
+fn invalid_lines(examples: &[(u64, Rejection)]) -> Vec<String> {
+    [
+        (Rejection::InvalidProof, "unlock-invalid-lines"),
+        (Rejection::BadCredential, "unlock-bad-credential-lines"),
+    ]
+    .into_iter()
+    .filter_map(|(why, message)| {
+        let lines: Vec<u64> = examples
+            .iter()
+            .filter(|(_, w)| *w == why)
+            .map(|(line, _)| *line)
+            .collect();
+        let shown: Vec<String> = lines.iter().take(10).map(u64::to_string).collect();
+        if shown.is_empty() {
+            return None;
+        }
+        let more = if lines.len() > shown.len() {
+            ", …"
+        } else {
+            ""
+        };
+        Some(super::say::t(
+            message,
+            &[
+                ("code", urne::i18n::Arg::from(why.code())),
+                (
+                    "lines",
+                    urne::i18n::Arg::from(format!("{}{more}", shown.join(", "))),
+                ),
+            ],
+        ))
+    })
+    .collect()
 }
 
 /// Prints the result per referendum.
