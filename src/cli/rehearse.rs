@@ -152,6 +152,10 @@ pub fn encrypt(dir: &EventDir, mut a: EncryptArgs) -> CliResult {
             None,
         )
     })?;
+    // An existing output is refused before the voter is asked for a code.
+    if let Some(p) = a.out.as_deref().filter(|p| !super::is_stdio(p)) {
+        super::refuse_existing(&[p], a.force)?;
+    }
     // The code is checked (its check character, and against the published
     // list when there is one) before anything is encrypted or signed.
     let signing = credential_key(dir, &manifest, &key, &mut a, r)?;
