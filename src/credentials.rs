@@ -1262,33 +1262,25 @@ mod tests {
 
     #[test]
     fn the_manifest_says_whether_credentials_are_used_and_none_is_the_default() {
+        // The example event uses them; without the line, none.
         let text = include_str!("../examples/event/manifest.toml");
+        let line = "\nvoter_credentials = \"urne\"\n";
+        assert!(text.contains(line));
         let m = Manifest::parse(text, "manifest.toml").unwrap();
-        assert_eq!(m.voter_credentials, Mode::None);
-        let with = text.replacen(
-            "evote_policy =",
-            "voter_credentials = \"urne\"\nevote_policy =",
-            1,
-        );
-        let m = Manifest::parse(&with, "manifest.toml").unwrap();
         assert_eq!(m.voter_credentials, Mode::Urne);
         assert!(m.voter_credentials.required());
-        let none = text.replacen(
-            "evote_policy =",
-            "voter_credentials = \"none\"\nevote_policy =",
-            1,
-        );
+        let without = text.replacen(line, "\n", 1);
+        let m = Manifest::parse(&without, "manifest.toml").unwrap();
+        assert_eq!(m.voter_credentials, Mode::None);
+        assert!(!m.voter_credentials.required());
+        let none = text.replacen(line, "\nvoter_credentials = \"none\"\n", 1);
         assert_eq!(
             Manifest::parse(&none, "manifest.toml")
                 .unwrap()
                 .voter_credentials,
             Mode::None
         );
-        let bad = text.replacen(
-            "evote_policy =",
-            "voter_credentials = \"yes\"\nevote_policy =",
-            1,
-        );
+        let bad = text.replacen(line, "\nvoter_credentials = \"yes\"\n", 1);
         let err = Manifest::parse(&bad, "manifest.toml").unwrap_err();
         assert_eq!(err.code(), "E-MANIFEST-SYNTAX");
         assert!(

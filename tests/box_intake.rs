@@ -7,6 +7,7 @@
 mod common;
 
 use common::cli::{assert_ok, root, show, urne};
+use common::credentials::{request, signed_by_voter};
 use std::fs;
 use std::path::Path;
 use std::process::Output;
@@ -105,9 +106,10 @@ fn ballot(
     serde_json::to_string(&b).unwrap()
 }
 
+/// Casts `ballot_json` for `voter`, signed with that voter's credential.
 fn cast(dir: &Path, ballot_json: &str, voter: &str, referendum: &str) -> Output {
     let p = dir.join(format!("ballot-{voter}.json"));
-    fs::write(&p, ballot_json).unwrap();
+    fs::write(&p, signed_by_voter(ballot_json, referendum, voter)).unwrap();
     urne(
         dir,
         &[
@@ -295,9 +297,8 @@ fn a_batch_casts_in_order_and_names_each_refusal_then_track_finds_each_receipt()
     let dir = ev.path();
     let v = voters(dir, "sogne");
     let w = voters(dir, "songdalen");
-    let line = |voter: &str, referendum: &str, b: String| {
-        format!("{{\"voter\":\"{voter}\",\"referendum\":\"{referendum}\",\"ballot\":{b}}}\n")
-    };
+    let line =
+        |voter: &str, referendum: &str, b: String| format!("{}\n", request(voter, referendum, &b));
     let mut batch = String::new();
     for voter in &v[..5] {
         batch.push_str(&line(voter, "sogne", ballot(voter, "sogne", 0, None)));

@@ -85,8 +85,21 @@ fn key() -> ElectionKey {
     ElectionKey::from_json(&fs::read_to_string(&p).unwrap(), "election-key.json").unwrap()
 }
 
-/// A request body for `voter`'s ballot; with `randomness`, those ciphertexts.
+/// A request body for `voter`'s ballot, signed with their credential; with
+/// `randomness`, those ciphertexts.
 fn request(
+    k: &ElectionKey,
+    voter: &str,
+    referendum: &str,
+    choice: usize,
+    randomness: Option<&[Zeroizing<Scalar>]>,
+) -> String {
+    let b = ballot_json(k, voter, referendum, choice, randomness);
+    common::credentials::request(voter, referendum, &b).to_string()
+}
+
+/// `voter`'s ballot, unsigned (`urne encrypt` output before signing).
+fn ballot_json(
     k: &ElectionKey,
     voter: &str,
     referendum: &str,
@@ -103,10 +116,7 @@ fn request(
         None => ballot::encrypt(&k.key, &ctx, 3, choice, &mut OsRng),
     }
     .unwrap();
-    format!(
-        "{{\"voter\":\"{voter}\",\"referendum\":\"{referendum}\",\"ballot\":{}}}",
-        serde_json::to_string(&b).unwrap()
-    )
+    serde_json::to_string(&b).unwrap()
 }
 
 struct Service {
@@ -318,7 +328,9 @@ fn bad_requests_and_rule_failures_are_refused_with_their_codes_and_nothing_is_ap
         (request(&k, "nobody", "sogne", 1, None), "EV-NOT-IN-ROLL"),
         (request(&k, &v[2], "songdalen", 1, None), "EV-NOT-IN-ROLL"),
         (
-            request(&k, &v[3], "sogne", 1, None).replace(&v[3], &v[4]),
+            // v[3]'s ballot, sent (and signed) by v[4]: its proofs are v[3]'s.
+            common::credentials::request(&v[4], "sogne", &ballot_json(&k, &v[3], "sogne", 1, None))
+                .to_string(),
             "EV-INVALID-PROOF",
         ),
     ];

@@ -2,6 +2,9 @@
 //! one-line error with a stable code, names the file, exits non-zero and leaves
 //! nothing half-written; the demo counts what the simulation cast.
 
+mod common;
+
+use common::credentials::{code_file, example_ballot, signed_by_voter};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -465,22 +468,10 @@ fn a_ballot_for_a_referendum_the_voter_is_not_in_is_not_cast() {
         .and_then(|l| l.split(',').next())
         .unwrap()
         .to_string();
+    // `urne encrypt` refuses it (the voter has no credential there), so the
+    // ballot is made as a voting client that does not check would make it.
     let ballot = dir.join("ballot.json");
-    let o = urne(
-        dir,
-        &[
-            "encrypt",
-            "--referendum",
-            "songdalen",
-            "--voter",
-            &voter,
-            "--choice",
-            "Ja",
-            "--out",
-            ballot.to_str().unwrap(),
-        ],
-    );
-    assert_ok(&o);
+    fs::write(&ballot, example_ballot(&voter, "songdalen", 0)).unwrap();
     let before = fs::read(dir.join("box.jsonl")).unwrap();
     let o = urne(
         dir,
@@ -513,6 +504,8 @@ fn a_ballot_for_a_referendum_the_voter_is_not_in_is_not_cast() {
             &voter,
             "--choice",
             "Nei",
+            "--credential-file",
+            code_file(dir, &voter).to_str().unwrap(),
             "--out",
             own.to_str().unwrap(),
         ],
@@ -535,7 +528,8 @@ fn a_ballot_for_a_referendum_the_voter_is_not_in_is_not_cast() {
         )
     };
     assert_ok(&cast(&own, &voter));
-    // The same ballot replayed for another voter fails its proofs.
+    // The same ballot replayed for another voter (and signed by them) fails
+    // its proofs; signed by the first voter, its credential.
     let other = roll
         .lines()
         .skip(1)
@@ -544,7 +538,15 @@ fn a_ballot_for_a_referendum_the_voter_is_not_in_is_not_cast() {
         .and_then(|l| l.split(',').next())
         .unwrap()
         .to_string();
-    assert_refused(&cast(&own, &other), "EV-INVALID-PROOF", "own.json");
+    assert_refused(&cast(&own, &other), "EV-BAD-CREDENTIAL", "own.json");
+    let replayed = dir.join("replayed.json");
+    let own_text = fs::read_to_string(&own).unwrap();
+    fs::write(&replayed, signed_by_voter(&own_text, "sogne", &other)).unwrap();
+    assert_refused(
+        &cast(&replayed, &other),
+        "EV-INVALID-PROOF",
+        "replayed.json",
+    );
     assert_ok(&urne(
         dir,
         &[

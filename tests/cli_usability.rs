@@ -4,6 +4,9 @@
 //! pipe, hints for input that is almost right, help that ships in the binary,
 //! and what `verify` ends with.
 
+mod common;
+
+use common::credentials::code_file;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -179,6 +182,7 @@ fn dash_d_is_refused_where_it_means_nothing() {
 fn dir_after_the_command_and_inside_a_group_works_like_dash_d_before() {
     let ev = simulated();
     let dir = s(ev.path());
+    let code = code_file(ev.path(), "sogne-000001");
     let before = run(&[
         "-d",
         dir,
@@ -186,7 +190,9 @@ fn dir_after_the_command_and_inside_a_group_works_like_dash_d_before() {
         "--referendum",
         "sogne",
         "--voter",
-        "x",
+        "sogne-000001",
+        "--credential-file",
+        s(&code),
         "--choice",
         "Ja",
     ]);
@@ -198,7 +204,9 @@ fn dir_after_the_command_and_inside_a_group_works_like_dash_d_before() {
         "--referendum",
         "sogne",
         "--voter",
-        "x",
+        "sogne-000001",
+        "--credential-file",
+        s(&code),
         "--choice",
         "Ja",
     ]);
@@ -458,6 +466,8 @@ fn a_ballot_is_cast_from_standard_input() {
         "sogne",
         "--voter",
         &voter,
+        "--credential-file",
+        s(&code_file(dir, &voter)),
         "--choice",
         "Ja",
     ]);
@@ -524,6 +534,7 @@ fn a_ballot_is_cast_from_standard_input() {
 #[test]
 fn a_closed_pipe_ends_quietly() {
     let ev = simulated();
+    let code = code_file(ev.path(), "sogne-000001");
     let mut child = Command::new(BIN)
         .args([
             "-d",
@@ -532,7 +543,9 @@ fn a_closed_pipe_ends_quietly() {
             "--referendum",
             "sogne",
             "--voter",
-            "x",
+            "sogne-000001",
+            "--credential-file",
+            s(&code),
             "--choice",
             "Ja",
         ])

@@ -102,6 +102,8 @@ fn a_killed_box_cast_leaves_a_box_that_closes_and_counts() {
     let pass = d.join("box-pass.txt");
     fs::write(&pass, "the box key passphrase for this test\n").unwrap();
     let pass = pass.to_string_lossy().into_owned();
+    // The credential authority's step, before the box opens.
+    let codes = common::credentials::issue(d);
     run_ok(
         d,
         &strings(&[
@@ -116,6 +118,7 @@ fn a_killed_box_cast_leaves_a_box_that_closes_and_counts() {
     let mut cast_args = Vec::new();
     for v in &voters {
         let ballot = d.join(format!("{v}.ballot.json"));
+        let code = common::credentials::code_file_of(d, v, &codes[v]);
         run_ok(
             d,
             &strings(&[
@@ -124,6 +127,8 @@ fn a_killed_box_cast_leaves_a_box_that_closes_and_counts() {
                 "sogne",
                 "--voter",
                 v,
+                "--credential-file",
+                &code.to_string_lossy(),
                 "--choice",
                 "Ja",
                 "--out",

@@ -291,9 +291,9 @@ fn the_codes_file_is_refused_inside_the_event_directory_and_without_credentials(
     assert!(!ev.outside("again.csv").exists() && !list.exists());
     // An event without credentials has no credential step.
     let none = tempfile::tempdir().unwrap();
-    fs::copy(
-        root().join("examples/event/manifest.toml"),
+    fs::write(
         none.path().join("manifest.toml"),
+        common::credentials::manifest_without_credentials(),
     )
     .unwrap();
     assert_refused(

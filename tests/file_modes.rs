@@ -3,16 +3,14 @@
 //! 0600 (docs/SPEC.md, "File modes").
 #![cfg(unix)]
 
+mod common;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_urne");
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// Runs urne under umask 022 (through the shell, as a user's login would set it).
 fn urne_022(args: &[&str]) {
@@ -90,9 +88,10 @@ fn under_umask_022_the_demo_writes_public_files_0644_and_secrets_0600() {
 fn under_umask_022_keygen_signer_and_box_seal_their_keys_0600() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    fs::copy(
-        root().join("examples/event/manifest.toml"),
+    // Without voter credentials: this event has no roll to issue them for.
+    fs::write(
         d.join("manifest.toml"),
+        common::credentials::manifest_without_credentials(),
     )
     .unwrap();
     let pass = d.join("pass.txt");

@@ -7,6 +7,8 @@
 //! or drive the terminal. The shell now prints every error through
 //! `urne::error::one_line`.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -234,6 +236,7 @@ fn a_packed_ballot_without_its_b_is_refused_naming_the_file_not_panicking() {
     )
     .unwrap();
     fs::write(d.join("roll.csv"), "voter_id,referendum\nv-1,sogne\n").unwrap();
+    common::credentials::issue(d);
     let ballot = d.join("ballot.json");
     fs::write(&ballot, b).unwrap();
     let err = stderr_of(

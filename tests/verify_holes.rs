@@ -461,6 +461,10 @@ fn open_box() -> (tempfile::TempDir, PathBuf) {
     let pass = dir.join("box-pass.txt");
     fs::write(&pass, "box operator passphrase\n").unwrap();
     let p = pass.to_str().unwrap();
+    // The credential authority's step; each voter's code in `code-V.txt`.
+    for (voter, code) in common::credentials::issue(dir) {
+        common::credentials::code_file_of(dir, &voter, &code);
+    }
     assert_ok(&urne(
         dir,
         &["box", "init", "--insecure-fast-kdf", "--passphrase-file", p],
@@ -474,6 +478,8 @@ fn open_box() -> (tempfile::TempDir, PathBuf) {
             "sogne",
             "--voter",
             "V1",
+            "--credential-file",
+            dir.join("code-V1.txt").to_str().unwrap(),
             "--choice",
             "Ja",
             "--out",
@@ -592,6 +598,8 @@ fn hole_6_cast_close_and_count_read_times_with_one_strict_grammar() {
             "sogne",
             "--voter",
             "V2",
+            "--credential-file",
+            dir.join("code-V2.txt").to_str().unwrap(),
             "--choice",
             "Nei",
             "--out",
