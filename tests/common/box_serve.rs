@@ -79,7 +79,8 @@ pub fn key() -> ElectionKey {
     ElectionKey::from_json(&fs::read_to_string(&p).unwrap(), "election-key.json").unwrap()
 }
 
-/// A request body for `voter`'s ballot for option `choice` (of three).
+/// A request body for `voter`'s ballot for option `choice` (of three),
+/// signed with the voter's credential (the example event uses them).
 pub fn request(k: &ElectionKey, voter: &str, referendum: &str, choice: usize) -> String {
     let ctx = BallotContext {
         fingerprint: &k.fingerprint,
@@ -87,10 +88,8 @@ pub fn request(k: &ElectionKey, voter: &str, referendum: &str, choice: usize) ->
         voter,
     };
     let b = ballot::encrypt(&k.key, &ctx, 3, choice, &mut OsRng).unwrap();
-    format!(
-        "{{\"voter\":\"{voter}\",\"referendum\":\"{referendum}\",\"ballot\":{}}}",
-        serde_json::to_string(&b).unwrap()
-    )
+    let b = serde_json::to_string(&b).unwrap();
+    super::credentials::request(voter, referendum, &b).to_string()
 }
 
 pub struct Service {
