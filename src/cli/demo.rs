@@ -323,7 +323,7 @@ fn run_simulation(dir: &EventDir, a: &SimulateArgs) -> CliResult<(Manifest, Trut
 }
 
 pub fn simulate(dir: &EventDir, a: SimulateArgs) -> CliResult {
-    let (_, truth) = run_simulation(dir, &a)?;
+    let (manifest, truth) = run_simulation(dir, &a)?;
     outln!("Simulated a closed box of {} ballots:", truth.ballots);
     for r in &truth.referendums {
         outln!(
@@ -334,10 +334,23 @@ pub fn simulate(dir: &EventDir, a: SimulateArgs) -> CliResult {
             r.counted
         );
     }
+    // With credentials, the list simulate wrote as the credential authority
+    // (its codes derived from --seed, so never for a real event).
+    let list = if manifest.voter_credentials.required() {
+        format!(" {},", super::credentials::LIST_FILE)
+    } else {
+        String::new()
+    };
     outln!(
-        "Files in {}: manifest.toml, roll.csv, election-key.json, box.jsonl, simulation.json",
+        "Files in {}: manifest.toml, roll.csv, election-key.json,{list} box.jsonl, simulation.json",
         dir.path("").display()
     );
+    if !list.is_empty() {
+        outln!(
+            "Every ballot is signed with a credential code derived from --seed {}: test material, never for a real event.",
+            a.seed
+        );
+    }
     Ok(())
 }
 
