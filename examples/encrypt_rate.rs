@@ -1,6 +1,6 @@
 //! Ballot encryption throughput on one core: what a voting client does for a
 //! three-option ballot (format 2: one ciphertext of its weight and a 1-of-3
-//! proof, 11 fixed-base multiplications), and, for comparison, checking one
+//! proof, 10 fixed-base multiplications), and, for comparison, checking one
 //! such ballot alone.
 //!
 //!     cargo run --release --example encrypt_rate [BALLOTS]
