@@ -782,7 +782,10 @@ pub fn count_box(
     if seal.is_none() {
         return Err(BoxError::NotSealed { file }.into());
     }
-    let sha256 = reader.sha256();
+    let sha256 = reader.sha256().ok_or_else(|| BoxError::Io {
+        file: file.clone(),
+        source: std::io::Error::other("the box was read without its hash"),
+    })?;
     let statuses = scratch.decide(inputs.manifest.evote_policy, slots)?;
     let n_refs = inputs.manifest.referendums().len();
     let mut figures = vec![EvoteFigures::new(); n_refs];
@@ -846,7 +849,8 @@ fn second_pass(
     statuses: &[Status],
 ) -> Result<(Vec<Vec<Ciphertext>>, MarkedSpool), TallyError> {
     let mut marked = MarkedSpool::new(manifest)?;
-    let mut reader = LineReader::open(path)?;
+    // Pass 1 took the box's hash; this pass only needs its lines.
+    let mut reader = LineReader::open_unhashed(path)?;
     let file = reader.file().to_string();
     ballot_box::read_header(&mut reader)?;
     let mut index = 0usize;

@@ -143,21 +143,22 @@ pub(super) fn box_rule(
             )));
         }
     }
-    inputs_rule(
-        dir,
-        "tally.json",
-        &tally.inputs,
-        &["box.jsonl"],
-        &["box.jsonl"],
-    )
-    .map(|o| {
-        o.map(|(_, why)| {
-            (
-                "box.jsonl".to_string(),
-                format!("the tally's inputs: {why}"),
-            )
-        })
-    })
+    // The tally's inputs give this box's SHA-256: compared with the hash the
+    // count took of the very bytes it checked (`BoxCount::sha256`), not with
+    // the file read once more.
+    let why = match tally.inputs.iter().find(|i| i.name == "box.jsonl") {
+        None => "the inputs do not give the SHA-256 of the box.jsonl it was made from".to_string(),
+        Some(i) if i.sha256 != count.sha256.hex() => format!(
+            "tally.json was made from a box.jsonl with SHA-256 {}, but the published one has {}",
+            i.sha256,
+            count.sha256.hex()
+        ),
+        Some(_) => return Ok(None),
+    };
+    Ok(Some((
+        "box.jsonl".to_string(),
+        format!("the tally's inputs: {why}"),
+    )))
 }
 
 /// V-POSTAL-TRIAL: `postal-decisions.csv` is, byte for byte, the list the
