@@ -692,17 +692,26 @@ impl OneOfKProof {
             let cj = self.c.get(j).map_or(last, |x| x.0);
             let sj = self.s[j].0;
             let (z, y) = (batch.weight(), batch.weight());
-            // z·(s_j·G − a_j − c_j·A) + y·(s_j·K − b_j − c_j·B + c_j·m_j·G)
+            // z·(a_j + c_j·A − s_j·G) + y·(b_j + c_j·B − c_j·m_j·G − s_j·K),
+            // each equation with its sign turned (as sound, and the points'
+            // weights need no negation); g and kk gather the G and K
+            // coefficients with their signs turned back below.
             let ycj = y * cj;
-            g += z * sj + ycj * Scalar::from(mj);
+            // The weights are public: 0 and 1 need no multiplication.
+            let ycj_mj = match mj {
+                0 => Scalar::ZERO,
+                1 => ycj,
+                _ => ycj * Scalar::from(mj),
+            };
+            g += z * sj + ycj_mj;
             kk += y * sj;
-            xa -= z * cj;
-            xb -= ycj;
-            batch.add(-z, self.a[j].decode().ok()?);
-            batch.add(-y, self.b[j].decode().ok()?);
+            xa += z * cj;
+            xb += ycj;
+            batch.add(z, self.a[j].decode().ok()?);
+            batch.add(y, self.b[j].decode().ok()?);
         }
-        batch.add_g(g);
-        batch.add_k(kk);
+        batch.add_g(-g);
+        batch.add_k(-kk);
         batch.add(xa, ct.a);
         batch.add(xb, ct.b);
         Some(())
