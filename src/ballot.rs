@@ -416,6 +416,18 @@ impl Ballot {
         decode_all(self.ciphertext_elems().into_iter())
     }
 
+    /// The number of points [`Self::verify_into`] adds to a batch for a
+    /// ballot of `n_options` options (a capacity for the batch: filling it
+    /// then does not grow it).
+    pub fn batch_points(n_options: usize) -> usize {
+        match Encoding::for_options(n_options) {
+            // A, B and each branch's a_j, b_j.
+            Encoding::Packed => 2 * n_options + 2,
+            // Per option A, B, a0, b0, a1, b1; the sum proof's a, b.
+            Encoding::OneHot => 6 * n_options + 2,
+        }
+    }
+
     /// Adds every equation of this ballot's proofs to `batch` and returns its
     /// decoded ciphertexts. The caller checks the batch. A ballot whose
     /// encoding is not the one `n_options` fixes is refused.

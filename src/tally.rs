@@ -455,7 +455,8 @@ pub(crate) fn signature_check(
     let (Some(key), Some(sig)) = (list.for_slot(slot), signature) else {
         return SignatureCheck::Failed;
     };
-    let mut batch = BatchVerifier::new();
+    // R and P_v.
+    let mut batch = BatchVerifier::with_capacity(2);
     match sig.verify_into(key, ctx, ballot, &mut batch) {
         Some(()) => SignatureCheck::Pending(batch),
         None => SignatureCheck::Failed,
@@ -506,7 +507,8 @@ fn parse_checked_line(
             &rec.ballot,
             rec.credential.as_ref(),
         );
-        let mut batch = BatchVerifier::new();
+        let mut batch =
+            BatchVerifier::with_capacity(crate::ballot::Ballot::batch_points(n_options));
         if let Ok(cts) = rec
             .ballot
             .verify_into(&inputs.key.key.elem, &ctx, n_options, &mut batch)

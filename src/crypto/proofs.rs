@@ -58,6 +58,17 @@ impl BatchVerifier {
         Self::default()
     }
 
+    /// An empty batch with room for `points` points, so that filling it
+    /// does not grow its vectors (each growth copies every point added).
+    pub fn with_capacity(points: usize) -> Self {
+        BatchVerifier {
+            g: Scalar::ZERO,
+            k: Scalar::ZERO,
+            scalars: Vec::with_capacity(points),
+            points: Vec::with_capacity(points),
+        }
+    }
+
     /// A fresh random weight for one equation.
     pub fn weight(&self) -> Scalar {
         Scalar::from(rand::thread_rng().gen::<u128>())
@@ -98,11 +109,7 @@ impl BatchVerifier {
             if batches.is_empty() {
                 return;
             }
-            let mut all = BatchVerifier::new();
-            for b in batches {
-                all.extend_from(b);
-            }
-            if all.is_empty() || all.verify(k) {
+            if BatchVerifier::verify_all(batches, k) {
                 out.fill(true);
             } else if batches.len() == 1 {
                 out[0] = false;
@@ -118,6 +125,26 @@ impl BatchVerifier {
         out
     }
 
+    /// True if every equation of every batch holds (with overwhelming
+    /// probability): one multiscalar multiplication over the batches' points
+    /// where they are, not copied into one batch first. True if they hold no
+    /// equation at all.
+    fn verify_all(batches: &[&BatchVerifier], k: &RistrettoPoint) -> bool {
+        let (g, kk) = batches
+            .iter()
+            .fold((Scalar::ZERO, Scalar::ZERO), |(g, kk), b| {
+                (g + b.g, kk + b.k)
+            });
+        let n: usize = batches.iter().map(|b| b.points.len()).sum();
+        if n == 0 && g == Scalar::ZERO && kk == Scalar::ZERO {
+            return true;
+        }
+        // dalek wants iterators whose length is known exactly.
+        let scalars = Exact::new(batches.iter().flat_map(|b| &b.scalars), n).chain([&g, &kk]);
+        let points = Exact::new(batches.iter().flat_map(|b| &b.points), n).chain([&G, k]);
+        RistrettoPoint::vartime_multiscalar_mul(scalars, points).is_identity()
+    }
+
     /// True if the batch holds no equation.
     pub fn is_empty(&self) -> bool {
         self.points.is_empty() && self.g == Scalar::ZERO && self.k == Scalar::ZERO
@@ -128,6 +155,35 @@ impl BatchVerifier {
         let scalars = self.scalars.iter().chain([&self.g, &self.k]);
         let points = self.points.iter().chain([&G, k]);
         RistrettoPoint::vartime_multiscalar_mul(scalars, points).is_identity()
+    }
+}
+
+/// An iterator of a known length `n`, reported as its exact size hint
+/// (curve25519-dalek's multiscalar multiplication requires one; a flattened
+/// iterator cannot say). The length is the caller's to get right; the items
+/// are passed through as they come.
+struct Exact<I> {
+    inner: I,
+    left: usize,
+}
+
+impl<I> Exact<I> {
+    fn new(inner: I, n: usize) -> Self {
+        Exact { inner, left: n }
+    }
+}
+
+impl<I: Iterator> Iterator for Exact<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        let x = self.inner.next()?;
+        self.left = self.left.saturating_sub(1);
+        Some(x)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
     }
 }
 
