@@ -295,6 +295,9 @@ pub struct BoxCount {
     pub credentials_sha256: Option<Digest32>,
     /// SHA-256 of the box file's bytes, as the count read them.
     pub sha256: Digest32,
+    /// The decision on every ballot record, in box order (one byte each):
+    /// what a ballot tracker reports ([`crate::ballot_box::tracker`]).
+    pub statuses: Vec<Status>,
 }
 
 /// Why the count cannot proceed.
@@ -822,6 +825,7 @@ pub fn count_box(
         marked,
         invalid_examples,
         sha256,
+        statuses,
     })
 }
 

@@ -12,6 +12,8 @@
 
 use std::path::Path;
 
+pub mod index;
+
 use super::{line_hash, parse_line, BoxError, Line, LineReader};
 use crate::crypto::encoding::Digest32;
 use crate::error::Explain;
