@@ -361,3 +361,26 @@ protocol-check-fails = { $referendum }: signature of { $name } FAILS: { $why }
 protocol-check-missing = { $referendum }: not yet signed by { $names }
 protocol-summary = { $area } ({ $referendum }): { $entitled } entitled, { $counted } votes counted, turnout { $turnout }
 protocol-summary-split = electronic { $electronic }, postal { $postal }
+
+## The ballot tracker page (tracker.html of a publication).
+tracker-heading = Check your e-vote
+tracker-intro = Type the ballot tracker from the receipt you got when you voted electronically (16 characters, such as 7K2M-Q9XA-3DRT-B8WN). The page looks it up in the published list of every ballot in the sealed ballot box and says what became of that ballot.
+tracker-label = Ballot tracker
+tracker-button = Check
+tracker-looking = Looking the tracker up…
+tracker-bad-code = This is not a ballot tracker: a tracker has 16 characters of 0–9 and A–Z (without I, L, O and U), often written in groups of four.
+tracker-found = Ballot { $code } is in the sealed ballot box as ballot no. { $seq } ({ $area }), cast { $time }.
+tracker-counted = It was counted.
+tracker-superseded = It was not counted, because the same voter cast a later e-vote (ballot no. { $later }), which was counted instead: when you vote again, your last e-vote counts.
+tracker-rejected = It was rejected and not counted: { $reason }.
+tracker-not-found = No ballot in the sealed ballot box has the tracker { $code }. Check the code on your receipt; a ballot that was refused when it was cast got no tracker.
+tracker-unavailable = The list of ballots could not be fetched ({ $why }). Try again later.
+tracker-noscript = Looking a tracker up needs JavaScript. Without it: open tracker-index.json, then the file tracker-….txt named by the first characters of your tracker, and find the line that starts with it.
+tracker-box = The sealed ballot box holds { $ballots } ballots; its head hash is { $head }.
+tracker-privacy = The list names no voter and shows no vote: only what became of each ballot.
+tracker-results-link = The results
+results-tracker = Voted electronically? Check your ballot with the tracker on your receipt.
+results-file-tracker-index = The ballot tracker index (what became of every ballot)
+publish-tracker-none = No ballot box at { $file }: the ballot tracker page is not published.
+publish-tracker-counting = Checking the box again for the ballot tracker index
+publish-tracker-counted = Ballot tracker index made

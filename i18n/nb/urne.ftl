@@ -358,3 +358,26 @@ protocol-check-fails = { $referendum }: signaturen til { $name } HOLDER IKKE: { 
 protocol-check-missing = { $referendum }: ennå ikke signert av { $names }
 protocol-summary = { $area } ({ $referendum }): { $entitled } stemmeberettigede, { $counted } stemmer talt, oppmøte { $turnout }
 protocol-summary-split = elektronisk { $electronic }, brev { $postal }
+
+## The ballot tracker page (tracker.html of a publication).
+tracker-heading = Sjekk den elektroniske stemmen din
+tracker-intro = Skriv inn sporingskoden fra kvitteringen du fikk da du stemte elektronisk (16 tegn, for eksempel 7K2M-Q9XA-3DRT-B8WN). Siden slår den opp i den publiserte listen over alle stemmesedlene i den forseglede urnen og viser hva som skjedde med stemmeseddelen.
+tracker-label = Sporingskode
+tracker-button = Sjekk
+tracker-looking = Slår opp sporingskoden …
+tracker-bad-code = Dette er ikke en sporingskode: en sporingskode har 16 tegn av 0–9 og A–Z (uten I, L, O og U), ofte skrevet i grupper på fire.
+tracker-found = Stemmeseddel { $code } ligger i den forseglede urnen som stemmeseddel nr. { $seq } ({ $area }), avgitt { $time }.
+tracker-counted = Den ble talt.
+tracker-superseded = Den ble ikke talt, fordi samme velger avga en senere elektronisk stemme (stemmeseddel nr. { $later }), som ble talt i stedet: stemmer du på nytt, er det den siste elektroniske stemmen som teller.
+tracker-rejected = Den ble forkastet og ikke talt: { $reason }.
+tracker-not-found = Ingen stemmeseddel i den forseglede urnen har sporingskoden { $code }. Sjekk koden på kvitteringen; en stemmeseddel som ble avvist da den ble avgitt, fikk ingen sporingskode.
+tracker-unavailable = Listen over stemmesedler kunne ikke hentes ({ $why }). Prøv igjen senere.
+tracker-noscript = Oppslaget trenger JavaScript. Uten det: åpne tracker-index.json, så filen tracker-….txt som er oppkalt etter de første tegnene i sporingskoden, og finn linjen som begynner med koden.
+tracker-box = Den forseglede urnen har { $ballots } stemmesedler; hodehashen er { $head }.
+tracker-privacy = Listen navngir ingen velger og viser ingen stemme: bare hva som skjedde med hver stemmeseddel.
+tracker-results-link = Resultatene
+results-tracker = Stemte du elektronisk? Sjekk stemmeseddelen din med sporingskoden på kvitteringen.
+results-file-tracker-index = Indeksen over sporingskoder (hva som skjedde med hver stemmeseddel)
+publish-tracker-none = Ingen urne i { $file }: siden for sporingskoder publiseres ikke.
+publish-tracker-counting = Sjekker urnen på nytt for indeksen over sporingskoder
+publish-tracker-counted = Indeksen over sporingskoder er laget

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use urne::ballot_box::tracker::index::{self, TrackerIndex};
 use urne::keys::seal::{self, SealHeader};
 use urne::protocol::{self, SignatureFile};
 use urne::publish::filesig;
@@ -18,6 +19,10 @@ use super::{read_json, CliResult, EventDir, Failure, PassphraseArgs};
 use crate::cli::progress::{self, Progress};
 use crate::cli::prompt;
 use crate::cli::say::tr;
+
+/// Where the event directory keeps the ballot tracker index it published
+/// (copied by `audit-pack`, checked by V-TRACKER-INDEX).
+const TRACKER_DIR: &str = "tracker";
 
 #[derive(Args, Debug)]
 pub struct PublishArgs {
@@ -217,6 +222,26 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
             content_type: "text/csv; charset=utf-8".into(),
         },
     ];
+    // The ballot tracker: the index and the page that looks a tracker up in it.
+    if let Some(ix) = tracker_index(dir, &manifest, &tally)? {
+        files.push(PublishedFile {
+            name: index::PAGE_FILE.into(),
+            bytes: urne::publish::tracker_page::tracker_html(&manifest, &ix.header).into_bytes(),
+            content_type: "text/html; charset=utf-8".into(),
+        });
+        for (name, bytes) in ix.files {
+            let content_type = if name == index::INDEX_FILE {
+                "application/json"
+            } else {
+                "text/plain; charset=utf-8"
+            };
+            files.push(PublishedFile {
+                name,
+                bytes,
+                content_type: content_type.into(),
+            });
+        }
+    }
     // The page, in the event's language, links to each file beside it.
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     let page = page::results_html(&rs, &manifest, &names);
@@ -226,9 +251,12 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
         content_type: "text/html; charset=utf-8".into(),
     });
     // A detached signature beside each file, so each can be checked alone
-    // (deterministic: unchanged files keep unchanged signatures).
+    // (deterministic: unchanged files keep unchanged signatures); the
+    // tracker index's shards are vouched for by their hashes in its signed
+    // header instead, which keeps the manifest small.
     let signatures: Vec<PublishedFile> = files
         .iter()
+        .filter(|f| !(f.name.starts_with("tracker-") && f.name.ends_with(".txt")))
         .map(|f| filesig::sign_file(&key, &manifest.event, f))
         .collect();
     files.extend(signatures);
@@ -272,4 +300,115 @@ pub fn publish(dir: &EventDir, a: PublishArgs) -> CliResult {
     );
     super::count::print_event_fingerprint(dir);
     Ok(())
+}
+
+/// The ballot tracker index of the counted box (docs/SPEC.md, "Tracker
+/// index"): the one in `tracker/` if it is this box's, else made by counting
+/// the box again and written there. `None` without a box.
+fn tracker_index(
+    dir: &EventDir,
+    manifest: &urne::event::Manifest,
+    tally: &TallyFile,
+) -> CliResult<Option<TrackerIndex>> {
+    let box_path = dir.ballot_box();
+    if !box_path.exists() {
+        println!(
+            "{}",
+            tr!(
+                "publish-tracker-none",
+                file = box_path.display().to_string()
+            )
+        );
+        return Ok(None);
+    }
+    let out = dir.path(TRACKER_DIR);
+    let head_path = out.join(index::INDEX_FILE);
+    if head_path.exists() {
+        let header: index::IndexHeader = read_json(
+            &head_path,
+            "E-TRACKER-INDEX",
+            Some("remove the tracker/ directory; publish makes it again from the box"),
+            urne::limits::TALLY,
+        )?;
+        if header.format != index::INDEX_FORMAT {
+            return Err(Failure::new(
+                "E-TRACKER-INDEX",
+                format!(
+                    "{}: format {:?} is not {}",
+                    head_path.display(),
+                    header.format,
+                    index::INDEX_FORMAT
+                ),
+                Some("remove the tracker/ directory; publish makes it again from the box"),
+            ));
+        }
+        if header.event != manifest.event || header.box_head != tally.box_head {
+            return Err(Failure::new(
+                "E-TRACKER-INDEX",
+                format!(
+                    "{} is the index of box {} of event {}, not of the counted box {}",
+                    head_path.display(),
+                    header.box_head.hex(),
+                    header.event,
+                    tally.box_head.hex()
+                ),
+                Some("remove the tracker/ directory; publish makes it again from the box"),
+            ));
+        }
+        let mut files = vec![(
+            index::INDEX_FILE.to_string(),
+            std::fs::read(&head_path).map_err(|e| {
+                Failure::new("E-FILE-READ", format!("{}: {e}", head_path.display()), None)
+            })?,
+        )];
+        let mut intact = true;
+        for s in &header.shards {
+            let p = out.join(&s.name);
+            match std::fs::read(&p) {
+                Ok(b) if urne::crypto::encoding::sha256(&b) == s.sha256.0 => {
+                    files.push((s.name.clone(), b))
+                }
+                _ => intact = false,
+            }
+        }
+        if intact {
+            return Ok(Some(TrackerIndex { header, files }));
+        }
+    }
+    let (roll, _) = super::load_roll_shown(dir, manifest)?;
+    let key = super::load_key(dir)?;
+    let credentials = super::credentials::load_list(dir, manifest, &key.fingerprint, &roll)?;
+    let inputs = urne::tally::CountInputs {
+        manifest,
+        roll: &roll,
+        key: &key,
+        credentials: credentials.as_ref(),
+    };
+    let progress = Progress::counting(
+        &tr!("publish-tracker-counting"),
+        progress::Unit::BALLOTS,
+        progress::box_ballots_hint(&box_path),
+    );
+    let count = urne::tally::count_box(&box_path, &inputs, &|n| progress.set(n))?;
+    progress.set(count.ballots);
+    progress.finish(&tr!("publish-tracker-counted"));
+    if count.head != tally.box_head {
+        return Err(Failure::new(
+            "E-TRACKER-BOX",
+            format!(
+                "{}: the box's head {} is not the tally's box_head {}",
+                box_path.display(),
+                count.head.hex(),
+                tally.box_head.hex()
+            ),
+            Some("publish from the event directory whose box was counted"),
+        ));
+    }
+    let ix = index::index_of_count(&box_path, manifest, &roll, &count)?;
+    std::fs::create_dir_all(&out)
+        .map_err(|e| Failure::new("E-FILE-WRITE", format!("{}: {e}", out.display()), None))?;
+    for (name, bytes) in &ix.files {
+        urne::fsio::write_atomic(&out.join(name), bytes, true, urne::fsio::Visibility::Public)?;
+    }
+    Ok(Some(ix))
 }

@@ -23,6 +23,7 @@
 use askama::Template;
 
 use super::results::{Channel, ReferendumResult, ResultSet, VoteType, VENDOR_APPLICATION_ID};
+use crate::ballot_box::tracker::index::PAGE_FILE;
 use crate::event::Manifest;
 use crate::i18n::{self, Arg, Lang};
 
@@ -144,6 +145,8 @@ struct Page {
     css_footer: String,
     /// Whether e-votes are signed with voter credentials, in a sentence.
     credentials: String,
+    /// The link to the ballot tracker page, if it is published.
+    tracker: Option<Link>,
 }
 
 impl Page {
@@ -337,6 +340,7 @@ fn file_label(lang: Lang, name: &str) -> String {
         "results.csv" => "results-file-csv",
         "results-spreadsheet.csv" => "results-file-spreadsheet",
         "manifest.json" => "results-file-manifest",
+        crate::ballot_box::tracker::index::INDEX_FILE => "results-file-tracker-index",
         _ => return name.to_string(),
     };
     i18n::t(lang, id, &[])
@@ -345,13 +349,20 @@ fn file_label(lang: Lang, name: &str) -> String {
 /// The results page, in the manifest's `language`, linking to `files` (the
 /// names published beside it, e.g. `results.json`) and each one's detached
 /// signature (`results.json.sig`), and to `manifest.json` and its signature.
-/// Signature files and `index.html` among `files` are not listed again.
+/// Signature files and `index.html` among `files` are not listed again. If
+/// `files` has the ballot tracker page (`tracker.html`), the page links to it
+/// under its title; the tracker index's shards (`tracker-*.txt`) are not
+/// listed.
 pub fn results_html(rs: &ResultSet, manifest: &Manifest, files: &[&str]) -> String {
     let lang = manifest.language;
     let t = |id: &str| i18n::t(lang, id, &[]);
     let mut links: Vec<Link> = files
         .iter()
-        .filter(|n| !n.ends_with(".sig") && !["index.html", "manifest.json"].contains(n))
+        .filter(|n| {
+            let shard = n.starts_with("tracker-") && n.ends_with(".txt");
+            let elsewhere = ["index.html", "manifest.json", PAGE_FILE].contains(n);
+            !(n.ends_with(".sig") || elsewhere || shard)
+        })
         .map(|n| Link {
             href: (*n).to_string(),
             label: file_label(lang, n),
@@ -399,6 +410,11 @@ pub fn results_html(rs: &ResultSet, manifest: &Manifest, files: &[&str]) -> Stri
             "credentials-used-page"
         } else {
             "credentials-none"
+        }),
+        tracker: files.contains(&PAGE_FILE).then(|| Link {
+            href: PAGE_FILE.into(),
+            label: t("results-tracker"),
+            sig: format!("{PAGE_FILE}.sig"),
         }),
     };
     page.render().unwrap_or_default()
