@@ -33,6 +33,7 @@ use crate::tally::{self, BoxCount, CountInputs, TallyError, TallyFile};
 
 mod log_rules;
 mod rules;
+mod tracker;
 
 /// How one check came out.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -103,7 +104,7 @@ pub const REPORT_FORMAT: &str = "urne-verify-report/1";
 
 /// Every check, in the order it runs, with what it establishes. The codes are
 /// stable; docs/SPEC.md, "How to verify", gives the equations.
-pub const CHECKS: [(&str, &str); 20] = [
+pub const CHECKS: [(&str, &str); 21] = [
     (
         "V-MANIFEST",
         "the manifest parses and is the one the election key was made for",
@@ -141,6 +142,10 @@ pub const CHECKS: [(&str, &str); 20] = [
     (
         "V-CREDENTIALS",
         "every ballot's voter credential signature, against the published list the box, tally and protocols name",
+    ),
+    (
+        tracker::CODE,
+        "the ballot tracker index says of every ballot what the count did with it",
     ),
     (
         "V-PARTIALS",
@@ -636,6 +641,8 @@ fn check_all(dir: &Path, run: &mut Run, progress: &(dyn Fn(u64) + Sync)) {
     run.held("V-BOX", count.ballots + 2);
     check_evotes(&manifest, &roll, &tally, &count, dir, run);
     credentials::check(dir, &manifest, credentials.as_ref(), &tally, &count, run);
+    // V-TRACKER-INDEX (src/verify/tracker.rs).
+    tracker::check(dir, &manifest, &roll, &count, run);
 
     // V-PARTIALS, V-LAGRANGE, V-COUNTS.
     let combined_ok = check_decryption(dir, &manifest, &key, &tally, &count, run);

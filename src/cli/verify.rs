@@ -189,7 +189,7 @@ const PUBLIC_FILES: [&str; 11] = [
     "postal-count.json",
     "ceremony-log.jsonl",
 ];
-const PUBLIC_DIRS: [&str; 4] = ["key-tests", "partials", "protocols", "signers"];
+const PUBLIC_DIRS: [&str; 5] = ["key-tests", "partials", "protocols", "signers", "tracker"];
 
 fn copy(from: &Path, to: &Path, force: bool) -> CliResult {
     let bytes = std::fs::read(from).map_err(|e| {
@@ -232,7 +232,9 @@ pub fn audit_pack(dir: &EventDir, a: AuditPackArgs) -> CliResult {
             let p = e.path();
             let n = e.file_name().to_string_lossy().into_owned();
             // Signing keys are sealed secrets; only their public halves go out.
-            let public = n.ends_with(".json") || n.ends_with(".html");
+            let public = n.ends_with(".json")
+                || n.ends_with(".html")
+                || (d == "tracker" && n.ends_with(".txt"));
             if p.is_file() && public {
                 copy(&p, &a.out.join(d).join(&n), a.force)?;
                 copied += 1;
