@@ -19,6 +19,11 @@
 #   CASTS=1000 CASE=cast bench/box.sh   casts into each box (default 300)
 #   FULL=DIR CASE=cast bench/box.sh   use DIR, made before by
 #       urne -d DIR simulate --voters BALLOTS --turnout 0.95 --revote 0.053 --bad 0 …
+#   CREDENTIALS="none urne" CASE=serve bench/box.sh
+#       serve and rss: the event without voter credentials ("none", the
+#       default), with them ("urne": every ballot signed by box_load with the
+#       voter's simulated credential and the signature checked by the
+#       service), or both in turn
 #
 # Every run is bounded by `timeout`; the service is stopped on exit. Prints
 # the CPU, the command lines and the figures; say beside any figure that the
@@ -50,12 +55,20 @@ printf 'keyholder one passphrase\n' >"$WORK/p1"
 printf 'keyholder two passphrase\n' >"$WORK/p2"
 printf 'box operator passphrase\n' >"$WORK/pb"
 
+# shellcheck source=bench/credentials-manifest.sh
+. bench/credentials-manifest.sh
+
 # An event of VOTERS voters (one three-option referendum, last_counts) with
-# an open, empty box.
+# an open, empty box; MODE "urne" gives it voter credentials.
 event() {
-  local dir=$1 voters=$2 turnout=${3:-0} revote=${4:-0}
+  local dir=$1 voters=$2 turnout=${3:-0} revote=${4:-0} mode=${5:-none}
+  local m=()
   mkdir -p "$dir"
-  timeout 3000 "$BIN" -d "$dir" simulate --voters "$voters" --turnout "$turnout" --revote "$revote" \
+  if [ "$mode" = urne ]; then
+    manifest urne "$voters" >"$dir.manifest.toml"
+    m=(--manifest "$dir.manifest.toml")
+  fi
+  timeout 3000 "$BIN" -d "$dir" simulate "${m[@]}" --voters "$voters" --turnout "$turnout" --revote "$revote" \
     --bad 0 --passphrase-file "$WORK/p1" --passphrase-file "$WORK/p2" --insecure-fast-kdf >/dev/null
 }
 
@@ -130,28 +143,38 @@ if [ "$CASE" = all ] || [ "$CASE" = cast ]; then
 fi
 
 if [ "$CASE" = all ] || [ "$CASE" = serve ]; then
-  echo
-  echo "## serve: $CLIENTS clients on 127.0.0.1"
-  dir=$WORK/serve
-  event "$dir" 200000
-  box_init "$dir"
-  start_service "$dir"
-  echo "+ box_load $CLIENTS clients, 60000 ballots, full speed"
-  timeout 900 "$LOAD" "$dir" "$ADDR" "$dir/token.txt" "$CLIENTS" 60000 0 0
-  echo "+ box_load $CLIENTS clients, 10000 ballots at 500/s offered"
-  timeout 900 "$LOAD" "$dir" "$ADDR" "$dir/token.txt" "$CLIENTS" 10000 500 60000
-  stop_service
+  for mode in ${CREDENTIALS:-none}; do
+    echo
+    echo "## serve: $CLIENTS clients on 127.0.0.1, voter credentials: $mode"
+    echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+    dir=$WORK/serve-$mode
+    event "$dir" 200000 0 0 "$mode"
+    box_init "$dir"
+    start_service "$dir"
+    echo "+ box_load $CLIENTS clients, 60000 ballots, full speed"
+    timeout 900 "$LOAD" "$dir" "$ADDR" "$dir/token.txt" "$CLIENTS" 60000 0 0
+    echo "+ box_load $CLIENTS clients, 10000 ballots at 500/s offered"
+    timeout 900 "$LOAD" "$dir" "$ADDR" "$dir/token.txt" "$CLIENTS" 10000 500 60000
+    stop_service
+    echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    rm -rf "$dir"
+  done
 fi
 
 if [ "$CASE" = all ] || [ "$CASE" = rss ]; then
-  echo
-  echo "## rss: a 4,000,000-voter roll"
-  dir=$WORK/rss
-  event "$dir" 4000000
-  box_init "$dir"
-  t0=$(date +%s%N)
-  start_service "$dir"
-  echo "service started (roll read, state built) in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-  timeout 900 "$LOAD" "$dir" "$ADDR" "$dir/token.txt" "$CLIENTS" 20000 0 0
-  stop_service
+  for mode in ${CREDENTIALS:-none}; do
+    echo
+    echo "## rss: a 4,000,000-voter roll, voter credentials: $mode"
+    echo "load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+    dir=$WORK/rss-$mode
+    event "$dir" 4000000 0 0 "$mode"
+    box_init "$dir"
+    t0=$(date +%s%N)
+    start_service "$dir"
+    echo "service started (roll read, state built) in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+    timeout 900 "$LOAD" "$dir" "$ADDR" "$dir/token.txt" "$CLIENTS" 20000 0 0
+    stop_service
+    echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    rm -rf "$dir"
+  done
 fi

@@ -10,6 +10,9 @@
 //! RATE 0 (the default) sends as fast as the answers come; otherwise ballot
 //! i is due at i/RATE seconds and its latency is counted from then (so a
 //! service that falls behind shows it). SKIP: leave out the first voters.
+//! In an event with voter credentials (made by `urne simulate`, seed
+//! `SEED` in the environment, default 1) each ballot is signed with its
+//! voter's simulated credential, as a voting client would.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -106,6 +109,11 @@ fn main() {
         "the roll has fewer than SKIP + BALLOTS voters in {}",
         r.id
     );
+    let signed = manifest.voter_credentials.required();
+    let seed: u64 = std::env::var("SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
     let t = Instant::now();
     let bodies: Vec<Vec<u8>> = voters
         .par_iter()
@@ -117,8 +125,19 @@ fn main() {
                 voter: v,
             };
             let b = ballot::encrypt(&key.key, &ctx, k, i % k, &mut OsRng).expect("encrypt");
+            let credential = if signed {
+                let sig = urne::simulate::credential_code(seed, v)
+                    .key(&key.fingerprint, v)
+                    .sign(&ctx, &b, &mut OsRng);
+                format!(
+                    ",\"credential\":{}",
+                    serde_json::to_string(&sig).expect("json")
+                )
+            } else {
+                String::new()
+            };
             format!(
-                "{{\"voter\":\"{v}\",\"referendum\":\"{}\",\"ballot\":{}}}",
+                "{{\"voter\":\"{v}\",\"referendum\":\"{}\",\"ballot\":{}{credential}}}",
                 r.id,
                 serde_json::to_string(&b).expect("json")
             )
@@ -126,7 +145,12 @@ fn main() {
         })
         .collect();
     eprintln!(
-        "box_load: {n} {k}-option ballots encrypted in {:.1} s; sending with {clients} clients{}",
+        "box_load: {n} {k}-option ballots encrypted{} in {:.1} s; sending with {clients} clients{}",
+        if signed {
+            " and signed with voter credentials"
+        } else {
+            ""
+        },
         t.elapsed().as_secs_f64(),
         if rate > 0.0 {
             format!(" at {rate} ballots/s offered")
