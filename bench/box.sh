@@ -84,7 +84,8 @@ start_service() {
     >"$dir/serve.out" 2>"$dir/serve.err" &
   SERVICE=$!
   for _ in $(seq 6000); do
-    ADDR=$(sed -n 's|.*http://\([^/]*\)/.*|\1|p' "$dir/serve.out")
+    # (serve.out may not exist yet: the service's shell has not started)
+    ADDR=$(sed -n 's|.*http://\([^/]*\)/.*|\1|p' "$dir/serve.out" 2>/dev/null || true)
     [ -n "$ADDR" ] && return 0
     kill -0 "$SERVICE" 2>/dev/null || { cat "$dir/serve.err" >&2; exit 1; }
     sleep 0.1
