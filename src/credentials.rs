@@ -21,6 +21,7 @@
 //! guessing one voter's code costs 2^79 hashes on average.
 
 use std::io::{BufRead, Read, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::ristretto::RistrettoPoint;
@@ -565,31 +566,100 @@ pub struct ListEntry {
 }
 
 /// A checked credential list, its keys indexed by roll slot.
-#[derive(Clone, Debug)]
+///
+/// The keys are held as read (32 bytes a voter) and decoded when a
+/// signature needs one: a national list decoded whole would hold 160 bytes
+/// more a voter (640 MB for 4,000,000), over the memory a count or the
+/// receiving service may take. Each key is checked to be a group element the
+/// first time it is decoded; [`CredentialList::check_keys`] checks the ones
+/// not yet decoded, so a caller that checks every key pays one decode a key
+/// in all.
+#[derive(Debug)]
 pub struct CredentialList {
     /// SHA-256 of the list file's bytes: what box, tally and protocols carry.
     pub sha256: Digest32,
     /// The number of voters with a credential.
     pub voters: u64,
-    keys: Vec<PublicCredential>,
+    /// The file, as errors name it.
+    file: String,
+    /// The keys in list order: key `i` is on line `i + 2`.
+    keys: Vec<Elem>,
+    /// Whether key `i` has been decoded and found a group element.
+    checked: Vec<AtomicBool>,
     /// Per roll slot: the index into `keys`, or `u32::MAX` for none.
     by_slot: Vec<u32>,
+}
+
+impl Clone for CredentialList {
+    fn clone(&self) -> Self {
+        CredentialList {
+            sha256: self.sha256,
+            voters: self.voters,
+            file: self.file.clone(),
+            keys: self.keys.clone(),
+            checked: self
+                .checked
+                .iter()
+                .map(|c| AtomicBool::new(c.load(Ordering::Relaxed)))
+                .collect(),
+            by_slot: self.by_slot.clone(),
+        }
+    }
 }
 
 const NO_KEY: u32 = u32::MAX;
 
 impl CredentialList {
-    /// The credential of the voter in roll slot `slot`, if they have one.
-    pub fn for_slot(&self, slot: u32) -> Option<&PublicCredential> {
-        let i = *self.by_slot.get(slot as usize)?;
-        self.keys.get(i as usize)
+    /// The credential of the voter in roll slot `slot`, decoded, if they
+    /// have one; an error naming the list's line if the key there is not a
+    /// canonical encoding of a group element other than the identity.
+    pub fn for_slot(&self, slot: u32) -> Option<Result<PublicCredential, CredentialError>> {
+        let i = *self.by_slot.get(slot as usize)? as usize;
+        Some(self.decode(i))
+    }
+
+    /// The key listed for roll slot `slot`, as read (not decoded).
+    pub fn listed_key(&self, slot: u32) -> Option<Elem> {
+        let i = *self.by_slot.get(slot as usize)? as usize;
+        self.keys.get(i).copied()
+    }
+
+    fn decode(&self, i: usize) -> Result<PublicCredential, CredentialError> {
+        let elem = self.keys[i];
+        match elem.decode_non_identity() {
+            Ok(point) => {
+                self.checked[i].store(true, Ordering::Relaxed);
+                Ok(PublicCredential { elem, point })
+            }
+            Err(_) => Err(CredentialError::List {
+                file: self.file.clone(),
+                line: i as u64 + 2,
+                rule: "the key is not a canonical encoding of a group element other than the identity".into(),
+            }),
+        }
+    }
+
+    /// Checks every key not yet decoded (in parallel: a national list has
+    /// millions); the first bad one, by line, is the error.
+    pub fn check_keys(&self) -> Result<(), CredentialError> {
+        let bad = (0..self.keys.len())
+            .into_par_iter()
+            .filter(|&i| !self.checked[i].load(Ordering::Relaxed))
+            .find_first(|&i| self.decode(i).is_err());
+        match bad {
+            Some(i) => self.decode(i).map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     /// Reads and checks a list (`urne-credentials/1`) against the election
     /// and the roll: the header names this event and fingerprint and counts
     /// the lines; voters are in strictly increasing byte order (so none
-    /// twice) and each is on the roll; every key is a canonical encoding of
-    /// a point other than the identity. `file` names it in errors.
+    /// twice) and each is on the roll; every key is 32 bytes of base64.
+    /// Whether each key is a canonical encoding of a point other than the
+    /// identity is checked when it is decoded ([`CredentialList::for_slot`])
+    /// and, for all, by [`CredentialList::check_keys`]. `file` names it in
+    /// errors.
     pub fn parse(
         mut reader: impl BufRead,
         file: &str,
@@ -658,7 +728,13 @@ impl CredentialList {
                 ),
             ));
         }
-        let mut entries: Vec<(u64, ListEntry)> = Vec::new();
+        // Each line is checked as it is read and only its key kept: the
+        // voter ids are the roll's, and a national list is millions of lines.
+        let capacity = usize::try_from(header.voters)
+            .unwrap_or(usize::MAX)
+            .min(roll.slots());
+        let mut keys: Vec<Elem> = Vec::with_capacity(capacity);
+        let mut by_slot = vec![NO_KEY; roll.slots()];
         let mut line = 1u64;
         let mut last: Option<String> = None;
         loop {
@@ -685,66 +761,45 @@ impl CredentialList {
                     ));
                 }
             }
-            last = Some(entry.voter.clone());
-            entries.push((line, entry));
-        }
-        if entries.len() as u64 != header.voters {
-            return Err(rule(
-                1,
-                format!(
-                    "the header counts {} voters but the list has {}",
-                    header.voters,
-                    entries.len()
-                ),
-            ));
-        }
-        if entries.len() >= NO_KEY as usize {
-            return Err(rule(1, "the list has too many voters".into()));
-        }
-        // Decode every key (in parallel: a national list has millions).
-        let decoded: Vec<Result<PublicCredential, CredentialError>> = entries
-            .par_iter()
-            .map(|(line, e)| {
-                let point = e.key.decode_non_identity().map_err(|_| {
-                    rule(
-                        *line,
-                        format!(
-                            "voter {:?}'s key is not a canonical encoding of a group element other than the identity",
-                            e.voter
-                        ),
-                    )
-                })?;
-                Ok(PublicCredential {
-                    elem: e.key,
-                    point,
-                })
-            })
-            .collect();
-        let mut keys = Vec::with_capacity(entries.len());
-        for d in decoded {
-            keys.push(d?);
-        }
-        let mut by_slot = vec![NO_KEY; roll.slots()];
-        for (i, (line, e)) in (0u32..).zip(&entries) {
+            let Ok(i) = u32::try_from(keys.len()) else {
+                return Err(rule(1, "the list has too many voters".into()));
+            };
+            if i == NO_KEY {
+                return Err(rule(1, "the list has too many voters".into()));
+            }
             let mut on_roll = false;
             for r in 0..referendums {
-                if let Some(slot) = roll.slot(r, &e.voter) {
+                if let Some(slot) = roll.slot(r, &entry.voter) {
                     by_slot[slot as usize] = i;
                     on_roll = true;
                 }
             }
             if !on_roll {
                 return Err(rule(
-                    *line,
-                    format!("voter {:?} is not on the roll", e.voter),
+                    line,
+                    format!("voter {:?} is not on the roll", entry.voter),
                 ));
             }
+            keys.push(entry.key);
+            last = Some(entry.voter);
+        }
+        if keys.len() as u64 != header.voters {
+            return Err(rule(
+                1,
+                format!(
+                    "the header counts {} voters but the list has {}",
+                    header.voters,
+                    keys.len()
+                ),
+            ));
         }
         let mut sha = [0u8; 32];
         sha.copy_from_slice(hasher.finish().as_ref());
         Ok(CredentialList {
             sha256: Digest32(sha),
             voters: header.voters,
+            file: file.into(),
+            checked: (0..keys.len()).map(|_| AtomicBool::new(false)).collect(),
             keys,
             by_slot,
         })
@@ -1166,15 +1221,18 @@ mod tests {
         text
     }
 
+    /// Parses and checks every key, as the intake and verify do.
     fn parse(text: &str, roll: &Roll) -> Result<CredentialList, CredentialError> {
-        CredentialList::parse(
+        let list = CredentialList::parse(
             text.as_bytes(),
             "credentials.jsonl",
             "sogne-songdalen-2027",
             &FP,
             roll,
             2,
-        )
+        )?;
+        list.check_keys()?;
+        Ok(list)
     }
 
     #[test]
@@ -1191,7 +1249,8 @@ mod tests {
             crate::crypto::encoding::sha256(text.as_bytes())
         );
         let slot = roll.slot(1, "V3").unwrap();
-        assert_eq!(list.for_slot(slot).unwrap().elem, issued.public[2].1);
+        assert_eq!(list.listed_key(slot).unwrap(), issued.public[2].1);
+        assert_eq!(list.for_slot(slot).unwrap().unwrap().elem, issued.public[2].1);
         assert_eq!(
             issued.codes[2].key(&FP, "V3").public(),
             issued.public[2].1,

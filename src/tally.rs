@@ -444,26 +444,32 @@ pub(crate) enum SignatureCheck {
 }
 
 /// Gathers the equation of a record's credential signature, or says why it
-/// fails outright. `slot` is the voter's roll slot.
+/// fails outright. `slot` is the voter's roll slot. The voter's listed key
+/// is decoded here; a key that is no group element is the list's fault, not
+/// the ballot's, and refuses the list (the error names its line).
 pub(crate) fn signature_check(
     list: Option<&CredentialList>,
     slot: u32,
     ctx: &BallotContext<'_>,
     ballot: &crate::ballot::Ballot,
     signature: Option<&CredentialSignature>,
-) -> SignatureCheck {
+) -> Result<SignatureCheck, CredentialError> {
     let Some(list) = list else {
-        return SignatureCheck::NotNeeded;
+        return Ok(SignatureCheck::NotNeeded);
     };
-    let (Some(key), Some(sig)) = (list.for_slot(slot), signature) else {
-        return SignatureCheck::Failed;
+    let Some(key) = list.for_slot(slot) else {
+        return Ok(SignatureCheck::Failed);
+    };
+    let key = key?;
+    let Some(sig) = signature else {
+        return Ok(SignatureCheck::Failed);
     };
     // R and P_v.
     let mut batch = BatchVerifier::with_capacity(2);
-    match sig.verify_into(key, ctx, ballot, &mut batch) {
+    Ok(match sig.verify_into(&key, ctx, ballot, &mut batch) {
         Some(()) => SignatureCheck::Pending(batch),
         None => SignatureCheck::Failed,
-    }
+    })
 }
 
 enum ParsedLine {
@@ -509,7 +515,7 @@ fn parse_checked_line(
             &ctx,
             &rec.ballot,
             rec.credential.as_ref(),
-        );
+        )?;
         let mut batch =
             BatchVerifier::with_capacity(crate::ballot::Ballot::batch_points(n_options));
         if let Ok(cts) = rec

@@ -458,7 +458,11 @@ fn prepare(
             referendum,
             voter,
         };
-        signature = signature_check(inputs.credentials.as_ref(), slot, &ctx, ballot, credential);
+        // A listed key that is no group element signs nothing: the ballot
+        // is refused. (The shell checks every key when the box opens, so
+        // such a list is refused before any ballot is.)
+        signature = signature_check(inputs.credentials.as_ref(), slot, &ctx, ballot, credential)
+            .unwrap_or(SignatureCheck::Failed);
         let n_options = inputs.manifest.referendums()[r].options.len();
         let mut batch = BatchVerifier::new();
         if ballot

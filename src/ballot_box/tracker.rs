@@ -246,7 +246,10 @@ fn record_facts(
             credential_ok = match credentials {
                 None => true,
                 Some(list) => match (list.for_slot(slot), &rec.credential) {
-                    (Some(k), Some(sig)) => sig.verify(k, &ctx, &rec.ballot),
+                    // A listed key that is no group element signs nothing.
+                    // The intake checks every key when it opens, and the
+                    // count refuses such a list outright.
+                    (Some(Ok(k)), Some(sig)) => sig.verify(&k, &ctx, &rec.ballot),
                     _ => false,
                 },
             };

@@ -135,7 +135,7 @@ fn issue(dir: &EventDir, a: IssueArgs) -> CliResult {
         let _ = std::fs::remove_file(&a.codes);
         return Err(e.into());
     }
-    // Read back as every later step reads it.
+    // Read back as every later step reads it, every key decoded.
     let checked = CredentialList::load(
         &list_path,
         &manifest.event,
@@ -143,6 +143,7 @@ fn issue(dir: &EventDir, a: IssueArgs) -> CliResult {
         &roll,
         manifest.referendums().len(),
     )?;
+    checked.check_keys()?;
     super::log_step(
         dir,
         "credentials-issue",

@@ -232,7 +232,7 @@ fn credential_key(
         let r_index = manifest.referendum_index(&r.id).unwrap_or(0);
         let published = list
             .as_ref()
-            .and_then(|l| roll.slot(r_index, &a.voter).and_then(|s| l.for_slot(s)));
+            .and_then(|l| roll.slot(r_index, &a.voter).and_then(|s| l.listed_key(s)));
         match published {
             None => {
                 return Err(Failure::new(
@@ -246,7 +246,7 @@ fn credential_key(
                     Some("a voter without a credential cannot e-vote; they may vote by post"),
                 ))
             }
-            Some(p) if p.elem != k.public() => {
+            Some(p) if p != k.public() => {
                 return Err(Failure::new(
                     "E-CREDENTIAL-WRONG",
                     format!(

@@ -120,6 +120,12 @@ pub(super) fn check(
         });
         return;
     };
+    // The count decoded the keys of the voters whose ballots it checked;
+    // the rest are decoded now, so every key of the list is checked once.
+    if let Err(e) = list.check_keys() {
+        run.failed(CODE, list.voters, LIST_FILE, format!("[{}] {e}", e.code()));
+        return;
+    }
     let want = list.sha256;
     if tally.credentials_sha256 != Some(want) {
         run.failed(
