@@ -634,7 +634,9 @@ impl CredentialList {
             Err(_) => Err(CredentialError::List {
                 file: self.file.clone(),
                 line: i as u64 + 2,
-                rule: "the key is not a canonical encoding of a group element other than the identity".into(),
+                rule:
+                    "the key is not a canonical encoding of a group element other than the identity"
+                        .into(),
             }),
         }
     }
@@ -1250,7 +1252,10 @@ mod tests {
         );
         let slot = roll.slot(1, "V3").unwrap();
         assert_eq!(list.listed_key(slot).unwrap(), issued.public[2].1);
-        assert_eq!(list.for_slot(slot).unwrap().unwrap().elem, issued.public[2].1);
+        assert_eq!(
+            list.for_slot(slot).unwrap().unwrap().elem,
+            issued.public[2].1
+        );
         assert_eq!(
             issued.codes[2].key(&FP, "V3").public(),
             issued.public[2].1,
@@ -1267,6 +1272,49 @@ mod tests {
             CredentialCode::parse(c).unwrap().key(&FP, "V1").public(),
             issued.public[0].1
         );
+    }
+
+    #[test]
+    fn a_bad_key_is_found_when_decoded_or_checked_and_names_its_line() {
+        let (_, roll) = manifest_and_roll();
+        let good = CredentialCode::generate(&mut OsRng).key(&FP, "V1").public();
+        let identity = Elem::from_point(&(G - G));
+        let text = list_text(&[("V1", good), ("V2", identity)], 2);
+        // Parsing keeps the keys as read; the bad one is found when decoded.
+        let list = CredentialList::parse(
+            text.as_bytes(),
+            "credentials.jsonl",
+            "sogne-songdalen-2027",
+            &FP,
+            &roll,
+            2,
+        )
+        .unwrap();
+        let v1 = roll.slot(0, "V1").unwrap();
+        let v2 = roll.slot(0, "V2").unwrap();
+        assert_eq!(list.for_slot(v1).unwrap().unwrap().elem, good);
+        assert_eq!(list.listed_key(v2), Some(identity));
+        let e = list.for_slot(v2).unwrap().unwrap_err();
+        assert!(
+            e.to_string().starts_with("credentials.jsonl, line 3: ")
+                && e.to_string().contains("other than the identity"),
+            "{e}"
+        );
+        // check_keys finds it although no ballot asked for V2's key.
+        let e = list.check_keys().unwrap_err();
+        assert!(e.to_string().contains("line 3"), "{e}");
+        // A list whose keys are all good passes, whether or not decoded before.
+        let ok = CredentialList::parse(
+            list_text(&[("V1", good), ("V2", good)], 2).as_bytes(),
+            "credentials.jsonl",
+            "sogne-songdalen-2027",
+            &FP,
+            &roll,
+            2,
+        )
+        .unwrap();
+        assert!(ok.for_slot(v1).unwrap().is_ok());
+        assert!(ok.check_keys().is_ok());
     }
 
     #[test]

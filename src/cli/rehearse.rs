@@ -342,7 +342,13 @@ fn init(dir: &EventDir, a: BoxInitArgs) -> CliResult {
     // the list's hash, so a list swapped later is refused.
     let credentials = if manifest.voter_credentials.required() {
         let roll = super::load_roll(dir, &manifest)?;
-        super::credentials::load_list(dir, &manifest, &key.fingerprint, &roll)?
+        let list = super::credentials::load_list(dir, &manifest, &key.fingerprint, &roll)?;
+        // Every key decoded once: a box is never bound to a list with a
+        // key that is no group element.
+        if let Some(l) = &list {
+            l.check_keys()?;
+        }
+        list
     } else {
         None
     };
