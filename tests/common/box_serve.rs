@@ -10,7 +10,9 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
+use curve25519_dalek::scalar::Scalar;
 use rand::rngs::OsRng;
+use zeroize::Zeroizing;
 
 use urne::ballot::{self, BallotContext};
 use urne::keys::ElectionKey;
@@ -82,14 +84,41 @@ pub fn key() -> ElectionKey {
 /// A request body for `voter`'s ballot for option `choice` (of three),
 /// signed with the voter's credential (the example event uses them).
 pub fn request(k: &ElectionKey, voter: &str, referendum: &str, choice: usize) -> String {
+    request_with(k, voter, referendum, choice, None)
+}
+
+/// [`request`], with `randomness` for the ciphertexts if given.
+pub fn request_with(
+    k: &ElectionKey,
+    voter: &str,
+    referendum: &str,
+    choice: usize,
+    randomness: Option<&[Zeroizing<Scalar>]>,
+) -> String {
+    let b = ballot_json(k, voter, referendum, choice, randomness);
+    super::credentials::request(voter, referendum, &b).to_string()
+}
+
+/// `voter`'s ballot, unsigned (`urne encrypt` output before signing); with
+/// `randomness`, those ciphertexts.
+pub fn ballot_json(
+    k: &ElectionKey,
+    voter: &str,
+    referendum: &str,
+    choice: usize,
+    randomness: Option<&[Zeroizing<Scalar>]>,
+) -> String {
     let ctx = BallotContext {
         fingerprint: &k.fingerprint,
         referendum,
         voter,
     };
-    let b = ballot::encrypt(&k.key, &ctx, 3, choice, &mut OsRng).unwrap();
-    let b = serde_json::to_string(&b).unwrap();
-    super::credentials::request(voter, referendum, &b).to_string()
+    let b = match randomness {
+        Some(r) => ballot::encrypt_with_randomness(&k.key, &ctx, 3, choice, r, &mut OsRng),
+        None => ballot::encrypt(&k.key, &ctx, 3, choice, &mut OsRng),
+    }
+    .unwrap();
+    serde_json::to_string(&b).unwrap()
 }
 
 pub struct Service {
@@ -99,18 +128,38 @@ pub struct Service {
 
 /// Starts `urne box serve` with `serve.toml` on a free port.
 pub fn start(dir: &Path) -> Service {
+    start_with(dir, None)
+}
+
+/// [`start`], through `sh -c PREFIX` if given (a `ulimit`, say).
+pub fn start_with(dir: &Path, prefix: Option<&str>) -> Service {
     let cfg = dir.join("serve.toml");
-    let mut child = Command::new(BIN)
-        .args([
-            "-d",
-            dir.to_str().unwrap(),
-            "box",
-            "serve",
-            "--config",
-            cfg.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
+    let args = [
+        "-d",
+        dir.to_str().unwrap(),
+        "box",
+        "serve",
+        "--config",
+        cfg.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ];
+    let mut cmd = match prefix {
+        Some(p) => {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg(format!("{p}; exec \"$0\" \"$@\""))
+                .arg(BIN)
+                .args(args);
+            c
+        }
+        None => {
+            let mut c = Command::new(BIN);
+            c.args(args);
+            c
+        }
+    };
+    let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -226,4 +275,55 @@ pub fn answer(mut s: TcpStream) -> Resp {
 /// One request, answered.
 pub fn http(addr: SocketAddr, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> Resp {
     answer(send(addr, method, path, token, body))
+}
+
+/// One request, answered, or the I/O error (a service killed under the
+/// test). A body the service answers before reading all of it (413) may be
+/// cut off by its closing the connection; what it answered is still read.
+pub fn try_http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &[u8],
+) -> std::io::Result<Resp> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(t) = token {
+        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes())?;
+    let _ = s.write_all(body);
+    // A server that answered without reading the whole body may reset the
+    // connection after its answer.
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        match s.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if buf.is_empty() => return Err(e),
+            Err(_) => break,
+        }
+    }
+    let split = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no header end"))?;
+    let head = String::from_utf8_lossy(&buf[..split]).into_owned();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status"))?;
+    Ok(Resp {
+        status,
+        body: serde_json::from_slice(&buf[split + 4..]).unwrap_or(serde_json::Value::Null),
+        headers: head,
+    })
 }
