@@ -61,7 +61,9 @@ fuzz_target!(|data: &[u8]| {
                         // encoding or names the key's line.
                         match list.for_slot(slot).expect("a listed voter has a key") {
                             Ok(p) => assert_eq!(p.elem, e.key, "{}", e.voter),
-                            Err(err) => refused_at_line(&err),
+                            Err(err) => {
+                                refused_at_line(&err);
+                            }
                         }
                         slots += 1;
                     }
