@@ -118,6 +118,12 @@ fn check_credentials(
     header: &BoxHeader,
     inputs: &Inputs,
 ) -> Result<(), IntakeError> {
+    // Every key of the list, once, before any ballot is taken: a list with a
+    // key that is no group element is refused when the box opens, not
+    // ballot by ballot (and before its hash, so the error names the line).
+    if let Some(list) = &inputs.credentials {
+        list.check_keys()?;
+    }
     Ok(crate::credentials::check_box_list(
         &box_path.display().to_string(),
         inputs.manifest.voter_credentials,
@@ -459,8 +465,8 @@ fn prepare(
             voter,
         };
         // A listed key that is no group element signs nothing: the ballot
-        // is refused. (The shell checks every key when the box opens, so
-        // such a list is refused before any ballot is.)
+        // is refused. (`Intake::open` checks every key, so such a list is
+        // refused before any ballot is.)
         signature = signature_check(inputs.credentials.as_ref(), slot, &ctx, ballot, credential)
             .unwrap_or(SignatureCheck::Failed);
         let n_options = inputs.manifest.referendums()[r].options.len();

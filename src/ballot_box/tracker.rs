@@ -247,8 +247,8 @@ fn record_facts(
                 None => true,
                 Some(list) => match (list.for_slot(slot), &rec.credential) {
                     // A listed key that is no group element signs nothing.
-                    // The intake checks every key when it opens, and the
-                    // count refuses such a list outright.
+                    // `Intake::open` checks every key, and the count
+                    // refuses such a list outright.
                     (Some(Ok(k)), Some(sig)) => sig.verify(&k, &ctx, &rec.ballot),
                     _ => false,
                 },

@@ -26,11 +26,6 @@ pub fn load_inputs(dir: &EventDir) -> CliResult<Inputs> {
     let roll_sha = Digest32::from_hex(&sha)
         .ok_or_else(|| Failure::new("E-INTERNAL", "roll hash is not hex", None))?;
     let credentials = super::credentials::load_list(dir, &manifest, &key.fingerprint, &roll)?;
-    // Every key, once, before any ballot is taken: a bad list is refused
-    // when the box opens, not ballot by ballot.
-    if let Some(list) = &credentials {
-        list.check_keys()?;
-    }
     Ok(Inputs {
         manifest,
         roll,
