@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::cli::{assert_ok, root, show, urne, BIN};
+use common::cli::{assert_ok, root, show, unlock_simulated, urne, BIN};
 use common::credentials::manifest_with_credentials;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -528,20 +528,7 @@ fn the_count_rejects_stuffed_ballots_with_their_figure_and_refuses_another_list(
             "2",
         ],
     ));
-    let o = urne(
-        &ed,
-        &[
-            "unlock",
-            "--share",
-            ed.join("shares/keyholder-1.share").to_str().unwrap(),
-            "--share",
-            ed.join("shares/keyholder-2.share").to_str().unwrap(),
-            "--passphrase-file",
-            d.join("p1").to_str().unwrap(),
-            "--passphrase-file",
-            d.join("p2").to_str().unwrap(),
-        ],
-    );
+    let o = unlock_simulated(&ed, &d.join("p1"), &d.join("p2"), &[]);
     assert_ok(&o);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("[EV-BAD-CREDENTIAL]: 2"), "{out}");
@@ -571,21 +558,7 @@ fn the_count_rejects_stuffed_ballots_with_their_figure_and_refuses_another_list(
         lines[1].split("\"key\":").next().unwrap()
     );
     fs::write(ed.join("credentials.jsonl"), lines.join("\n") + "\n").unwrap();
-    let o = urne(
-        &ed,
-        &[
-            "unlock",
-            "--force",
-            "--share",
-            ed.join("shares/keyholder-1.share").to_str().unwrap(),
-            "--share",
-            ed.join("shares/keyholder-2.share").to_str().unwrap(),
-            "--passphrase-file",
-            d.join("p1").to_str().unwrap(),
-            "--passphrase-file",
-            d.join("p2").to_str().unwrap(),
-        ],
-    );
+    let o = unlock_simulated(&ed, &d.join("p1"), &d.join("p2"), &["--force"]);
     assert_refused(&o, "E-CREDENTIAL-LIST-CHANGED");
 }
 

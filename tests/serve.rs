@@ -834,16 +834,14 @@ fn the_binary_refuses_a_bad_config_or_directory_in_one_line() {
     assert!(stderr.contains("missing"), "{stderr}");
 }
 
-#[test]
-fn the_binary_serves_and_logs_one_line_per_request() {
+/// `urne serve` of `dir` on a free port, pinned to `key`, and the first line
+/// it printed (its address).
+fn spawn_serve(dir: &Path, key: &PublisherKey) -> (std::process::Child, String) {
     use std::io::BufRead;
-    let dir = tempfile::tempdir().unwrap();
-    let key = the_key();
-    publish(dir.path(), key, 1);
     let mut child = Command::new(env!("CARGO_BIN_EXE_urne"))
         .args(["serve", "--listen", "127.0.0.1:0", "--publisher-key"])
         .arg(key.public_b64())
-        .arg(dir.path())
+        .arg(dir)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -852,6 +850,15 @@ fn the_binary_serves_and_logs_one_line_per_request() {
     std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
         .unwrap();
+    (child, first)
+}
+
+#[test]
+fn the_binary_serves_and_logs_one_line_per_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = the_key();
+    publish(dir.path(), key, 1);
+    let (mut child, first) = spawn_serve(dir.path(), key);
     let addr: SocketAddr = first
         .split("http://")
         .nth(1)
@@ -895,24 +902,12 @@ fn the_binary_serves_and_logs_one_line_per_request() {
 /// moment the address is printed: the handlers are registered before it.
 #[test]
 fn a_stop_signal_right_after_the_address_ends_the_server_cleanly() {
-    use std::io::BufRead;
     use std::os::unix::process::ExitStatusExt;
     let dir = tempfile::tempdir().unwrap();
     let key = the_key();
     publish(dir.path(), key, 1);
     for signal in ["-TERM", "-INT"] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_urne"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--publisher-key"])
-            .arg(key.public_b64())
-            .arg(dir.path())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
+        let (mut child, first) = spawn_serve(dir.path(), key);
         assert!(first.contains("http://"), "{first:?}");
         let sent = Command::new("kill")
             .arg(signal)

@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::cli::{root, show, urne, BIN};
+use common::cli::{root, show, unlock_simulated, urne, BIN};
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader};
@@ -68,20 +68,7 @@ fn event() -> &'static Path {
             ],
         );
         assert!(o.status.success(), "{}", show(&o));
-        let o = urne(
-            &ev,
-            &[
-                "unlock",
-                "--share",
-                ev.join("shares/keyholder-1.share").to_str().unwrap(),
-                "--share",
-                ev.join("shares/keyholder-2.share").to_str().unwrap(),
-                "--passphrase-file",
-                &p("p1"),
-                "--passphrase-file",
-                &p("p2"),
-            ],
-        );
+        let o = unlock_simulated(&ev, &d.join("p1"), &d.join("p2"), &[]);
         assert!(o.status.success(), "{}", show(&o));
         let o = urne(
             &ev,

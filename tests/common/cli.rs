@@ -30,6 +30,26 @@ pub fn show(o: &Output) -> String {
     )
 }
 
+/// `urne unlock` of a simulated event: both keyholders' shares from
+/// `DIR/shares/`, opened with `p1` and `p2`; `extra` first (e.g. `--force`).
+pub fn unlock_simulated(dir: &Path, p1: &Path, p2: &Path, extra: &[&str]) -> Output {
+    let s1 = dir.join("shares/keyholder-1.share");
+    let s2 = dir.join("shares/keyholder-2.share");
+    let mut args = vec!["unlock"];
+    args.extend_from_slice(extra);
+    args.extend([
+        "--share",
+        s1.to_str().unwrap(),
+        "--share",
+        s2.to_str().unwrap(),
+        "--passphrase-file",
+        p1.to_str().unwrap(),
+        "--passphrase-file",
+        p2.to_str().unwrap(),
+    ]);
+    urne(dir, &args)
+}
+
 pub fn assert_ok(o: &Output) {
     assert!(o.status.success(), "expected success, {}", show(o));
 }

@@ -192,20 +192,7 @@ pub fn counted() -> tempfile::TempDir {
         ],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = urne(
-        &ev,
-        &[
-            "unlock",
-            "--share",
-            ev.join("shares/keyholder-1.share").to_str().unwrap(),
-            "--share",
-            ev.join("shares/keyholder-2.share").to_str().unwrap(),
-            "--passphrase-file",
-            &p("p1"),
-            "--passphrase-file",
-            &p("p2"),
-        ],
-    );
+    let o = super::cli::unlock_simulated(&ev, &d.join("p1"), &d.join("p2"), &[]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     tmp
 }
