@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::ballot::{BallotContext, Encoding};
-use crate::ballot_box::{self, BoxError, BoxHeader, ChainChecker, Line, LineReader};
+use crate::ballot_box::{self, BoxError, BoxHeader, ChainChecker, Line, LineChunk, LineReader};
 use crate::credentials::{CredentialError, CredentialList, CredentialSignature};
 use crate::crypto::dlog::{bounded_dlog, packed_counts, packed_counts_hold};
 use crate::crypto::elgamal::Ciphertext;
@@ -563,11 +563,11 @@ pub fn ciphertext_digest(ballot: &crate::ballot::Ballot) -> [u8; 16] {
 fn check_group(
     inputs: &CountInputs<'_>,
     file: &str,
-    lines: &[ballot_box::RawLine],
+    lines: &[ballot_box::LineRef<'_>],
 ) -> Vec<Result<Checked, TallyError>> {
     let parsed: Vec<Result<ParsedLine, TallyError>> = lines
         .iter()
-        .map(|l| parse_checked_line(inputs, file, l.line_no, &l.bytes))
+        .map(|l| parse_checked_line(inputs, file, l.line_no, l.bytes))
         .collect();
     // Each ballot's proofs and its signature are separate batches, so that a
     // failure is told apart; all are checked in one multiscalar
@@ -629,7 +629,21 @@ fn check_group(
 }
 
 /// A chunk of box lines with the outcome of checking each.
-type CheckedChunk = (Vec<ballot_box::RawLine>, Vec<Result<Checked, TallyError>>);
+type CheckedChunk = (LineChunk, Vec<Result<Checked, TallyError>>);
+
+/// Checks every line of a chunk: groups of [`PROOF_GROUP`] lines on the
+/// pool's threads.
+fn check_chunk(
+    inputs: &CountInputs<'_>,
+    file: &str,
+    chunk: &LineChunk,
+) -> Vec<Result<Checked, TallyError>> {
+    chunk
+        .lines()
+        .par_chunks(PROOF_GROUP)
+        .flat_map_iter(|g| check_group(inputs, file, g))
+        .collect()
+}
 
 /// What the first pass carries from one chunk of the box to the next.
 struct FirstPass {
@@ -650,10 +664,11 @@ impl FirstPass {
         &mut self,
         file: &str,
         header: &ballot_box::BoxHeader,
-        chunk: &[ballot_box::RawLine],
+        chunk: &LineChunk,
         checked: Vec<Result<Checked, TallyError>>,
     ) -> Result<(), TallyError> {
-        for (raw, c) in chunk.iter().zip(checked) {
+        for (i, c) in checked.into_iter().enumerate() {
+            let raw = chunk.line(i);
             if self.seal.is_some() {
                 return Err(BoxError::AfterSeal {
                     file: file.into(),
@@ -753,34 +768,47 @@ pub fn count_box(
             })
             .collect(),
     };
-    // A pipeline of two: while one thread applies the chain to a chunk in box
-    // order, the pool reads and checks the next one.
+    // A pipeline of three chunks in two buffers: while the pool checks chunk
+    // n, one thread applies the chain to chunk n − 1 in box order and then
+    // reads chunk n + 1 into its buffer (and helps the pool when done), so
+    // that reading the file does not leave a core idle.
+    let mut current = LineChunk::default();
+    reader.next_chunk_into(CHUNK, &mut current)?;
     let mut done: Option<CheckedChunk> = None;
     loop {
-        let (applied, next) = rayon::join(
-            || match done.take() {
-                Some((chunk, checked)) => pass.apply(&file, &header, &chunk, checked),
-                None => Ok(()),
+        let ((applied, read), checked) = rayon::join(
+            || {
+                let mut next = LineChunk::default();
+                let applied = match done.take() {
+                    Some((chunk, checked)) => {
+                        let r = pass.apply(&file, &header, &chunk, checked);
+                        next = chunk;
+                        r
+                    }
+                    None => Ok(()),
+                };
+                let read = match (&applied, current.is_empty()) {
+                    (Ok(()), false) => reader.next_chunk_into(CHUNK, &mut next),
+                    _ => Ok(()),
+                };
+                (applied, (read, next))
             },
-            || -> Result<_, TallyError> {
-                let chunk = reader.next_chunk(CHUNK)?;
-                if chunk.is_empty() {
-                    return Ok(None);
-                }
-                let checked: Vec<Result<Checked, TallyError>> = chunk
-                    .par_chunks(PROOF_GROUP)
-                    .flat_map_iter(|g| check_group(inputs, &file, g))
-                    .collect();
-                Ok(Some((chunk, checked)))
-            },
+            || check_chunk(inputs, &file, &current),
         );
-        // An error in the chunk being applied comes first: it is earlier in the box.
+        // An error in the chunk applied comes first: it is earlier in the box;
+        // then one in the chunk just checked; then one in reading past it.
         applied?;
         progress(pass.ballots);
-        match next? {
-            Some(n) => done = Some(n),
-            None => break,
+        if current.is_empty() {
+            break;
         }
+        let (read, next) = read;
+        if let Err(e) = read {
+            pass.apply(&file, &header, &current, checked)?;
+            return Err(e.into());
+        }
+        done = Some((current, checked));
+        current = next;
     }
     let FirstPass {
         chain,
@@ -866,14 +894,16 @@ fn second_pass(
     let file = reader.file().to_string();
     ballot_box::read_header(&mut reader)?;
     let mut index = 0usize;
+    let mut chunk = LineChunk::default();
     loop {
-        let chunk = reader.next_chunk(CHUNK)?;
+        reader.next_chunk_into(CHUNK, &mut chunk)?;
         if chunk.is_empty() {
             break;
         }
         let start = index;
         index += chunk.len();
         let parts: Vec<Second> = chunk
+            .lines()
             .par_iter()
             .enumerate()
             .map(|(k, l)| -> Result<Option<Second>, TallyError> {
@@ -888,7 +918,7 @@ fn second_pass(
                 match status {
                     Status::Counted => {
                         let v: VoterOnly =
-                            serde_json::from_slice(&l.bytes).map_err(|_| changed())?;
+                            serde_json::from_slice(l.bytes).map_err(|_| changed())?;
                         let r = manifest
                             .referendum_index(&v.referendum)
                             .ok_or_else(changed)?;
@@ -898,7 +928,7 @@ fn second_pass(
                     | Status::Rejected(
                         Rejection::CopiedBallot | Rejection::AlreadyVotedElectronically,
                     ) => {
-                        let Line::Ballot(rec) = ballot_box::parse_line(&l.bytes, &file, l.line_no)?
+                        let Line::Ballot(rec) = ballot_box::parse_line(l.bytes, &file, l.line_no)?
                         else {
                             return Err(changed().into());
                         };
