@@ -7,6 +7,7 @@ pub mod elgamal;
 pub mod encoding;
 pub mod proofs;
 pub mod shamir;
+pub mod wide;
 
 use curve25519_dalek::scalar::Scalar;
 use rand::{CryptoRng, RngCore};
