@@ -140,23 +140,58 @@ pub enum DecodeError {
     NotCanonicalScalar,
 }
 
-/// Decodes 44 base64 characters to 32 bytes.
+/// The value of each base64 character (RFC 4648 §4, standard alphabet), and
+/// [`NOT_B64`] for every other byte, `=` included.
+const B64_VALUES: [u8; 256] = {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut t = [NOT_B64; 256];
+    let mut i = 0u8;
+    while i < 64 {
+        t[alphabet[i as usize] as usize] = i;
+        i += 1;
+    }
+    t
+};
+
+/// Not a base64 character (any value with a bit above the low six set).
+const NOT_B64: u8 = 0xff;
+
+/// Decodes 44 base64 characters to 32 bytes: exactly what the `base64`
+/// crate's standard engine decodes to 32 bytes (`Ok(32)` from its
+/// `decode_slice`; the tests compare the two), by table, without its
+/// general machinery: 43 characters of the alphabet and one `=`, the last
+/// character's two unused bits zero. A ballot has 13 such fields and more,
+/// decoded a million times in a count.
 pub fn b64_32(s: &str) -> Result<[u8; 32], DecodeError> {
-    let mut out = [0u8; 32];
-    // 32 bytes are exactly 44 padded base64 characters.
-    if s.len() != 44 {
+    b64_32_bytes(s.as_bytes())
+}
+
+/// [`b64_32`] of bytes that need not be UTF-8 (any byte outside the
+/// alphabet is refused, so bytes that are not UTF-8 are).
+pub fn b64_32_bytes(s: &[u8]) -> Result<[u8; 32], DecodeError> {
+    if s.len() != 44 || s[43] != b'=' {
         return Err(DecodeError::Base64);
     }
-    // Decoded straight into a stack buffer, no allocation (a ballot has 18
-    // such fields, decoded a million times in a count). 44 characters
-    // decode to at most 33 bytes by the decoder's estimate, which it
-    // requires room for; padding makes exactly 32.
-    let mut buf = [0u8; 33];
-    match B64.decode_slice(s, &mut buf) {
-        Ok(32) => {}
-        _ => return Err(DecodeError::Base64),
+    let v = |i: usize| u32::from(B64_VALUES[usize::from(s[i])]);
+    let mut out = [0u8; 32];
+    let mut bad = 0u32;
+    // Ten groups of four characters make 30 bytes.
+    for (g, chunk) in out[..30].chunks_exact_mut(3).enumerate() {
+        let (a, b, c, d) = (v(4 * g), v(4 * g + 1), v(4 * g + 2), v(4 * g + 3));
+        bad |= a | b | c | d;
+        let n = (a << 18) | (b << 12) | (c << 6) | d;
+        chunk.copy_from_slice(&n.to_be_bytes()[1..]);
     }
-    out.copy_from_slice(&buf[..32]);
+    // The last three make 18 bits: 16 of data and two that must be zero.
+    let (a, b, c) = (v(40), v(41), v(42));
+    bad |= a | b | c;
+    let n = (a << 12) | (b << 6) | c;
+    if bad & !0x3f != 0 || n & 3 != 0 {
+        return Err(DecodeError::Base64);
+    }
+    let [_, _, hi, lo] = (n >> 2).to_be_bytes();
+    out[30] = hi;
+    out[31] = lo;
     Ok(out)
 }
 
@@ -228,7 +263,12 @@ impl Elem {
 
     /// Parses base64 text (the encoding is not yet checked for canonicity).
     pub fn from_b64(s: &str) -> Result<Self, DecodeError> {
-        Ok(Elem(CompressedRistretto(b64_32(s)?)))
+        Self::from_b64_bytes(s.as_bytes())
+    }
+
+    /// [`Self::from_b64`] of the text's bytes.
+    pub fn from_b64_bytes(s: &[u8]) -> Result<Self, DecodeError> {
+        Ok(Elem(CompressedRistretto(b64_32_bytes(s)?)))
     }
 }
 
@@ -277,7 +317,12 @@ impl std::fmt::Debug for PubScalar {
 impl PubScalar {
     /// Parses base64 text of a canonical scalar.
     pub fn from_b64(s: &str) -> Result<Self, DecodeError> {
-        let bytes = b64_32(s)?;
+        Self::from_b64_bytes(s.as_bytes())
+    }
+
+    /// [`Self::from_b64`] of the text's bytes.
+    pub fn from_b64_bytes(s: &[u8]) -> Result<Self, DecodeError> {
+        let bytes = b64_32_bytes(s)?;
         Option::<Scalar>::from(Scalar::from_canonical_bytes(bytes))
             .map(PubScalar)
             .ok_or(DecodeError::NotCanonicalScalar)
@@ -482,6 +527,67 @@ mod tests {
             Err(DecodeError::Base64)
         );
         assert_eq!(b64_32(&to_b64(&[9u8; 32])), Ok([9u8; 32]));
+    }
+
+    /// The base64 crate's standard engine's answer for 44 characters:
+    /// what `b64_32` must agree with.
+    fn b64_32_by_the_crate(s: &str) -> Result<[u8; 32], DecodeError> {
+        let mut buf = [0u8; 33];
+        match (s.len(), B64.decode_slice(s, &mut buf)) {
+            (44, Ok(32)) => Ok(buf[..32].try_into().unwrap()),
+            _ => Err(DecodeError::Base64),
+        }
+    }
+
+    #[test]
+    fn b64_32_agrees_with_the_base64_crate() {
+        use rand::{rngs::OsRng, Rng};
+        // Every byte value at every position of a valid encoding, and at
+        // the last two positions together (padding, trailing bits).
+        for _ in 0..4 {
+            let mut bytes = [0u8; 32];
+            OsRng.fill(&mut bytes);
+            let good = to_b64(&bytes);
+            assert_eq!(b64_32(&good), Ok(bytes));
+            for pos in 0..44 {
+                for byte in 0..=255u8 {
+                    let mut t = good.clone().into_bytes();
+                    t[pos] = byte;
+                    let Ok(t) = String::from_utf8(t) else {
+                        continue;
+                    };
+                    assert_eq!(b64_32(&t), b64_32_by_the_crate(&t), "{t:?}");
+                }
+            }
+            for (x, y) in (0..=255u8).flat_map(|x| (0..=255u8).map(move |y| (x, y))) {
+                let mut t = good.clone().into_bytes();
+                t[42] = x;
+                t[43] = y;
+                let Ok(t) = String::from_utf8(t) else {
+                    continue;
+                };
+                assert_eq!(b64_32(&t), b64_32_by_the_crate(&t), "{t:?}");
+            }
+        }
+        // Other lengths, padded or not, and multi-byte characters.
+        for n in 0..40 {
+            let t = to_b64(&vec![7u8; n]);
+            assert_eq!(b64_32(&t), b64_32_by_the_crate(&t), "{t:?}");
+            let t = base64::engine::general_purpose::STANDARD_NO_PAD.encode(vec![7u8; n]);
+            assert_eq!(b64_32(&t), b64_32_by_the_crate(&t), "{t:?}");
+        }
+        let t = format!("é{}", &to_b64(&[1u8; 32])[2..]);
+        assert_eq!(t.len(), 44);
+        assert_eq!(b64_32(&t), Err(DecodeError::Base64));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn b64_32_agrees_with_the_crate_on_any_44_characters(
+            t in "[A-Za-z0-9+/]{42}[A-Za-z0-9+/=_-]{2}"
+        ) {
+            proptest::prop_assert_eq!(b64_32(&t), b64_32_by_the_crate(&t));
+        }
     }
 
     #[test]
