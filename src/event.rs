@@ -490,6 +490,48 @@ fn voter_digest(voter: &str) -> [u8; 16] {
     out
 }
 
+/// The index of `key` among sorted digests, if it is there: the answer of
+/// `binary_search`, found in fewer probes. The digests are SHA-256 outputs,
+/// so uniformly spread: the key's place is guessed from its first 8 bytes
+/// between those of the range's ends, the range cut at the guess, and so on
+/// (interpolation search: about log log n guesses, each a cache miss at most,
+/// where a binary search over a 100,000-voter roll takes 17). After a few
+/// guesses, or when the range is small, a binary search finishes, so that
+/// digests spread in any other way still cost at most a binary search more.
+fn find_digest(digests: &[[u8; 16]], key: &[u8; 16]) -> Option<usize> {
+    fn prefix(d: &[u8; 16]) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&d[..8]);
+        u64::from_be_bytes(b)
+    }
+    let k = prefix(key);
+    // The key, if there, is in digests[lo..hi].
+    let (mut lo, mut hi) = (0usize, digests.len());
+    for _ in 0..4 {
+        if hi - lo <= 8 {
+            break;
+        }
+        let (first, last) = (prefix(&digests[lo]), prefix(&digests[hi - 1]));
+        if k < first || k > last {
+            return None;
+        }
+        // lo + (k − first)/(last − first) of the way to hi − 1, rounded
+        // down: within the range.
+        let span = (last - first).max(1);
+        let step = u128::from(k - first) * (hi - 1 - lo) as u128 / u128::from(span);
+        let guess = lo
+            + usize::try_from(step)
+                .unwrap_or(hi - 1 - lo)
+                .min(hi - 1 - lo);
+        match digests[guess].cmp(key) {
+            std::cmp::Ordering::Equal => return Some(guess),
+            std::cmp::Ordering::Less => lo = guess + 1,
+            std::cmp::Ordering::Greater => hi = guess,
+        }
+    }
+    digests[lo..hi].binary_search(key).ok().map(|i| lo + i)
+}
+
 #[derive(Deserialize)]
 struct RollRow {
     voter_id: String,
@@ -713,9 +755,7 @@ impl Roll {
     /// (its index in the manifest), if they are on it.
     pub fn slot(&self, referendum: usize, voter: &str) -> Option<u32> {
         let (_, voters) = self.referendums.get(referendum)?;
-        let at = (voters.as_chunks::<16>().0)
-            .binary_search(&voter_digest(voter))
-            .ok()?;
+        let at = find_digest(voters.as_chunks::<16>().0, &voter_digest(voter))?;
         // `finish` made sure every slot fits in a u32.
         self.first_slot[referendum].checked_add(u32::try_from(at).ok()?)
     }
@@ -838,6 +878,61 @@ impl Eq for VoterIds {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `find_digest` answers as `binary_search` does, for digests spread
+    /// as hash outputs are and spread badly (clustered, equal prefixes,
+    /// tiny and empty lists), for keys on the list and off it.
+    #[test]
+    fn finding_a_digest_agrees_with_binary_search() {
+        use rand::{rngs::OsRng, Rng};
+        let check = |mut list: Vec<[u8; 16]>| {
+            list.sort();
+            list.dedup();
+            let mut keys: Vec<[u8; 16]> = list.clone();
+            for d in list.iter().take(50) {
+                let mut k = *d;
+                k[15] ^= 1;
+                keys.push(k);
+            }
+            keys.extend((0..200).map(|_| OsRng.gen::<[u8; 16]>()));
+            keys.push([0; 16]);
+            keys.push([0xff; 16]);
+            for k in &keys {
+                assert_eq!(
+                    find_digest(&list, k),
+                    list.binary_search(k).ok(),
+                    "{k:?} in a list of {}",
+                    list.len()
+                );
+            }
+        };
+        for n in [0usize, 1, 2, 7, 8, 9, 100, 5000] {
+            check((0..n).map(|_| OsRng.gen()).collect());
+            check((0..n).map(|i| voter_digest(&format!("V{i}"))).collect());
+            // Clustered: most digests in one corner, a few far away.
+            check(
+                (0..n)
+                    .map(|i| {
+                        let mut d: [u8; 16] = OsRng.gen();
+                        if i % 10 != 0 {
+                            d[..6].fill(0);
+                        }
+                        d
+                    })
+                    .collect(),
+            );
+            // Every digest with the same first 8 bytes.
+            check(
+                (0..n)
+                    .map(|_| {
+                        let mut d: [u8; 16] = OsRng.gen();
+                        d[..8].fill(0x5a);
+                        d
+                    })
+                    .collect(),
+            );
+        }
+    }
 
     const EXAMPLE: &str = include_str!("../examples/event/manifest.toml");
 
