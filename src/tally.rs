@@ -433,6 +433,10 @@ struct Parsed {
 }
 
 /// Where a record's credential signature stands before the batch is checked.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one a record of a proof group, inside its boxed `Parsed`"
+)]
 pub(crate) enum SignatureCheck {
     /// The event uses no credentials, or the record is rejected before the
     /// signature matters (not on the roll, outside the window).
@@ -549,8 +553,17 @@ fn parse_checked_line(
 /// The box's intake applies the same rule before appending.
 pub fn ciphertext_digest(ballot: &crate::ballot::Ballot) -> [u8; 16] {
     let mut t = Transcript::sha256("urne/v1/ballot-ciphertexts");
-    for o in ballot.ciphertext_elems() {
-        t.point(&o.a.0).point(&o.b.0);
+    // The ballot's encodings where they are (`ciphertext_elems` would copy
+    // them into a new vector first).
+    match ballot {
+        crate::ballot::Ballot::Packed(p) => {
+            t.point(&p.a.0).point(&p.b.0);
+        }
+        crate::ballot::Ballot::OneHot(o) => {
+            for x in &o.options {
+                t.point(&x.a.0).point(&x.b.0);
+            }
+        }
     }
     let mut digest = [0u8; 16];
     digest.copy_from_slice(&t.finish32()[..16]);
