@@ -29,6 +29,7 @@ use crate::error::Explain;
 use crate::fsio::{AtomicFile, FsError, Visibility};
 use crate::limits::{TooLarge, BOX_LINE_BYTES};
 
+pub mod canonical;
 pub mod intake;
 pub mod state;
 pub mod tracker;
@@ -209,6 +210,11 @@ pub fn seal_message(
 
 /// Parses one line after the header.
 pub fn parse_line(line: &[u8], file: &str, line_no: u64) -> Result<Line, BoxError> {
+    // A packed ballot as urne writes it, read directly; any other line (and
+    // every refusal, with serde's message) by serde ([`canonical`]).
+    if let Some(r) = canonical::parse(line) {
+        return Ok(Line::Ballot(Box::new(r)));
+    }
     match serde_json::from_slice::<BallotRecord>(line) {
         Ok(r) if r.record == RecordKind::Ballot => Ok(Line::Ballot(Box::new(r))),
         Ok(_) => Err(BoxError::Malformed {

@@ -1,7 +1,9 @@
 //! One line of the ballot box after the header (`urne-box/1`: a ballot record
 //! or the seal).
 //!
-//! Invariants: a refusal names the file and the line number it was given;
+//! Invariants: a line the direct reader (`ballot_box::canonical`) takes is
+//! the record serde reads from it; a refusal names the file and the line
+//! number it was given;
 //! an accepted record round-trips (parse → write → parse gives the same
 //! value); verifying an accepted ballot's proofs against the example key
 //! never panics.
@@ -13,6 +15,13 @@ use urne::ballot_box::{parse_line, Line};
 use urne_fuzz::{json_round_trip, key, manifest, refused, FILE};
 
 fuzz_target!(|data: &[u8]| {
+    // The direct reader of lines as urne writes them reads nothing that serde
+    // would read otherwise, or refuse.
+    if let Some(rec) = urne::ballot_box::canonical::parse(data) {
+        let by_serde: urne::ballot_box::BallotRecord =
+            serde_json::from_slice(data).expect("serde reads what the direct reader reads");
+        assert_eq!(rec, by_serde);
+    }
     match parse_line(data, FILE, 4711) {
         Err(e) => {
             let msg = refused(&e);
