@@ -259,6 +259,11 @@ pub fn encrypt<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<Ballot, BallotError> {
     let n = Encoding::for_options(n_options).randomness(n_options.min(MAX_OPTIONS));
+    if n == 1 {
+        // A packed ballot: its one r, without a vector for it.
+        let r = [Zeroizing::new(random_scalar(rng))];
+        return encrypt_with_randomness(key, ctx, n_options, choice, &r, rng);
+    }
     let randomness: Vec<Zeroizing<Scalar>> =
         (0..n).map(|_| Zeroizing::new(random_scalar(rng))).collect();
     encrypt_with_randomness(key, ctx, n_options, choice, &randomness, rng)
@@ -302,14 +307,13 @@ pub fn encrypt_with_randomness<R: RngCore + CryptoRng>(
     // Every point the ballot publishes is computed halved and all of them are
     // encoded together with one inversion: per option A, B, a0, b0, a1, b1, then
     // the sum proof's a, b.
-    let half = half();
     let mut halves = Vec::with_capacity(6 * n_options + 2);
     let mut provers = Vec::with_capacity(n_options);
     let mut r_sum = Zeroizing::new(Scalar::ZERO);
     let choice = choice as u64;
     for (i, r) in randomness.iter().enumerate() {
         let is_one = (i as u64).ct_eq(&choice);
-        let r_half = Zeroizing::new(**r * half);
+        let r_half = Zeroizing::new(r.div_by_2());
         // A/2 = (r/2)·G, B/2 = (r/2)·K + (m/2)·G.
         halves.push(&*r_half * RISTRETTO_BASEPOINT_TABLE);
         halves.push(
@@ -326,7 +330,7 @@ pub fn encrypt_with_randomness<R: RngCore + CryptoRng>(
         *r_sum += **r;
     }
     let w = Zeroizing::new(random_scalar(rng));
-    let w_half = Zeroizing::new(*w * half);
+    let w_half = Zeroizing::new(w.div_by_2());
     halves.push(&*w_half * RISTRETTO_BASEPOINT_TABLE);
     halves.push(key.mul(&w_half));
     let elems = Elem::from_halves(&halves);

@@ -23,7 +23,7 @@ use subtle::{
     Choice, ConditionallyNegatable, ConditionallySelectable, ConstantTimeEq, ConstantTimeGreater,
     ConstantTimeLess,
 };
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::elgamal::{Ciphertext, PublicKey};
 use super::encoding::{Elem, PubScalar, Transcript, G_ELEM};
@@ -284,9 +284,10 @@ fn zero_one_challenge(
 }
 
 /// `2⁻¹ mod ℓ`, for computing halved points (see [`Elem::from_halves`]).
+/// The provers halve their scalars with [`Scalar::div_by_2`] instead, which
+/// costs less than a multiplication by this.
 pub fn half() -> Scalar {
-    static HALF: std::sync::LazyLock<Scalar> =
-        std::sync::LazyLock::new(|| Scalar::from(2u8).invert());
+    static HALF: std::sync::LazyLock<Scalar> = std::sync::LazyLock::new(|| Scalar::ONE.div_by_2());
     *HALF
 }
 
@@ -323,13 +324,13 @@ impl ZeroOneProver {
         let w = Zeroizing::new(random_scalar(rng));
         let c_sim = Zeroizing::new(random_scalar(rng));
         let s_sim = Zeroizing::new(random_scalar(rng));
-        let half = half();
-        let w_half = Zeroizing::new(*w * half);
-        let t_half = Zeroizing::new((*s_sim - *c_sim * r) * half);
+        let w_half = Zeroizing::new(w.div_by_2());
+        let t_half = Zeroizing::new((*s_sim - *c_sim * r).div_by_2());
         let real_a = &*w_half * RISTRETTO_BASEPOINT_TABLE;
         let real_b = key.mul(&w_half);
         // −c'·(m − j')·G: −c'·G if m = 1, +c'·G if m = 0.
-        let mut shift = &(*c_sim * half) * RISTRETTO_BASEPOINT_TABLE;
+        let c_half = Zeroizing::new(c_sim.div_by_2());
+        let mut shift = &*c_half * RISTRETTO_BASEPOINT_TABLE;
         shift.conditional_negate(m_is_one);
         let sim_a = &*t_half * RISTRETTO_BASEPOINT_TABLE;
         let sim_b = key.mul(&t_half) + shift;
@@ -604,19 +605,32 @@ fn one_of_k_challenge(
 /// `b_j = s_j·K − c_j·(B − m_j·G)`, for `j = i` the real one; with `r` known,
 /// each is made of fixed-base multiplications only: two for the ciphertext,
 /// two a branch (`t_j·G`, `t_j·K`), and `e_j·G` for the `k − 1` simulated
-/// branches alone ([`simulated_shifts`], in constant time): `3k + 1` in all,
-/// 10 for three options. Points come out halved, for [`Elem::from_halves`].
+/// branches alone: `3k + 1` in all, 10 for three options. The simulated
+/// branches are moved into `k − 1` slots by constant-time selection (slot `l`
+/// holds branch `l` below the choice and `l + 1` from it on), where each gets
+/// its `e_j` and `b_j = t_j·K − e_j·G`, and moved back; the real branch keeps
+/// `t_i·K` (see [`Self::commit`]). Points come out halved, for
+/// [`Elem::from_halves`].
 pub struct OneOfKProver {
     choice: u64,
-    t: Vec<Zeroizing<Scalar>>,
-    c: Vec<Zeroizing<Scalar>>,
+    branches: Vec<Branch>,
+}
+
+/// One branch's randomness: the commitment's `t_j` and the drawn challenge
+/// `c_j` (the real branch's is replaced by `c − Σ_{j≠i} c_j`).
+#[derive(Zeroize, ZeroizeOnDrop)]
+struct Branch {
+    t: Scalar,
+    c: Scalar,
 }
 
 impl OneOfKProver {
     /// Encrypts weight `weights[choice]` with randomness `r` and draws the
-    /// proof's randomness. Returns the prover and the halves of
-    /// `A, B, a_0, b_0, …, a_{k−1}, b_{k−1}`. Constant time in `choice` and
-    /// `r` (`choice < weights.len()` is the caller's to ensure).
+    /// proof's randomness (`t_0, c_0, t_1, c_1, …` in this order). Returns the
+    /// prover and the halves of `A, B, a_0, b_0, …, a_{k−1}, b_{k−1}`.
+    /// Constant time in `choice` and `r` (`choice < weights.len()` is the
+    /// caller's to ensure): every index below is a loop counter, every use of
+    /// the choice a constant-time comparison and selection.
     pub fn commit<R: RngCore + CryptoRng>(
         key: &PublicKey,
         weights: &[u64],
@@ -624,41 +638,74 @@ impl OneOfKProver {
         r: &Scalar,
         rng: &mut R,
     ) -> (Self, Vec<RistrettoPoint>) {
-        let half = half();
         let choice = choice as u64;
-        // m/2 and (m/2)·G for m = weights[choice], selected in constant time
-        // from public values.
+        let k = weights.len();
+        // The weights' halves m_j/2 are public; m/2 and (m/2)·G for
+        // m = weights[choice] are selected from them in constant time.
+        let w_half: Vec<Scalar> = weights.iter().map(|&w| weight_half(w)).collect();
         let mut m_half = Scalar::ZERO;
-        let mut m_half_g = RistrettoPoint::default();
-        for (j, &w) in weights.iter().enumerate() {
+        let mut m_half_g = RistrettoPoint::identity();
+        for (j, (&w, wh)) in weights.iter().zip(&w_half).enumerate() {
             let here = (j as u64).ct_eq(&choice);
-            m_half.conditional_assign(&weight_half(w), here);
+            m_half.conditional_assign(wh, here);
             m_half_g.conditional_assign(&weight_half_g(w), here);
         }
         let m_half = Zeroizing::new(m_half);
-        let r_half = Zeroizing::new(r * half);
-        let mut halves = Vec::with_capacity(2 + 2 * weights.len());
+        // Halving a scalar (div_by_2: a constant-time conditional addition of
+        // ℓ and a shift) rather than multiplying it by 1/2.
+        let r_half = Zeroizing::new(r.div_by_2());
+        let mut halves = Vec::with_capacity(2 + 2 * k);
         halves.push(&*r_half * RISTRETTO_BASEPOINT_TABLE);
         halves.push(key.mul(&r_half) + m_half_g);
-        let k = weights.len();
-        let mut t = Vec::with_capacity(k);
-        let mut c = Vec::with_capacity(k);
-        let mut e_half = Vec::with_capacity(k);
-        for &w in weights {
-            let tj = Zeroizing::new(random_scalar(rng));
-            let cj = Zeroizing::new(random_scalar(rng));
-            // e_j/2 = c_j·(m − m_j)/2 = c_j·(m/2 − m_j/2): one multiplication.
-            e_half.push(Zeroizing::new(*cj * (*m_half - weight_half(w))));
-            t.push(tj);
-            c.push(cj);
+        let branches: Vec<Branch> = weights
+            .iter()
+            .map(|_| {
+                let t = random_scalar(rng);
+                let c = random_scalar(rng);
+                Branch { t, c }
+            })
+            .collect();
+        // a_j/2 = (t_j/2)·G for every branch, and (t_j/2)·K in b_j's place:
+        // the real branch's b_i/2, the others' before their shift.
+        for b in &branches {
+            let t_half = Zeroizing::new(b.t.div_by_2());
+            halves.push(&*t_half * RISTRETTO_BASEPOINT_TABLE);
+            halves.push(key.mul(&t_half));
         }
-        let e_g = simulated_shifts(&e_half, choice);
-        for (tj, ej_g) in t.iter().zip(&e_g) {
-            let tj_half = Zeroizing::new(**tj * half);
-            halves.push(&*tj_half * RISTRETTO_BASEPOINT_TABLE);
-            halves.push(key.mul(&tj_half) - ej_g);
+        // Slot l holds branch l below the choice and l + 1 from it on: its
+        // c_j, m_j/2 and (t_j/2)·K are selected from those of branches l and
+        // l + 1, and it computes b_j/2 = (t_j/2)·K − (e_j/2)·G with
+        // e_j/2 = c_j·(m/2 − m_j/2): k − 1 multiplications of each kind, and
+        // k − 1 point subtractions, whatever the choice.
+        let slots: Vec<RistrettoPoint> = (0..k.saturating_sub(1))
+            .map(|l| {
+                let shifted = !(l as u64).ct_lt(&choice);
+                let (lo, hi) = (&branches[l], &branches[l + 1]);
+                let c = Zeroizing::new(Scalar::conditional_select(&lo.c, &hi.c, shifted));
+                let wh = Scalar::conditional_select(&w_half[l], &w_half[l + 1], shifted);
+                let e_half = Zeroizing::new(*c * (*m_half - wh));
+                let t_k = RistrettoPoint::conditional_select(
+                    &halves[3 + 2 * l],
+                    &halves[5 + 2 * l],
+                    shifted,
+                );
+                t_k - &*e_half * RISTRETTO_BASEPOINT_TABLE
+            })
+            .collect();
+        // Back in place: branch j < choice from slot j, j > choice from slot
+        // j − 1; the choice keeps its (t_i/2)·K. Each b_j reads the same slots
+        // whatever the choice.
+        for j in 0..k {
+            let jj = j as u64;
+            let b = &mut halves[3 + 2 * j];
+            if let Some(below) = slots.get(j) {
+                b.conditional_assign(below, jj.ct_lt(&choice));
+            }
+            if let Some(above) = j.checked_sub(1).and_then(|l| slots.get(l)) {
+                b.conditional_assign(above, jj.ct_gt(&choice));
+            }
         }
-        (OneOfKProver { choice, t, c }, halves)
+        (OneOfKProver { choice, branches }, halves)
     }
 
     /// Computes the challenge over the encodings (`A, B, a_0, b_0, …` as
@@ -678,20 +725,27 @@ impl OneOfKProver {
         let a: Vec<Elem> = elems[2..].iter().step_by(2).copied().collect();
         let b: Vec<Elem> = elems[3..].iter().step_by(2).copied().collect();
         let c = one_of_k_challenge(ctx, key, weights, &ct, &a, &b);
-        // c_i = c − Σ_{j≠i} c_j = c − (Σ_j c_j − c_i), with c_i selected in
-        // constant time.
-        let mut total = Zeroizing::new(Scalar::ZERO);
-        let mut drawn = Zeroizing::new(Scalar::ZERO);
-        for (j, cj) in self.c.iter().enumerate() {
-            *total += **cj;
-            drawn.conditional_assign(cj, (j as u64).ct_eq(&self.choice));
+        // c_i = c − Σ_{j≠i} c_j: the sum of every c_j but the choice's, which
+        // is replaced by zero in constant time.
+        let mut others = Zeroizing::new(Scalar::ZERO);
+        for (j, br) in self.branches.iter().enumerate() {
+            let cj = Zeroizing::new(Scalar::conditional_select(
+                &br.c,
+                &Scalar::ZERO,
+                (j as u64).ct_eq(&self.choice),
+            ));
+            if j == 0 {
+                *others = *cj;
+            } else {
+                *others += *cj;
+            }
         }
-        let real = Zeroizing::new(c - (*total - *drawn));
-        let mut cs = Vec::with_capacity(self.c.len());
-        let mut ss = Vec::with_capacity(self.c.len());
-        for (j, (cj, tj)) in self.c.iter().zip(&self.t).enumerate() {
-            let cj = Scalar::conditional_select(cj, &real, (j as u64).ct_eq(&self.choice));
-            ss.push(PubScalar(**tj + cj * r));
+        let real = Zeroizing::new(c - *others);
+        let mut cs = Vec::with_capacity(self.branches.len());
+        let mut ss = Vec::with_capacity(self.branches.len());
+        for (j, br) in self.branches.iter().enumerate() {
+            let cj = Scalar::conditional_select(&br.c, &real, (j as u64).ct_eq(&self.choice));
+            ss.push(PubScalar(br.t + cj * r));
             cs.push(PubScalar(cj));
         }
         cs.pop();
@@ -699,54 +753,14 @@ impl OneOfKProver {
     }
 }
 
-/// `e_j·G` for every branch `j` of a [`OneOfKProver`], given the scalars
-/// `e_j` (`e_half`), of which the real branch's, `e_choice`, is zero: `k − 1`
-/// fixed-base multiplications, not `k`. The `k − 1` simulated branches'
-/// scalars are first moved into slots `0 … k−2` (slot `l` holds branch `l`
-/// below the choice and `l + 1` from it on), multiplied, and moved back, the
-/// real branch getting the identity. Every move is a constant-time selection
-/// that reads the same entries whatever the choice, so the work and the memory
-/// accessed do not depend on it: a three-option encryption does 10 fixed-base
-/// multiplications instead of 11, whatever option is chosen.
-fn simulated_shifts(e_half: &[Zeroizing<Scalar>], choice: u64) -> Vec<RistrettoPoint> {
-    let k = e_half.len();
-    let slots: Vec<RistrettoPoint> = (0..k.saturating_sub(1))
-        .map(|l| {
-            // l ≥ choice: the slot holds branch l + 1.
-            let shifted = !(l as u64).ct_lt(&choice);
-            let e = Zeroizing::new(Scalar::conditional_select(
-                &e_half[l],
-                &e_half[l + 1],
-                shifted,
-            ));
-            &*e * RISTRETTO_BASEPOINT_TABLE
-        })
-        .collect();
-    (0..k)
-        .map(|j| {
-            let mut p = RistrettoPoint::identity();
-            let jj = j as u64;
-            if let Some(below) = slots.get(j) {
-                // j < choice: branch j is in slot j.
-                p.conditional_assign(below, jj.ct_lt(&choice));
-            }
-            if let Some(above) = j.checked_sub(1).and_then(|l| slots.get(l)) {
-                // j > choice: branch j is in slot j − 1.
-                p.conditional_assign(above, jj.ct_gt(&choice));
-            }
-            p
-        })
-        .collect()
-}
-
 /// `m/2 mod ℓ` for a public weight `m`, without a scalar multiplication:
-/// `⌊m/2⌋`, plus `1/2` if `m` is odd. The weight is public, so this may branch.
+/// `m/2` itself if `m` is even, else `(m + ℓ)/2` ([`Scalar::div_by_2`]). The
+/// weight is public, so this may branch.
 fn weight_half(m: u64) -> Scalar {
-    let floor = Scalar::from(m >> 1);
     if m & 1 == 1 {
-        floor + half()
+        Scalar::from(m).div_by_2()
     } else {
-        floor
+        Scalar::from(m >> 1)
     }
 }
 
@@ -757,7 +771,12 @@ fn weight_half(m: u64) -> Scalar {
 /// computed when asked for. The weights are public, so the lookup may branch.
 fn weight_half_g(m: u64) -> RistrettoPoint {
     fn compute(m: u64) -> RistrettoPoint {
-        &(Scalar::from(m) * half()) * RISTRETTO_BASEPOINT_TABLE
+        if m == 0 {
+            // The weight is public: no multiplication for the identity.
+            RistrettoPoint::identity()
+        } else {
+            &weight_half(m) * RISTRETTO_BASEPOINT_TABLE
+        }
     }
     static COMMON: std::sync::LazyLock<[(u64, RistrettoPoint); 3]> =
         std::sync::LazyLock::new(|| [0, 1, 1 << 32].map(|m| (m, compute(m))));
@@ -999,27 +1018,84 @@ mod tests {
         assert!(BatchVerifier::verify_each(&[], &key.point).is_empty());
     }
 
+    /// The 1-of-k proof as its equations define it, one point at a time:
+    /// the same draws as [`OneOfKProver::commit`] (`t_0, c_0, t_1, c_1, …`),
+    /// `a_j = t_j·G`, `b_j = t_j·K − c_j·(m − m_j)·G`, each point encoded on
+    /// its own; no halves, slots or selections.
+    fn textbook_one_of_k(
+        key: &PublicKey,
+        weights: &[u64],
+        choice: usize,
+        r: &Scalar,
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> (CiphertextElems, OneOfKProof) {
+        let m = Scalar::from(weights[choice]);
+        let ct = CiphertextElems {
+            a: Elem::from_point(&(r * G)),
+            b: Elem::from_point(&(r * key.point + m * G)),
+        };
+        let draws: Vec<(Scalar, Scalar)> = weights
+            .iter()
+            .map(|_| {
+                let t = random_scalar(&mut *rng);
+                (t, random_scalar(&mut *rng))
+            })
+            .collect();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for (&(t, c), &mj) in draws.iter().zip(weights) {
+            a.push(Elem::from_point(&(t * G)));
+            b.push(Elem::from_point(
+                &(t * key.point - c * (m - Scalar::from(mj)) * G),
+            ));
+        }
+        let c = one_of_k_challenge(&ctx, &key.elem, weights, &ct, &a, &b);
+        let others: Scalar = (0..weights.len())
+            .filter(|&j| j != choice)
+            .map(|j| draws[j].1)
+            .sum();
+        let cs: Vec<Scalar> = (0..weights.len())
+            .map(|j| if j == choice { c - others } else { draws[j].1 })
+            .collect();
+        let s = draws
+            .iter()
+            .zip(&cs)
+            .map(|(&(t, _), &cj)| PubScalar(t + cj * r))
+            .collect();
+        let c = cs[..weights.len() - 1]
+            .iter()
+            .map(|&x| PubScalar(x))
+            .collect();
+        (ct, OneOfKProof { a, b, c, s })
+    }
+
     #[test]
-    fn the_simulated_shifts_are_each_branchs_multiple_of_g_and_the_identity_for_the_choice() {
-        for k in 1..=5usize {
-            for choice in 0..k {
-                let e: Vec<Zeroizing<Scalar>> = (0..k)
-                    .map(|j| {
-                        Zeroizing::new(if j == choice {
-                            Scalar::ZERO
-                        } else {
-                            random_scalar(&mut OsRng)
-                        })
-                    })
-                    .collect();
-                let got = simulated_shifts(&e, choice as u64);
-                assert_eq!(got.len(), k);
-                for (j, (p, ej)) in got.iter().zip(&e).enumerate() {
-                    assert_eq!(
-                        *p,
-                        &**ej * RISTRETTO_BASEPOINT_TABLE,
-                        "k {k}, choice {choice}, j {j}"
-                    );
+    fn the_prover_makes_the_textbook_proof_from_the_same_draws_for_every_choice() {
+        use rand::rngs::StdRng;
+        use rand::SeedableRng;
+        let (_, key) = setup();
+        let sets: [&[u64]; 6] = [
+            &[0],
+            &[0, 1],
+            &[0, 1, 1 << 32],
+            &[1 << 32, 0, 1],
+            &[0, 1, 2, 3],
+            &[5, 0, u64::MAX, 1 << 32, 7],
+        ];
+        for (n, weights) in sets.iter().enumerate() {
+            for choice in 0..weights.len() {
+                for seed in 0..3u64 {
+                    let seed = seed * 100 + n as u64 * 10 + choice as u64;
+                    let r = random_scalar(&mut OsRng);
+                    let mut rng = StdRng::seed_from_u64(seed);
+                    let (prover, halves) =
+                        OneOfKProver::commit(&key, weights, choice, &r, &mut rng);
+                    let elems = Elem::from_halves(&halves);
+                    let proof = prover.respond(&ctx, &key.elem, weights, &elems, &r);
+                    let mut rng = StdRng::seed_from_u64(seed);
+                    let (ct, want) = textbook_one_of_k(&key, weights, choice, &r, &mut rng);
+                    let at = format!("weights {weights:?}, choice {choice}, seed {seed}");
+                    assert_eq!((elems[0], elems[1]), (ct.a, ct.b), "{at}");
+                    assert_eq!(proof, want, "{at}");
                 }
             }
         }
