@@ -18,6 +18,7 @@ REVOTE=${REVOTE:-0.05}
 cargo build --release --locked --quiet
 BIN=$PWD/target/release/urne
 WORK=${WORK:-$(mktemp -d)}
+mkdir -p "$WORK"
 trap 'rm -rf "$WORK"' EXIT
 printf 'bench pass phrase 1\n' >"$WORK/p1"
 printf 'bench pass phrase 2\n' >"$WORK/p2"
