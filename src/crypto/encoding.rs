@@ -323,10 +323,34 @@ impl PubScalar {
     /// [`Self::from_b64`] of the text's bytes.
     pub fn from_b64_bytes(s: &[u8]) -> Result<Self, DecodeError> {
         let bytes = b64_32_bytes(s)?;
-        Option::<Scalar>::from(Scalar::from_canonical_bytes(bytes))
+        public_canonical_scalar(bytes)
             .map(PubScalar)
             .ok_or(DecodeError::NotCanonicalScalar)
     }
+}
+
+/// ℓ, the group order, little-endian.
+const ELL: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// The scalar of canonical bytes (`< ℓ`), or `None`: the answer of
+/// `Scalar::from_canonical_bytes`, which reduces its input mod ℓ (in
+/// constant time) to compare it, about a thousand instructions; a public
+/// scalar (a proof's response or challenge, five a ballot) is compared with
+/// ℓ byte by byte instead, in variable time, and taken as it is
+/// (`Scalar::from_bits`, dalek's `legacy_compatibility` feature: an input
+/// below ℓ is a reduced scalar, which that constructor then leaves as it is).
+fn public_canonical_scalar(bytes: [u8; 32]) -> Option<Scalar> {
+    // The first byte from the top that differs decides.
+    let below = bytes
+        .iter()
+        .rev()
+        .zip(ELL.iter().rev())
+        .find(|(b, l)| b != l)
+        .is_some_and(|(b, l)| b < l);
+    below.then(|| Scalar::from_bits(bytes))
 }
 
 impl Serialize for PubScalar {
@@ -606,6 +630,48 @@ mod tests {
             PubScalar::from_b64(&to_b64(ok.as_bytes())),
             Ok(PubScalar(ok))
         );
+    }
+
+    #[test]
+    fn public_scalars_are_canonical_exactly_as_dalek_says() {
+        use rand::{rngs::OsRng, Rng};
+        let dalek = |b: [u8; 32]| Option::<Scalar>::from(Scalar::from_canonical_bytes(b));
+        let mut cases: Vec<[u8; 32]> = vec![[0; 32], [0xff; 32], ELL];
+        // ℓ − 1, ℓ + 1, around every byte of ℓ, and with the top bit set.
+        for i in 0..32 {
+            for d in [-1i16, 1] {
+                let mut b = ELL;
+                let v = i16::from(b[i]) + d;
+                if (0..=255).contains(&v) {
+                    b[i] = u8::try_from(v).unwrap();
+                    cases.push(b);
+                }
+            }
+        }
+        let mut minus_one = ELL;
+        minus_one[0] -= 1;
+        cases.push(minus_one);
+        let mut top = [0u8; 32];
+        top[31] = 0x80;
+        cases.push(top);
+        for _ in 0..20000 {
+            let mut b: [u8; 32] = OsRng.gen();
+            // Half of them near ℓ's size, where the comparison is decided late.
+            if OsRng.gen::<bool>() {
+                b[31] = OsRng.gen_range(0x0f..=0x10);
+                for (x, l) in b[16..31].iter_mut().zip(&ELL[16..31]) {
+                    if OsRng.gen::<bool>() {
+                        *x = *l;
+                    }
+                }
+            }
+            cases.push(b);
+        }
+        for b in cases {
+            assert_eq!(public_canonical_scalar(b), dalek(b), "{b:?}");
+        }
+        assert_eq!(public_canonical_scalar(minus_one), Some(-Scalar::ONE));
+        assert_eq!(public_canonical_scalar(ELL), None);
     }
 
     #[test]
