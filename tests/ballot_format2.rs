@@ -6,6 +6,9 @@
 use curve25519_dalek::constants::{RISTRETTO_BASEPOINT_POINT as G, RISTRETTO_BASEPOINT_TABLE};
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
+mod common;
+
+use common::library::{simulate_box, SimulatedBox};
 use rand::rngs::OsRng;
 use urne::ballot::{
     self, packed_weights, Ballot, BallotContext, BallotError, Encoding, PackedBallot, PACKED_M,
@@ -14,9 +17,8 @@ use urne::crypto::elgamal::{Ciphertext, PublicKey};
 use urne::crypto::encoding::{Digest32, Elem, PubScalar, Transcript, G_ELEM};
 use urne::crypto::proofs::{tag, BatchVerifier, OneOfKProof};
 use urne::crypto::random_scalar;
-use urne::event::{Manifest, Roll};
-use urne::keys::{self, file_to_json, ElectionKey};
-use urne::simulate::{self, Spec};
+use urne::event::Manifest;
+use urne::simulate::Spec;
 use urne::tally::{self, CountInputs, Rejection, TallyFile};
 
 struct Key {
@@ -349,16 +351,6 @@ options = ["A", "B", "C", "D"]
 fn a_box_of_two_three_and_four_options_counts_and_its_counts_are_checked_without_search() {
     let dir = tempfile::tempdir().unwrap();
     let manifest = manifest();
-    let (file, shares) = keys::generate(
-        &manifest.event,
-        Digest32([5; 32]),
-        2,
-        &manifest.keyholders,
-        "2027-01-01T00:00:00Z".into(),
-        &mut OsRng,
-    )
-    .unwrap();
-    let key = ElectionKey::from_json(&file_to_json(&file), "election-key.json").unwrap();
     // Enough bad ballots that several invalid proofs share a proof batch.
     let spec = Spec {
         entitled: vec![300, 120, 80],
@@ -368,10 +360,13 @@ fn a_box_of_two_three_and_four_options_counts_and_its_counts_are_checked_without
         seed: 11,
         split: Default::default(),
     };
-    let roll = Roll::from_entries(&manifest, simulate::roll_entries(&manifest, &spec)).unwrap();
-    let path = dir.path().join("box.jsonl");
-    let truth =
-        simulate::write_box(&manifest, &key, &spec, None, &path, false, &|_, _| {}).unwrap();
+    let SimulatedBox {
+        roll,
+        key,
+        shares,
+        truth,
+        path,
+    } = simulate_box(dir.path(), &manifest, 2, &spec);
     let inputs = CountInputs {
         manifest: &manifest,
         roll: &roll,

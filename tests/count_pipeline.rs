@@ -6,11 +6,12 @@
 
 use std::path::Path;
 
-use rand::rngs::OsRng;
-use urne::crypto::encoding::Digest32;
+mod common;
+
+use common::library::simulate_box;
 use urne::event::{Manifest, Roll};
-use urne::keys::{self, file_to_json, ElectionKey};
-use urne::simulate::{self, Spec, Truth};
+use urne::keys::ElectionKey;
+use urne::simulate::{Spec, Truth};
 use urne::tally::{self, BoxCount, CountInputs, TallyError};
 
 /// The count's chunk, as src/tally.rs has it; the box below spans three.
@@ -46,16 +47,6 @@ struct Event {
 
 fn event(dir: &Path) -> Event {
     let manifest = manifest();
-    let (file, _shares) = keys::generate(
-        &manifest.event,
-        Digest32([5; 32]),
-        1,
-        &manifest.keyholders,
-        "2027-01-01T00:00:00Z".into(),
-        &mut OsRng,
-    )
-    .unwrap();
-    let key = ElectionKey::from_json(&file_to_json(&file), "election-key.json").unwrap();
     let spec = Spec {
         entitled: vec![7_500],
         turnout: 1.0,
@@ -64,22 +55,12 @@ fn event(dir: &Path) -> Event {
         seed: 11,
         split: Vec::new(),
     };
-    let roll = Roll::from_entries(&manifest, simulate::roll_entries(&manifest, &spec)).unwrap();
-    let truth = simulate::write_box(
-        &manifest,
-        &key,
-        &spec,
-        None,
-        &dir.join("box.jsonl"),
-        false,
-        &|_, _| {},
-    )
-    .unwrap();
+    let b = simulate_box(dir, &manifest, 1, &spec);
     Event {
         manifest,
-        roll,
-        key,
-        truth,
+        roll: b.roll,
+        key: b.key,
+        truth: b.truth,
     }
 }
 

@@ -4,12 +4,15 @@
 
 use std::path::Path;
 
+mod common;
+
+use common::library::simulate_box;
+
 use rand::rngs::OsRng;
-use urne::crypto::encoding::Digest32;
 use urne::crypto::shamir::SecretShare;
 use urne::event::{Manifest, Roll};
-use urne::keys::{self, file_to_json, ElectionKey};
-use urne::simulate::{self, Spec, Truth};
+use urne::keys::ElectionKey;
+use urne::simulate::{Spec, Truth};
 use urne::tally::{self, BoxCount, CountInputs, PartialDecryption, TallyError};
 
 fn manifest(policy: &str, threshold: u32, keyholders: usize) -> Manifest {
@@ -54,16 +57,6 @@ struct Event {
 
 fn event(dir: &Path, policy: &str, t: u32, n: usize, voters: u64) -> Event {
     let manifest = manifest(policy, t, n);
-    let (file, shares) = keys::generate(
-        &manifest.event,
-        Digest32([5; 32]),
-        t,
-        &manifest.keyholders,
-        "2027-01-01T00:00:00Z".into(),
-        &mut OsRng,
-    )
-    .unwrap();
-    let key = ElectionKey::from_json(&file_to_json(&file), "election-key.json").unwrap();
     let spec = Spec {
         entitled: vec![voters, voters / 2],
         turnout: 0.8,
@@ -72,24 +65,21 @@ fn event(dir: &Path, policy: &str, t: u32, n: usize, voters: u64) -> Event {
         seed: 7,
         split: Vec::new(),
     };
-    let roll = Roll::from_entries(&manifest, simulate::roll_entries(&manifest, &spec)).unwrap();
-    let path = dir.join("box.jsonl");
-    let truth =
-        simulate::write_box(&manifest, &key, &spec, None, &path, false, &|_, _| {}).unwrap();
+    let b = simulate_box(dir, &manifest, t, &spec);
     let inputs = CountInputs {
         manifest: &manifest,
-        roll: &roll,
-        key: &key,
+        roll: &b.roll,
+        key: &b.key,
         credentials: None,
     };
-    let count = tally::count_box(&path, &inputs, &|_| {}).unwrap();
+    let count = tally::count_box(&b.path, &inputs, &|_| {}).unwrap();
     Event {
         manifest,
-        roll,
-        key,
-        shares,
+        roll: b.roll,
+        key: b.key,
+        shares: b.shares,
         count,
-        truth,
+        truth: b.truth,
     }
 }
 

@@ -6,4 +6,5 @@ pub mod cli;
 pub mod crash;
 pub mod credentials;
 pub mod demo;
+pub mod library;
 pub mod tmux;
