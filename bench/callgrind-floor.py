@@ -16,6 +16,8 @@ import re
 import subprocess
 import sys
 
+from callgrind_boxes import per_ballot
+
 PATTERNS = {
     "decode": r"CompressedRistretto::decompress \[",
     "multiscalar": r"<curve25519_dalek::edwards::EdwardsPoint as "
@@ -34,18 +36,10 @@ def inclusive(path):
     return costs
 
 
-def ballots(work, mode, voters):
-    with open(f"{work}/box-{mode}-{voters}/box.jsonl") as f:
-        return sum(1 for _ in f) - 2
-
-
 def main():
     work = sys.argv[1]
     mode = sys.argv[2] if len(sys.argv) > 2 else "none"
-    small = inclusive(f"{work}/cg-verify-{mode}-1000.out")
-    large = inclusive(f"{work}/cg-verify-{mode}-3000.out")
-    n = ballots(work, mode, 3000) - ballots(work, mode, 1000)
-    per = {k: (large[k] - small[k]) / n for k in small}
+    per = per_ballot(work, "verify", mode, inclusive)
     floor = per["decode"] + per["multiscalar"]
     print(f"verify ({mode}), instructions a ballot: {per['total']:,.0f}; decoding "
           f"{per['decode']:,.0f}, multiscalar {per['multiscalar']:,.0f}, floor {floor:,.0f}; "

@@ -13,6 +13,8 @@ import re
 import subprocess
 import sys
 
+from callgrind_boxes import per_ballot
+
 
 def self_costs(path):
     out = subprocess.run(
@@ -29,20 +31,12 @@ def self_costs(path):
     return costs
 
 
-def ballots(work, mode, voters):
-    with open(f"{work}/box-{mode}-{voters}/box.jsonl") as f:
-        return sum(1 for _ in f) - 2
-
-
 def main():
     work = sys.argv[1]
     job = sys.argv[2] if len(sys.argv) > 2 else "verify"
     per = {}
     for mode in ("none", "urne"):
-        small = self_costs(f"{work}/cg-{job}-{mode}-1000.out")
-        large = self_costs(f"{work}/cg-{job}-{mode}-3000.out")
-        n = ballots(work, mode, 3000) - ballots(work, mode, 1000)
-        per[mode] = {k: (large.get(k, 0) - small.get(k, 0)) / n for k in set(small) | set(large)}
+        per[mode] = per_ballot(work, job, mode, self_costs)
     total = {m: sum(v.values()) for m, v in per.items()}
     print(f"{job}, instructions a ballot: none {total['none']:,.0f}, urne {total['urne']:,.0f}"
           f" ({total['urne'] / total['none']:.2f}x)")
