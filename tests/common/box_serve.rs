@@ -227,6 +227,24 @@ impl Resp {
     }
 }
 
+/// The head of a request (with its blank line) for a body of `len` bytes.
+fn request_head(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    len: usize,
+) -> String {
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n"
+    );
+    if let Some(t) = token {
+        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    req.push_str("\r\n");
+    req
+}
+
 /// Sends a whole request on a new connection and leaves it to be read.
 pub fn send(
     addr: SocketAddr,
@@ -237,14 +255,7 @@ pub fn send(
 ) -> TcpStream {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(t) = token {
-        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
-    }
-    req.push_str("\r\n");
+    let req = request_head(addr, method, path, token, body.len());
     let mut bytes = req.into_bytes();
     bytes.extend_from_slice(body);
     s.write_all(&bytes).unwrap();
@@ -289,14 +300,7 @@ pub fn try_http(
 ) -> std::io::Result<Resp> {
     let mut s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(t) = token {
-        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
-    }
-    req.push_str("\r\n");
+    let req = request_head(addr, method, path, token, body.len());
     s.write_all(req.as_bytes())?;
     let _ = s.write_all(body);
     // A server that answered without reading the whole body may reset the
