@@ -351,27 +351,33 @@ pub struct LineRef<'a> {
 pub struct LineChunk {
     /// The lines as read, terminators included: the file's bytes in order.
     buf: Vec<u8>,
-    /// Each line's number and its span in `buf`, without the terminator.
-    spans: Vec<(u64, usize, usize)>,
+    /// Where each line ends in `buf`, without its terminator (the next one
+    /// starts one byte further on).
+    ends: Vec<usize>,
+    /// The number of the first line.
+    first_line: u64,
 }
 
 impl LineChunk {
     /// The number of lines.
     pub fn len(&self) -> usize {
-        self.spans.len()
+        self.ends.len()
     }
 
     /// True if the chunk holds no line (the reader was at the end).
     pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
+        self.ends.is_empty()
     }
 
     /// The `i`-th line.
     pub fn line(&self, i: usize) -> LineRef<'_> {
-        let (line_no, start, end) = self.spans[i];
+        let start = match i {
+            0 => 0,
+            _ => self.ends[i - 1] + 1,
+        };
         LineRef {
-            line_no,
-            bytes: &self.buf[start..end],
+            line_no: self.first_line + i as u64,
+            bytes: &self.buf[start..self.ends[i]],
         }
     }
 
@@ -382,7 +388,7 @@ impl LineChunk {
 
     fn clear(&mut self) {
         self.buf.clear();
-        self.spans.clear();
+        self.ends.clear();
     }
 }
 
@@ -499,13 +505,14 @@ impl LineReader {
     /// so that a reader of the chunks meets the box's errors in line order.
     pub fn next_chunk_into(&mut self, max: usize, chunk: &mut LineChunk) -> Result<(), BoxError> {
         chunk.clear();
+        chunk.first_line = self.line_no + 1;
         if let Some(e) = self.deferred.take() {
             return Err(e);
         }
-        while chunk.spans.len() < max {
+        while chunk.ends.len() < max {
             let start = chunk.buf.len();
             match self.read_line_into(&mut chunk.buf) {
-                Ok(Some(end)) => chunk.spans.push((self.line_no, start, end)),
+                Ok(Some(end)) => chunk.ends.push(end),
                 Ok(None) => break,
                 Err(e) if chunk.is_empty() => return Err(e),
                 Err(e) => {
