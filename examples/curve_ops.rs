@@ -6,6 +6,16 @@
 //! Prints a Markdown table: microseconds per operation (the thread's time on
 //! a CPU, not the wall clock, on Linux), each timed over N operations
 //! (default 20,000) on distinct random inputs.
+//!
+//!     cargo run --release --example curve_ops -- --floor-until STOP
+//!
+//! measures only the floor of checking a format-2 ballot (8 decodes and 8
+//! terms of a batch's multiscalar multiplication), round after round, until
+//! the file STOP exists, and prints it over all the rounds: so that a
+//! benchmark can measure the floor on one core *while* verify runs on the
+//! other, at the same moment, rather than before or after it on a host whose
+//! speed drifts (bench/floor-pairs.sh). It prints `ready` on standard error
+//! once its inputs are made and the first round starts.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -44,22 +54,104 @@ fn per_op(n: usize, mut f: impl FnMut()) -> f64 {
     }
 }
 
+/// The floor of a format-2 ballot in µs on one core, from the µs of one
+/// decode and of one multiscalar term.
+fn floor_per_ballot(decode: f64, msm: f64) -> f64 {
+    8.0 * decode + 8.0 * msm
+}
+
+/// The multiscalar multiplication's coefficients for a 256-ballot batch of
+/// format 2: 6 of a packed three-option ballot's 8 points (the commitments)
+/// carry a 128-bit weight, A and B a full scalar.
+fn format2_coefficients(m: usize, weights: &[Scalar], scalars: &[Scalar]) -> Vec<Scalar> {
+    (0..m)
+        .map(|i| if i % 8 < 6 { weights[i] } else { scalars[i] })
+        .collect()
+}
+
+/// Multiplications of the 2,048-term batch a round of `--floor-until`.
+const MSM_REPEATS: usize = 40;
+
+/// `--floor-until STOP`: decodes `encoded` and multiplies the 2,048-term
+/// batch in turn, each timed on the CPU, until `stop` exists (at least one
+/// round), and prints the floor over every round.
+fn floor_until(
+    stop: &std::path::Path,
+    encoded: &[CompressedRistretto],
+    coeffs: &[Scalar],
+    points: &[RistrettoPoint],
+) {
+    let epoch = Instant::now();
+    let (mut decode_ns, mut decodes, mut msm_ns, mut terms) = (0u64, 0usize, 0u64, 0usize);
+    let mut rounds = 0u32;
+    eprintln!("ready");
+    loop {
+        let t = on_cpu_ns(epoch);
+        for e in encoded {
+            black_box(e.decompress());
+        }
+        let u = on_cpu_ns(epoch);
+        // About as many multiplications as take as long as the decodes (the
+        // CPU time read moves at the scheduler's ticks, so each half is
+        // timed over tens of milliseconds, not a few).
+        for _ in 0..MSM_REPEATS {
+            black_box(RistrettoPoint::vartime_multiscalar_mul(coeffs, points));
+        }
+        let v = on_cpu_ns(epoch);
+        decode_ns += u - t;
+        decodes += encoded.len();
+        msm_ns += v - u;
+        terms += MSM_REPEATS * points.len();
+        rounds += 1;
+        if stop.exists() {
+            break;
+        }
+    }
+    let decode = decode_ns as f64 / 1e3 / decodes as f64;
+    let msm = msm_ns as f64 / 1e3 / terms as f64;
+    println!("| operation (one core, {rounds} rounds) | µs |");
+    println!("|---|---:|");
+    println!("| decompress (decode) a point | {decode:.2} |");
+    println!("| multiscalar multiplication, per point (2,048 points, as a 256-ballot batch of format 2) | {msm:.2} |");
+    println!();
+    println!(
+        "floor, format 2 (8 decodes + 8 multiscalar terms a ballot): {:.1} µs a ballot and core",
+        floor_per_ballot(decode, msm)
+    );
+}
+
+/// The weights of a batch are 128-bit; the other coefficients full-size.
+fn weights_of(scalars: &[Scalar]) -> Vec<Scalar> {
+    scalars
+        .iter()
+        .map(|s| Scalar::from(u128::from_le_bytes(s.as_bytes()[..16].try_into().unwrap())))
+        .collect()
+}
+
 fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(20_000);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let stop = match args.as_slice() {
+        [flag, path] if flag == "--floor-until" => Some(std::path::PathBuf::from(path)),
+        _ => None,
+    };
+    let n: usize = if stop.is_some() {
+        20_000
+    } else {
+        args.first().and_then(|a| a.parse().ok()).unwrap_or(20_000)
+    };
     let scalars: Vec<Scalar> = (0..n).map(|_| random_scalar(&mut OsRng)).collect();
     let points: Vec<RistrettoPoint> = (0..n)
         .map(|_| RistrettoPoint::mul_base(&random_scalar(&mut OsRng)))
         .collect();
     let encoded: Vec<CompressedRistretto> = points.iter().map(|p| p.compress()).collect();
+    if let Some(stop) = stop {
+        let m = 2048.min(n);
+        let coeffs = format2_coefficients(m, &weights_of(&scalars), &scalars);
+        floor_until(&stop, &encoded, &coeffs, &points[..m]);
+        return;
+    }
     let key_table = RistrettoBasepointTable::create(&points[0]);
-    // The weights of a batch are 128-bit; the other coefficients full-size.
-    let weights: Vec<Scalar> = scalars
-        .iter()
-        .map(|s| Scalar::from(u128::from_le_bytes(s.as_bytes()[..16].try_into().unwrap())))
-        .collect();
+    let weights = weights_of(&scalars);
 
     let rows = [
         (
@@ -132,11 +224,7 @@ fn main() {
             "multiscalar multiplication, per point (2,048 points, as a 256-ballot batch of format 2)",
             {
                 let m = 2048.min(n);
-                // 6 of a packed three-option ballot's 8 points (the
-                // commitments) carry a 128-bit weight, A and B a full scalar.
-                let coeffs: Vec<Scalar> = (0..m)
-                    .map(|i| if i % 8 < 6 { weights[i] } else { scalars[i] })
-                    .collect();
+                let coeffs = format2_coefficients(m, &weights, &scalars);
                 per_op(m, || {
                     black_box(RistrettoPoint::vartime_multiscalar_mul(
                         &coeffs,
@@ -156,7 +244,7 @@ fn main() {
     // nothing else, on every core of this machine.
     let decode = rows[0].1;
     let msm = rows[rows.len() - 1].1;
-    let per_ballot = 8.0 * decode + 8.0 * msm;
+    let per_ballot = floor_per_ballot(decode, msm);
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     println!();
     println!(
