@@ -432,16 +432,21 @@ impl Ballot {
         }
     }
 
-    /// Adds every equation of this ballot's proofs to `batch` and returns its
-    /// decoded ciphertexts. The caller checks the batch. A ballot whose
-    /// encoding is not the one `n_options` fixes is refused.
+    /// Adds every equation of this ballot's proofs to `batch` and appends its
+    /// decoded ciphertexts to `cts` (one vector for many ballots, so that a
+    /// ballot needs no vector of its own). The caller checks the batch. A
+    /// ballot whose encoding is not the one `n_options` fixes is refused; on
+    /// any refusal `cts` is as it was, while `batch` may hold some of the
+    /// ballot's equations (the caller drops them,
+    /// [`crate::crypto::proofs::BatchGroup::discard`]).
     pub fn verify_into(
         &self,
         key: &Elem,
         ctx: &BallotContext<'_>,
         n_options: usize,
         batch: &mut BatchVerifier,
-    ) -> Result<Vec<Ciphertext>, BallotError> {
+        cts: &mut Vec<Ciphertext>,
+    ) -> Result<(), BallotError> {
         let expected = Encoding::for_options(n_options);
         if self.encoding() != expected {
             return Err(BallotError::WrongEncoding {
@@ -451,9 +456,14 @@ impl Ballot {
             });
         }
         match self {
-            Ballot::Packed(p) => p.verify_into(key, ctx, n_options, batch),
-            Ballot::OneHot(o) => o.verify_into(key, ctx, n_options, batch),
+            Ballot::Packed(p) => cts.push(p.verify_into(key, ctx, n_options, batch)?),
+            Ballot::OneHot(o) => {
+                let len = cts.len();
+                o.verify_into(key, ctx, n_options, batch, cts)
+                    .inspect_err(|_| cts.truncate(len))?;
+            }
         }
+        Ok(())
     }
 
     /// Verifies this ballot on its own; returns its ciphertexts.
@@ -465,7 +475,8 @@ impl Ballot {
         n_options: usize,
     ) -> Result<Vec<Ciphertext>, BallotError> {
         let mut batch = BatchVerifier::new();
-        let cts = self.verify_into(key, ctx, n_options, &mut batch)?;
+        let mut cts = Vec::with_capacity(Encoding::for_options(n_options).ciphertexts(n_options));
+        self.verify_into(key, ctx, n_options, &mut batch, &mut cts)?;
         if batch.verify(key_point) {
             Ok(cts)
         } else {
@@ -478,16 +489,25 @@ impl Ballot {
 fn decode_all(
     elems: impl Iterator<Item = CiphertextElems>,
 ) -> Result<Vec<Ciphertext>, BallotError> {
-    elems
-        .enumerate()
-        .map(|(i, e)| {
-            let bad = |_| BallotError::BadCiphertext { option: i };
-            Ok(Ciphertext {
-                a: e.a.decode().map_err(bad)?,
-                b: e.b.decode().map_err(bad)?,
-            })
-        })
-        .collect()
+    let mut out = Vec::new();
+    decode_into(elems, &mut out)?;
+    Ok(out)
+}
+
+/// Decodes ciphertexts onto the end of `out`; the first that does not decode
+/// is named (and some before it may have been appended).
+fn decode_into(
+    elems: impl Iterator<Item = CiphertextElems>,
+    out: &mut Vec<Ciphertext>,
+) -> Result<(), BallotError> {
+    for (i, e) in elems.enumerate() {
+        let bad = |_| BallotError::BadCiphertext { option: i };
+        out.push(Ciphertext {
+            a: e.a.decode().map_err(bad)?,
+            b: e.b.decode().map_err(bad)?,
+        });
+    }
+    Ok(())
 }
 
 impl PackedBallot {
@@ -497,7 +517,7 @@ impl PackedBallot {
         ctx: &BallotContext<'_>,
         n_options: usize,
         batch: &mut BatchVerifier,
-    ) -> Result<Vec<Ciphertext>, BallotError> {
+    ) -> Result<Ciphertext, BallotError> {
         let bad = |_| BallotError::BadCiphertext { option: 0 };
         let ct = Ciphertext {
             a: self.a.decode().map_err(bad)?,
@@ -525,7 +545,7 @@ impl PackedBallot {
                 batch,
             )
             .ok_or(BallotError::BadCommitment)?;
-        Ok(vec![ct])
+        Ok(ct)
     }
 }
 
@@ -536,18 +556,22 @@ impl OneHotBallot {
         ctx: &BallotContext<'_>,
         n_options: usize,
         batch: &mut BatchVerifier,
-    ) -> Result<Vec<Ciphertext>, BallotError> {
+        out: &mut Vec<Ciphertext>,
+    ) -> Result<(), BallotError> {
         if self.options.len() != n_options {
             return Err(BallotError::WrongOptionCount {
                 expected: n_options,
                 found: self.options.len(),
             });
         }
-        let cts = decode_all(
+        let start = out.len();
+        decode_into(
             self.options
                 .iter()
                 .map(|x| CiphertextElems { a: x.a, b: x.b }),
+            out,
         )?;
+        let cts = &out[start..];
         // Each ciphertext point appears in its option's 0/1 proof and in the
         // sum proof; its coefficients are added up so it enters the batch once.
         let mut coefficients = Vec::with_capacity(n_options);
@@ -576,7 +600,7 @@ impl OneHotBallot {
             batch.add(xa + cx, ct.a);
             batch.add(xb + cy, ct.b);
         }
-        Ok(cts)
+        Ok(())
     }
 }
 

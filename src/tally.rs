@@ -37,7 +37,7 @@ use crate::credentials::{CredentialError, CredentialList, CredentialSignature};
 use crate::crypto::dlog::{bounded_dlog, packed_counts, packed_counts_hold};
 use crate::crypto::elgamal::Ciphertext;
 use crate::crypto::encoding::{Digest32, Elem, PubScalar, Transcript};
-use crate::crypto::proofs::{tag, BatchVerifier, DleqProof};
+use crate::crypto::proofs::{tag, BatchGroup, BatchVerifier, DleqProof};
 use crate::crypto::shamir::{lagrange_at_zero, SecretShare};
 use crate::error::Explain;
 use crate::event::{EvotePolicy, Manifest, Roll};
@@ -410,8 +410,6 @@ enum Checked {
         prev: Digest32,
         hash: Digest32,
         facts: RecordFacts,
-        /// The decoded ciphertexts, when the proofs hold.
-        cts: Option<Vec<Ciphertext>>,
     },
     Seal {
         seal: ballot_box::SealRecord,
@@ -419,32 +417,40 @@ enum Checked {
     },
 }
 
-/// A ballot line parsed, with its proofs' equations gathered but not checked.
+/// A group of lines checked: each line's outcome, and the sum of the
+/// ciphertexts of its ballots that pass the rules about the record alone,
+/// per referendum and ciphertext (addition commutes: the first pass adds
+/// one such sum a group, in any order).
+struct GroupChecked {
+    lines: Vec<Result<Checked, TallyError>>,
+    sums: Vec<Vec<Ciphertext>>,
+}
+
+/// A ballot line parsed, with its proofs' equations gathered in its group's
+/// [`BatchGroup`] but not checked.
 struct Parsed {
     seq: u64,
     prev: Digest32,
     hash: Digest32,
     facts: RecordFacts,
-    /// The ballot's equations and ciphertexts, if it is eligible and its
-    /// encodings decode; `None` means its proofs fail outright.
-    pending: Option<(BatchVerifier, Vec<Ciphertext>)>,
+    /// The group's batch of the ballot's proofs and where its decoded
+    /// ciphertexts are in the group's, if it is eligible and its encodings
+    /// decode; `None` means its proofs fail outright.
+    pending: Option<(usize, std::ops::Range<usize>)>,
     /// Its credential signature's equation.
     signature: SignatureCheck,
 }
 
 /// Where a record's credential signature stands before the batch is checked.
-#[expect(
-    clippy::large_enum_variant,
-    reason = "one a record of a proof group, inside its boxed `Parsed`"
-)]
 pub(crate) enum SignatureCheck {
     /// The event uses no credentials, or the record is rejected before the
     /// signature matters (not on the roll, outside the window).
     NotNeeded,
     /// No signature, no credential for the voter, or `R` does not decode.
     Failed,
-    /// Its equation, to be checked with the group's.
-    Pending(BatchVerifier),
+    /// Its equation, the batch of this index in the record's group, to be
+    /// checked with the group's.
+    Pending(usize),
 }
 
 /// Gathers the equation of a record's credential signature, or says why it
@@ -457,6 +463,7 @@ pub(crate) fn signature_check(
     ctx: &BallotContext<'_>,
     ballot: &crate::ballot::Ballot,
     signature: Option<&CredentialSignature>,
+    group: &mut BatchGroup,
 ) -> Result<SignatureCheck, CredentialError> {
     let Some(list) = list else {
         return Ok(SignatureCheck::NotNeeded);
@@ -469,26 +476,33 @@ pub(crate) fn signature_check(
         return Ok(SignatureCheck::Failed);
     };
     // R and P_v.
-    let mut batch = BatchVerifier::with_capacity(2);
-    Ok(match sig.verify_into(&key, ctx, ballot, &mut batch) {
-        Some(()) => SignatureCheck::Pending(batch),
-        None => SignatureCheck::Failed,
+    group.reserve(2);
+    Ok(match sig.verify_into(&key, ctx, ballot, group.batch()) {
+        Some(()) => SignatureCheck::Pending(group.close()),
+        None => {
+            group.discard();
+            SignatureCheck::Failed
+        }
     })
 }
 
 enum ParsedLine {
-    Ballot(Box<Parsed>),
+    Ballot(Parsed),
     Seal {
         seal: ballot_box::SealRecord,
         hash: Digest32,
     },
 }
 
+/// Parses a line; a ballot's equations go to `group` (one batch for its
+/// proofs, one for its signature) and its decoded ciphertexts to `cts`.
 fn parse_checked_line(
     inputs: &CountInputs<'_>,
     file: &str,
     line_no: u64,
     bytes: &[u8],
+    group: &mut BatchGroup,
+    cts: &mut Vec<Ciphertext>,
 ) -> Result<ParsedLine, TallyError> {
     let hash = ballot_box::line_hash(bytes);
     let rec = match ballot_box::parse_line(bytes, file, line_no)? {
@@ -519,18 +533,20 @@ fn parse_checked_line(
             &ctx,
             &rec.ballot,
             rec.credential.as_ref(),
+            group,
         )?;
-        let mut batch =
-            BatchVerifier::with_capacity(crate::ballot::Ballot::batch_points(n_options));
-        if let Ok(cts) = rec
+        group.reserve(crate::ballot::Ballot::batch_points(n_options));
+        let start = cts.len();
+        match rec
             .ballot
-            .verify_into(&inputs.key.key.elem, &ctx, n_options, &mut batch)
+            .verify_into(&inputs.key.key.elem, &ctx, n_options, group.batch(), cts)
         {
-            pending = Some((batch, cts));
+            Ok(()) => pending = Some((group.close(), start..cts.len())),
+            Err(_) => group.discard(),
         }
         digest = ciphertext_digest(&rec.ballot);
     }
-    Ok(ParsedLine::Ballot(Box::new(Parsed {
+    Ok(ParsedLine::Ballot(Parsed {
         seq: rec.seq,
         prev: rec.prev,
         hash,
@@ -544,7 +560,7 @@ fn parse_checked_line(
         },
         pending,
         signature,
-    })))
+    }))
 }
 
 /// The digest of a ballot's ciphertexts that the copied-ballot rule compares
@@ -570,91 +586,90 @@ pub fn ciphertext_digest(ballot: &crate::ballot::Ballot) -> [u8; 16] {
     digest
 }
 
+/// Zero ciphertexts, one a ciphertext of each referendum's ballots.
+fn zero_sums(manifest: &Manifest) -> Vec<Vec<Ciphertext>> {
+    manifest
+        .referendums()
+        .iter()
+        .map(|r| {
+            let k = r.options.len();
+            vec![Ciphertext::zero(); Encoding::for_options(k).ciphertexts(k)]
+        })
+        .collect()
+}
+
 /// Checks a group of lines: parses each, then verifies all their proofs in one
 /// batch; if it fails, halves of the group are checked, down to the ballots
-/// that fail ([`BatchVerifier::verify_each`]).
+/// that fail ([`BatchGroup::verify_each`]). Sums the ciphertexts of the
+/// ballots that pass the rules about the record alone.
 fn check_group(
     inputs: &CountInputs<'_>,
     file: &str,
     lines: &[ballot_box::LineRef<'_>],
-) -> Vec<Result<Checked, TallyError>> {
+) -> GroupChecked {
+    // Each ballot's proofs and its signature are separate batches of the
+    // group, so that a failure is told apart; all are checked in one
+    // multiscalar multiplication while they hold. Room for a three-option
+    // packed ballot and a signature a line; more grows the vectors.
+    let mut group = BatchGroup::with_capacity(2 * lines.len(), 10 * lines.len());
+    let mut cts = Vec::with_capacity(lines.len());
     let parsed: Vec<Result<ParsedLine, TallyError>> = lines
         .iter()
-        .map(|l| parse_checked_line(inputs, file, l.line_no, l.bytes))
+        .map(|l| parse_checked_line(inputs, file, l.line_no, l.bytes, &mut group, &mut cts))
         .collect();
-    // Each ballot's proofs and its signature are separate batches, so that a
-    // failure is told apart; all are checked in one multiscalar
-    // multiplication while they hold.
-    let batches: Vec<&BatchVerifier> = parsed
-        .iter()
-        .flatten()
-        .flat_map(|p| match p {
-            ParsedLine::Ballot(b) => {
-                let proofs = b.pending.as_ref().map(|(batch, _)| batch);
-                let sig = match &b.signature {
-                    SignatureCheck::Pending(s) => Some(s),
-                    _ => None,
-                };
-                [proofs, sig]
-            }
-            ParsedLine::Seal { .. } => [None, None],
-        })
-        .flatten()
-        .collect();
-    let mut verdicts = BatchVerifier::verify_each(&batches, &inputs.key.key.point).into_iter();
-    parsed
+    let verdicts = group.verify_each(&inputs.key.key.point);
+    let mut sums = zero_sums(inputs.manifest);
+    let lines = parsed
         .into_iter()
         .map(|p| {
             Ok(match p? {
                 ParsedLine::Seal { seal, hash } => Checked::Seal { seal, hash },
-                ParsedLine::Ballot(b) => {
-                    let Parsed {
-                        seq,
-                        prev,
-                        hash,
-                        mut facts,
-                        pending,
-                        signature,
-                    } = *b;
-                    // The verdicts are in the order of the pending batches:
-                    // a ballot's proofs, then its signature.
-                    let cts = match pending {
-                        None => None,
-                        Some((_, cts)) => verdicts.next().unwrap_or(false).then_some(cts),
-                    };
+                ParsedLine::Ballot(Parsed {
+                    seq,
+                    prev,
+                    hash,
+                    mut facts,
+                    pending,
+                    signature,
+                }) => {
+                    let held = |i: usize| verdicts.get(i).copied().unwrap_or(false);
+                    let proved = pending.filter(|(i, _)| held(*i)).map(|(_, range)| range);
                     facts.credential_ok = match signature {
                         SignatureCheck::NotNeeded => true,
                         SignatureCheck::Failed => false,
-                        SignatureCheck::Pending(_) => verdicts.next().unwrap_or(false),
+                        SignatureCheck::Pending(i) => held(i),
                     };
-                    facts.proof_ok = cts.is_some();
+                    facts.proof_ok = proved.is_some();
+                    if let (None, Some(r), Some(range)) =
+                        (facts.own_rejection(), facts.referendum, proved)
+                    {
+                        for (sum, ct) in sums[r].iter_mut().zip(&cts[range]) {
+                            *sum += ct;
+                        }
+                    }
                     Checked::Ballot {
                         seq,
                         prev,
                         hash,
                         facts,
-                        cts,
                     }
                 }
             })
         })
-        .collect()
+        .collect();
+    GroupChecked { lines, sums }
 }
 
-/// A chunk of box lines with the outcome of checking each.
-type CheckedChunk = (LineChunk, Vec<Result<Checked, TallyError>>);
+/// A chunk of box lines with the outcome of checking each, group by group.
+type CheckedChunk = (LineChunk, Vec<GroupChecked>);
 
 /// Checks every line of a chunk: groups of [`PROOF_GROUP`] lines on the
 /// pool's threads.
-fn check_chunk(
-    inputs: &CountInputs<'_>,
-    file: &str,
-    chunk: &LineChunk,
-) -> Vec<Result<Checked, TallyError>> {
+fn check_chunk(inputs: &CountInputs<'_>, file: &str, chunk: &LineChunk) -> Vec<GroupChecked> {
     chunk
         .lines()
         .par_chunks(PROOF_GROUP)
-        .flat_map_iter(|g| check_group(inputs, file, g))
+        .map(|g| check_group(inputs, file, g))
         .collect()
 }
 
@@ -670,59 +685,73 @@ struct FirstPass {
 
 impl FirstPass {
     /// Applies the chain and the seal to one checked chunk, in box order,
-    /// writes each record's facts to the scratch files, and adds every ballot
-    /// that passes the rules about the record alone to the sums (pass 2 takes
-    /// out those that the later rules do not count).
+    /// writes each record's facts to the scratch files, and adds the sum of
+    /// each group's ballots that pass the rules about the record alone to the
+    /// sums (pass 2 takes out those that the later rules do not count). A
+    /// group's sum is added once all its lines are applied; a line that
+    /// fails ends the count, so the sums matter only when none does.
     fn apply(
         &mut self,
         file: &str,
         header: &ballot_box::BoxHeader,
         chunk: &LineChunk,
-        checked: Vec<Result<Checked, TallyError>>,
+        checked: Vec<GroupChecked>,
     ) -> Result<(), TallyError> {
-        for (i, c) in checked.into_iter().enumerate() {
-            let raw = chunk.line(i);
-            if self.seal.is_some() {
-                return Err(BoxError::AfterSeal {
-                    file: file.into(),
-                    line: raw.line_no,
-                }
-                .into());
+        let mut i = 0;
+        for group in checked {
+            for c in group.lines {
+                let raw = chunk.line(i);
+                i += 1;
+                self.apply_line(file, header, raw.line_no, c)?;
             }
-            match c? {
-                Checked::Ballot {
-                    seq,
-                    prev,
-                    hash,
-                    facts,
-                    cts,
-                } => {
-                    self.chain.step(raw.line_no, seq, &prev, hash)?;
-                    self.scratch.push(&facts)?;
-                    self.ballots += 1;
-                    match (facts.own_rejection(), facts.referendum, cts) {
-                        (
-                            Some(why @ (Rejection::InvalidProof | Rejection::BadCredential)),
-                            _,
-                            _,
-                        ) if self.invalid_examples.len() < 100 => {
-                            self.invalid_examples.push((raw.line_no, why));
-                        }
-                        (None, Some(r), Some(cts)) => {
-                            for (sum, ct) in self.sums[r].iter_mut().zip(&cts) {
-                                *sum += ct;
-                            }
-                        }
-                        _ => {}
+            for (sums, part) in self.sums.iter_mut().zip(group.sums) {
+                for (sum, ct) in sums.iter_mut().zip(&part) {
+                    *sum += ct;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the chain and the seal to one checked line.
+    fn apply_line(
+        &mut self,
+        file: &str,
+        header: &ballot_box::BoxHeader,
+        line_no: u64,
+        checked: Result<Checked, TallyError>,
+    ) -> Result<(), TallyError> {
+        if self.seal.is_some() {
+            return Err(BoxError::AfterSeal {
+                file: file.into(),
+                line: line_no,
+            }
+            .into());
+        }
+        match checked? {
+            Checked::Ballot {
+                seq,
+                prev,
+                hash,
+                facts,
+            } => {
+                self.chain.step(line_no, seq, &prev, hash)?;
+                self.scratch.push(&facts)?;
+                self.ballots += 1;
+                if let Some(why @ (Rejection::InvalidProof | Rejection::BadCredential)) =
+                    facts.own_rejection()
+                {
+                    if self.invalid_examples.len() < 100 {
+                        self.invalid_examples.push((line_no, why));
                     }
                 }
-                Checked::Seal { seal: s, hash } => {
-                    let head = self.chain.head;
-                    self.chain.step(raw.line_no, s.seq, &s.prev, hash)?;
-                    ballot_box::check_seal(file, header, &s, self.ballots, &head)?;
-                    self.chain.head = head;
-                    self.seal = Some(s);
-                }
+            }
+            Checked::Seal { seal: s, hash } => {
+                let head = self.chain.head;
+                self.chain.step(line_no, s.seq, &s.prev, hash)?;
+                ballot_box::check_seal(file, header, &s, self.ballots, &head)?;
+                self.chain.head = head;
+                self.seal = Some(s);
             }
         }
         Ok(())
@@ -771,15 +800,7 @@ pub fn count_box(
         seal: None,
         ballots: 0,
         invalid_examples: Vec::new(),
-        sums: inputs
-            .manifest
-            .referendums()
-            .iter()
-            .map(|r| {
-                let k = r.options.len();
-                vec![Ciphertext::zero(); Encoding::for_options(k).ciphertexts(k)]
-            })
-            .collect(),
+        sums: zero_sums(inputs.manifest),
     };
     // A pipeline of three chunks in two buffers: while the pool checks chunk
     // n, one thread applies the chain to chunk n − 1 in box order and then

@@ -15,7 +15,7 @@ use urne::ballot::{
 };
 use urne::crypto::elgamal::{Ciphertext, PublicKey};
 use urne::crypto::encoding::{Digest32, Elem, PubScalar, Transcript, G_ELEM};
-use urne::crypto::proofs::{tag, BatchVerifier, OneOfKProof};
+use urne::crypto::proofs::{tag, BatchGroup, BatchVerifier, OneOfKProof};
 use urne::crypto::random_scalar;
 use urne::event::Manifest;
 use urne::simulate::Spec;
@@ -294,6 +294,8 @@ fn every_bad_ballot_in_a_batch_is_named() {
     let voters: Vec<String> = (0..40).map(|i| format!("v{i}")).collect();
     let bad = [0usize, 7, 8, 21, 39];
     let mut batches = Vec::new();
+    let mut group = BatchGroup::default();
+    let mut cts = Vec::new();
     for (i, v) in voters.iter().enumerate() {
         let c = ctx(&FP, v);
         let n = [2, 3, 4][i % 3];
@@ -305,11 +307,21 @@ fn every_bad_ballot_in_a_batch_is_named() {
             }
         }
         let mut batch = BatchVerifier::new();
-        b.verify_into(&k.key.elem, &c, n, &mut batch).unwrap();
+        b.verify_into(&k.key.elem, &c, n, &mut batch, &mut Vec::new())
+            .unwrap();
         batches.push(batch);
+        // The same equations, as one batch of a group (as the count and
+        // the intake gather them).
+        b.verify_into(&k.key.elem, &c, n, group.batch(), &mut cts)
+            .unwrap();
+        assert_eq!(group.close(), i);
     }
+    assert_eq!(cts.len(), (0..40).map(|i| [1, 1, 4][i % 3]).sum::<usize>());
     let refs: Vec<&BatchVerifier> = batches.iter().collect();
     let verdicts = BatchVerifier::verify_each(&refs, &k.key.point);
+    let named: Vec<usize> = (0..40).filter(|&i| !verdicts[i]).collect();
+    assert_eq!(named, bad);
+    let verdicts = group.verify_each(&k.key.point);
     let named: Vec<usize> = (0..40).filter(|&i| !verdicts[i]).collect();
     assert_eq!(named, bad);
 }

@@ -28,8 +28,9 @@ use super::{
 };
 use crate::ballot::{Ballot, BallotContext};
 use crate::credentials::{CredentialError, CredentialList, CredentialSignature};
+use crate::crypto::elgamal::Ciphertext;
 use crate::crypto::encoding::{to_b64, Digest32};
-use crate::crypto::proofs::BatchVerifier;
+use crate::crypto::proofs::BatchGroup;
 use crate::error::Explain;
 use crate::event::{Manifest, Roll};
 use crate::keys::ElectionKey;
@@ -439,12 +440,16 @@ type Item<'a> = (
     Option<&'a CredentialSignature>,
 );
 
-/// The facts of one record, its proofs' and signature's equations gathered,
-/// not checked.
+/// The facts of one record, its proofs' and signature's equations gathered
+/// in `group` (a batch each), not checked; with the index of its proofs'
+/// batch if they do not fail outright. `cts` is scratch space for its
+/// decoded ciphertexts.
 fn prepare(
     inputs: &Inputs,
     (voter, referendum, cast_at, ballot, credential): Item<'_>,
-) -> (RecordFacts, Option<BatchVerifier>, SignatureCheck) {
+    group: &mut BatchGroup,
+    cts: &mut Vec<Ciphertext>,
+) -> (RecordFacts, Option<usize>, SignatureCheck) {
     let r = inputs.manifest.referendum_index(referendum);
     let slot = r.and_then(|r| inputs.roll.slot(r, voter));
     let in_window = cast_at.is_some_and(|t| inputs.manifest.in_voting_window(t));
@@ -467,15 +472,21 @@ fn prepare(
         // A listed key that is no group element signs nothing: the ballot
         // is refused. (`Intake::open` checks every key, so such a list is
         // refused before any ballot is.)
-        signature = signature_check(inputs.credentials.as_ref(), slot, &ctx, ballot, credential)
-            .unwrap_or(SignatureCheck::Failed);
+        signature = signature_check(
+            inputs.credentials.as_ref(),
+            slot,
+            &ctx,
+            ballot,
+            credential,
+            group,
+        )
+        .unwrap_or(SignatureCheck::Failed);
         let n_options = inputs.manifest.referendums()[r].options.len();
-        let mut batch = BatchVerifier::new();
-        if ballot
-            .verify_into(&inputs.key.key.elem, &ctx, n_options, &mut batch)
-            .is_ok()
-        {
-            pending = Some(batch);
+        group.reserve(Ballot::batch_points(n_options));
+        cts.clear();
+        match ballot.verify_into(&inputs.key.key.elem, &ctx, n_options, group.batch(), cts) {
+            Ok(()) => pending = Some(group.close()),
+            Err(_) => group.discard(),
         }
         facts.ciphertexts = ciphertext_digest(ballot);
     }
@@ -485,28 +496,21 @@ fn prepare(
 /// Checks a group of records alone: their proofs and signatures in one
 /// batch, split down to the bad ones if it fails.
 fn check_group<'a>(inputs: &Inputs, group: impl Iterator<Item = Item<'a>>) -> Vec<RecordFacts> {
-    let prepared: Vec<(RecordFacts, Option<BatchVerifier>, SignatureCheck)> =
-        group.map(|item| prepare(inputs, item)).collect();
-    let batches: Vec<&BatchVerifier> = prepared
-        .iter()
-        .flat_map(|(_, b, s)| {
-            let sig = match s {
-                SignatureCheck::Pending(s) => Some(s),
-                _ => None,
-            };
-            [b.as_ref(), sig]
-        })
-        .flatten()
+    let mut batches = BatchGroup::default();
+    let mut cts = Vec::new();
+    let prepared: Vec<(RecordFacts, Option<usize>, SignatureCheck)> = group
+        .map(|item| prepare(inputs, item, &mut batches, &mut cts))
         .collect();
-    let mut verdicts = BatchVerifier::verify_each(&batches, &inputs.key.key.point).into_iter();
+    let verdicts = batches.verify_each(&inputs.key.key.point);
+    let held = |i: usize| verdicts.get(i).copied().unwrap_or(false);
     prepared
         .into_iter()
         .map(|(mut f, b, s)| {
-            f.proof_ok = b.is_some() && verdicts.next().unwrap_or(false);
+            f.proof_ok = b.is_some_and(held);
             f.credential_ok = match s {
                 SignatureCheck::NotNeeded => true,
                 SignatureCheck::Failed => false,
-                SignatureCheck::Pending(_) => verdicts.next().unwrap_or(false),
+                SignatureCheck::Pending(i) => held(i),
             };
             f
         })

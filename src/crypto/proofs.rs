@@ -139,58 +139,17 @@ impl BatchVerifier {
     }
 
     /// Checks many independent batches (one per ballot, say) and says which
-    /// hold. All are checked together first; if that fails, each half is
-    /// checked, and so on down to single batches, so that `b` bad batches
-    /// among `n` cost about `2·b·log2(n)` extra checks, not `n`. Each batch's
-    /// weights were drawn when its equations were added, independently of the
-    /// others, so any subset's combination is as sound as the whole.
+    /// hold, as [`BatchGroup::verify_each`] does (the batches are copied into
+    /// one group first; a caller that makes many batches adds them to a
+    /// [`BatchGroup`] directly).
     pub fn verify_each(batches: &[&BatchVerifier], k: &RistrettoPoint) -> Vec<bool> {
-        fn check(batches: &[&BatchVerifier], k: &RistrettoPoint, out: &mut [bool]) {
-            if batches.is_empty() {
-                return;
-            }
-            if BatchVerifier::verify_all(batches, k) {
-                out.fill(true);
-            } else if batches.len() == 1 {
-                out[0] = false;
-            } else {
-                let mid = batches.len() / 2;
-                let (left, right) = out.split_at_mut(mid);
-                check(&batches[..mid], k, left);
-                check(&batches[mid..], k, right);
-            }
-        }
-        let mut out = vec![false; batches.len()];
-        check(batches, k, &mut out);
-        out
-    }
-
-    /// True if every equation of every batch holds (with overwhelming
-    /// probability): one multiscalar multiplication over the batches' points
-    /// where they are, not copied into one batch first. True if they hold no
-    /// equation at all.
-    fn verify_all(batches: &[&BatchVerifier], k: &RistrettoPoint) -> bool {
-        let mut sum = BatchVerifier::new();
+        let points = batches.iter().map(|b| b.points.len()).sum();
+        let mut group = BatchGroup::with_capacity(batches.len(), points);
         for b in batches {
-            // Most batches have only unreduced parts (a 1-of-k proof's).
-            if b.g != Scalar::ZERO {
-                sum.g += b.g;
-            }
-            if b.k != Scalar::ZERO {
-                sum.k += b.k;
-            }
-            sum.sub_g_wide(&b.g_minus);
-            sum.sub_k_wide(&b.k_minus);
+            group.batch().extend_from(b);
+            group.close();
         }
-        let (g, kk) = sum.g_and_k();
-        let n: usize = batches.iter().map(|b| b.points.len()).sum();
-        if n == 0 && g == Scalar::ZERO && kk == Scalar::ZERO {
-            return true;
-        }
-        // dalek wants iterators whose length is known exactly.
-        let scalars = Exact::new(batches.iter().flat_map(|b| &b.scalars), n).chain([&g, &kk]);
-        let points = Exact::new(batches.iter().flat_map(|b| &b.points), n).chain([&G, k]);
-        RistrettoPoint::vartime_multiscalar_mul(scalars, points).is_identity()
+        group.verify_each(k)
     }
 
     /// True if the batch holds no equation.
@@ -208,32 +167,149 @@ impl BatchVerifier {
     }
 }
 
-/// An iterator of a known length `n`, reported as its exact size hint
-/// (curve25519-dalek's multiscalar multiplication requires one; a flattened
-/// iterator cannot say). The length is the caller's to get right; the items
-/// are passed through as they come.
-struct Exact<I> {
-    inner: I,
-    left: usize,
+/// Many independent batches (one per ballot, say) in one pair of vectors:
+/// the equations of batch `i` are added to [`Self::batch`], then
+/// [`Self::close`] ends it, and [`Self::verify_each`] says which batches hold.
+/// One allocation a group instead of two a batch, and each batch's points
+/// are a range of the group's, so that any run of consecutive batches is
+/// checked as one slice.
+#[derive(Clone, Default)]
+pub struct BatchGroup {
+    /// The equations of every batch: the points and scalars of the closed
+    /// ones, then of the open one; its `g`, `k` and their unreduced parts
+    /// are the open batch's alone.
+    open: BatchVerifier,
+    /// Each closed batch's end in `open.points` and its `G` and `K`
+    /// coefficients.
+    closed: Vec<Closed>,
 }
 
-impl<I> Exact<I> {
-    fn new(inner: I, n: usize) -> Self {
-        Exact { inner, left: n }
-    }
+/// A closed batch of a [`BatchGroup`]: where its points end, and its own
+/// coefficients of `G` and `K`.
+#[derive(Clone)]
+struct Closed {
+    end: usize,
+    g: Scalar,
+    k: Scalar,
+    g_minus: Wide,
+    k_minus: Wide,
 }
 
-impl<I: Iterator> Iterator for Exact<I> {
-    type Item = I::Item;
-
-    fn next(&mut self) -> Option<I::Item> {
-        let x = self.inner.next()?;
-        self.left = self.left.saturating_sub(1);
-        Some(x)
+impl BatchGroup {
+    /// An empty group with room for `batches` batches of `points` points in
+    /// all, so that filling it does not grow its vectors.
+    pub fn with_capacity(batches: usize, points: usize) -> Self {
+        BatchGroup {
+            open: BatchVerifier::with_capacity(points),
+            closed: Vec::with_capacity(batches),
+        }
     }
 
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
+    /// Makes room for `points` more points (a vector that grows copies every
+    /// point added).
+    pub fn reserve(&mut self, points: usize) {
+        self.open.scalars.reserve(points);
+        self.open.points.reserve(points);
+    }
+
+    /// The open batch, to add equations to (its proofs' `verify_into`).
+    pub fn batch(&mut self) -> &mut BatchVerifier {
+        &mut self.open
+    }
+
+    /// Where the open batch's points start.
+    fn open_start(&self) -> usize {
+        self.closed.last().map_or(0, |c| c.end)
+    }
+
+    /// Ends the open batch; returns its index among the closed ones.
+    pub fn close(&mut self) -> usize {
+        let o = &mut self.open;
+        self.closed.push(Closed {
+            end: o.points.len(),
+            g: std::mem::take(&mut o.g),
+            k: std::mem::take(&mut o.k),
+            g_minus: std::mem::take(&mut o.g_minus),
+            k_minus: std::mem::take(&mut o.k_minus),
+        });
+        self.closed.len() - 1
+    }
+
+    /// Drops every equation of the open batch (a proof that fails outright
+    /// after some of its equations were added).
+    pub fn discard(&mut self) {
+        let start = self.open_start();
+        let o = &mut self.open;
+        o.scalars.truncate(start);
+        o.points.truncate(start);
+        o.g = Scalar::ZERO;
+        o.k = Scalar::ZERO;
+        o.g_minus = Wide::ZERO;
+        o.k_minus = Wide::ZERO;
+    }
+
+    /// The number of closed batches.
+    pub fn len(&self) -> usize {
+        self.closed.len()
+    }
+
+    /// True if no batch is closed.
+    pub fn is_empty(&self) -> bool {
+        self.closed.is_empty()
+    }
+
+    /// Says which closed batches hold (indexed as [`Self::close`] returned
+    /// them; equations of a batch left open are not checked). All are checked
+    /// together first; if that fails, each half is checked, and so on down to
+    /// single batches, so that `b` bad batches among `n` cost about
+    /// `2·b·log2(n)` extra checks, not `n`. Each batch's weights were drawn
+    /// when its equations were added, independently of the others, so any
+    /// run's combination is as sound as the whole.
+    pub fn verify_each(&self, k: &RistrettoPoint) -> Vec<bool> {
+        fn check(group: &BatchGroup, lo: usize, hi: usize, k: &RistrettoPoint, out: &mut [bool]) {
+            if lo == hi {
+                return;
+            }
+            if group.verify_run(lo, hi, k) {
+                out[lo..hi].fill(true);
+            } else if hi - lo == 1 {
+                out[lo] = false;
+            } else {
+                let mid = lo + (hi - lo) / 2;
+                check(group, lo, mid, k, out);
+                check(group, mid, hi, k, out);
+            }
+        }
+        let mut out = vec![false; self.closed.len()];
+        check(self, 0, self.closed.len(), k, &mut out);
+        out
+    }
+
+    /// True if every equation of the closed batches `lo..hi` holds (with
+    /// overwhelming probability): one multiscalar multiplication over their
+    /// points, one slice of the group's. True if they hold no equation.
+    fn verify_run(&self, lo: usize, hi: usize, k: &RistrettoPoint) -> bool {
+        let start = if lo == 0 { 0 } else { self.closed[lo - 1].end };
+        let end = self.closed[hi - 1].end;
+        let mut sum = BatchVerifier::new();
+        for c in &self.closed[lo..hi] {
+            // Most batches have only unreduced parts (a 1-of-k proof's).
+            if c.g != Scalar::ZERO {
+                sum.g += c.g;
+            }
+            if c.k != Scalar::ZERO {
+                sum.k += c.k;
+            }
+            sum.sub_g_wide(&c.g_minus);
+            sum.sub_k_wide(&c.k_minus);
+        }
+        let (g, kk) = sum.g_and_k();
+        if start == end && g == Scalar::ZERO && kk == Scalar::ZERO {
+            return true;
+        }
+        let scalars = self.open.scalars[start..end].iter().chain([&g, &kk]);
+        let points = self.open.points[start..end].iter().chain([&G, k]);
+        RistrettoPoint::vartime_multiscalar_mul(scalars, points).is_identity()
     }
 }
 
@@ -1016,6 +1092,60 @@ mod tests {
             .iter()
             .all(|ok| *ok));
         assert!(BatchVerifier::verify_each(&[], &key.point).is_empty());
+    }
+
+    /// A group's batches are runs of one pair of vectors: the halving names
+    /// exactly the bad ones, a batch discarded half-way leaves nothing
+    /// behind, and a batch left open is not checked.
+    #[test]
+    fn a_group_names_exactly_its_bad_batches_and_drops_discarded_ones() {
+        let (_, key) = setup();
+        let mut group = BatchGroup::default();
+        let mut truth = Vec::new();
+        for i in 0..45u64 {
+            let (ct, r) = Ciphertext::encrypt(&key, i % 2, &mut OsRng);
+            let mut proof = ZeroOneProof::prove(
+                &ctx,
+                &key,
+                &ct,
+                &elems(&ct),
+                Choice::from(u8::from(i % 2 == 1)),
+                &r,
+                &mut OsRng,
+            );
+            if i % 7 == 3 {
+                // A proof that fails outright after some of its equations
+                // were added (a false one, so that a leftover would show).
+                group.batch().add(Scalar::ONE, G);
+                group.batch().add_g(Scalar::ONE);
+                group.discard();
+                continue;
+            }
+            let bad = [0, 1, 16, 17, 18, 44].contains(&i);
+            if bad {
+                proof.s0 = PubScalar(proof.s0.0 + Scalar::ONE);
+            }
+            let (xa, xb) = proof
+                .verify_into(&ctx, &key.elem, &elems(&ct), group.batch())
+                .unwrap();
+            group.batch().add(xa, ct.a);
+            group.batch().add(xb, ct.b);
+            assert_eq!(group.close(), truth.len());
+            truth.push(!bad);
+        }
+        // An open batch's equations (false ones) are not checked.
+        group.batch().add(Scalar::ONE, G);
+        assert_eq!(group.len(), truth.len());
+        assert_eq!(group.verify_each(&key.point), truth);
+        assert!(BatchGroup::default().verify_each(&key.point).is_empty());
+        // Batches with no points, only G and K terms, are told apart too.
+        let mut group = BatchGroup::default();
+        group.batch().add_g(Scalar::ZERO);
+        group.close();
+        group.batch().add_k(Scalar::ONE);
+        group.close();
+        group.close();
+        assert_eq!(group.verify_each(&key.point), [true, false, true]);
     }
 
     /// The 1-of-k proof as its equations define it, one point at a time:
