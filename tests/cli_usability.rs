@@ -95,16 +95,15 @@ fn simulated() -> tempfile::TempDir {
 
 /// The demo's audit pack, made once (read-only).
 fn audit_pack() -> &'static Path {
-    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, p) = DIR.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap();
-        let demo = tmp.path().join("demo");
-        let pack = tmp.path().join("pack");
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let tmp = common::shared_dir("audit-pack");
+        let demo = tmp.join("demo");
+        let pack = tmp.join("pack");
         assert_ok(&run(&["demo", "--out", s(&demo)]));
         assert_ok(&run(&["-d", s(&demo), "audit-pack", "--out", s(&pack)]));
-        (tmp, pack)
-    });
-    p
+        pack
+    })
 }
 
 #[test]

@@ -27,10 +27,10 @@ use urne::tally::Status;
 /// and `pub/` (the publication), re-voting allowed so that ballots are
 /// superseded, with bad ballots so that some are rejected.
 fn event() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap();
-        let d = tmp.path();
+        let tmp = common::shared_dir("event");
+        let d = tmp.as_path();
         let ev = d.join("ev");
         // The example event (in Norwegian), with re-voting allowed.
         let m = fs::read_to_string(root().join("examples/event/manifest.toml"))
@@ -85,7 +85,7 @@ fn event() -> &'static Path {
         assert!(o.status.success(), "{}", show(&o));
         tmp
     })
-    .path()
+    .as_path()
 }
 
 fn ev() -> PathBuf {

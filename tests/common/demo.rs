@@ -12,35 +12,31 @@ use super::crash::BIN;
 
 /// The demo's event directory (`urne demo --out`).
 pub fn demo_event() -> &'static Path {
-    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, p) = DIR.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap();
-        let demo = tmp.path().join("demo");
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let demo = super::shared_dir("demo").join("demo");
         let o = Command::new(BIN)
             .args(["demo", "--out", demo.to_str().unwrap()])
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        (tmp, demo)
-    });
-    p
+        demo
+    })
 }
 
 /// The demo's audit pack (`urne audit-pack --out`), what auditors get.
 pub fn published() -> &'static Path {
-    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, p) = DIR.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("published");
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let out = super::shared_dir("published").join("published");
         let o = Command::new(BIN)
             .args(["-d", demo_event().to_str().unwrap(), "audit-pack", "--out"])
             .arg(&out)
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        (tmp, out)
-    });
-    p
+        out
+    })
 }
 
 /// Copies a directory tree.
