@@ -377,13 +377,48 @@ impl Digest32 {
         hex::encode(self.0)
     }
 
-    /// Parses 64 hex characters.
+    /// Parses 64 hex characters, lower or upper case (exactly what the `hex`
+    /// crate's `decode_to_slice` decodes to 32 bytes; the tests compare the
+    /// two), by table: a box line has one, read a million times in a count.
     pub fn from_hex(s: &str) -> Option<Self> {
+        let s = s.as_bytes();
+        if s.len() != 64 {
+            return None;
+        }
         let mut d = [0u8; 32];
-        hex::decode_to_slice(s, &mut d).ok()?;
-        Some(Digest32(d))
+        let mut bad = 0u8;
+        for (out, pair) in d.iter_mut().zip(s.chunks_exact(2)) {
+            let (hi, lo) = (
+                HEX_VALUES[usize::from(pair[0])],
+                HEX_VALUES[usize::from(pair[1])],
+            );
+            bad |= hi | lo;
+            *out = (hi << 4) | (lo & 0x0f);
+        }
+        (bad & !0x0f == 0).then_some(Digest32(d))
     }
 }
+
+/// The value of each hex digit (`0-9`, `a-f`, `A-F`), and [`NOT_HEX`] for
+/// every other byte.
+const HEX_VALUES: [u8; 256] = {
+    let mut t = [NOT_HEX; 256];
+    let mut i = 0u8;
+    while i < 10 {
+        t[(b'0' + i) as usize] = i;
+        i += 1;
+    }
+    let mut i = 0u8;
+    while i < 6 {
+        t[(b'a' + i) as usize] = 10 + i;
+        t[(b'A' + i) as usize] = 10 + i;
+        i += 1;
+    }
+    t
+};
+
+/// Not a hex digit (any value with a bit above the low four set).
+const NOT_HEX: u8 = 0xff;
 
 impl std::fmt::Debug for Digest32 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -605,7 +640,63 @@ mod tests {
         assert_eq!(b64_32(&t), Err(DecodeError::Base64));
     }
 
+    /// The hex crate's answer for a 32-byte digest: what
+    /// `Digest32::from_hex` must agree with.
+    fn from_hex_by_the_crate(s: &str) -> Option<Digest32> {
+        let mut d = [0u8; 32];
+        hex::decode_to_slice(s, &mut d).ok().map(|()| Digest32(d))
+    }
+
+    #[test]
+    fn from_hex_agrees_with_the_hex_crate() {
+        use rand::{rngs::OsRng, Rng};
+        // Every byte value at every position of a valid encoding, lower and
+        // upper case.
+        for _ in 0..4 {
+            let mut bytes = [0u8; 32];
+            OsRng.fill(&mut bytes);
+            for good in [hex::encode(bytes), hex::encode_upper(bytes)] {
+                assert_eq!(Digest32::from_hex(&good), Some(Digest32(bytes)));
+                for pos in 0..64 {
+                    for byte in 0..=255u8 {
+                        let mut t = good.clone().into_bytes();
+                        t[pos] = byte;
+                        let Ok(t) = String::from_utf8(t) else {
+                            continue;
+                        };
+                        assert_eq!(Digest32::from_hex(&t), from_hex_by_the_crate(&t), "{t:?}");
+                    }
+                }
+            }
+        }
+        // Every digit, in both cases, at both places of a byte.
+        for (x, y) in (0..=255u8).flat_map(|x| (0..=255u8).map(move |y| (x, y))) {
+            let mut t = vec![b'0'; 64];
+            t[0] = x;
+            t[1] = y;
+            if let Ok(t) = String::from_utf8(t) {
+                assert_eq!(Digest32::from_hex(&t), from_hex_by_the_crate(&t), "{t:?}");
+            }
+        }
+        // Other lengths, and multi-byte characters.
+        for n in 0..70 {
+            let t = "a".repeat(n);
+            assert_eq!(Digest32::from_hex(&t), from_hex_by_the_crate(&t), "{t:?}");
+        }
+        let t = format!("é{}", "0".repeat(62));
+        assert_eq!(t.len(), 64);
+        assert_eq!(Digest32::from_hex(&t), None);
+        assert_eq!(from_hex_by_the_crate(&t), None);
+    }
+
     proptest::proptest! {
+        #[test]
+        fn from_hex_agrees_with_the_crate_on_any_64_characters(
+            t in "[0-9a-fA-F]{60}[0-9a-zA-Z+ -]{4}"
+        ) {
+            proptest::prop_assert_eq!(Digest32::from_hex(&t), from_hex_by_the_crate(&t));
+        }
+
         #[test]
         fn b64_32_agrees_with_the_crate_on_any_44_characters(
             t in "[A-Za-z0-9+/]{42}[A-Za-z0-9+/=_-]{2}"
