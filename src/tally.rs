@@ -898,15 +898,17 @@ pub fn count_box(
 }
 
 /// What pass 2 takes from one line.
-enum Second {
+enum Second<'a> {
     /// The ciphertexts of a ballot added in pass 1 but not counted, to subtract.
     Subtract(usize, Vec<Ciphertext>),
     /// A counted ballot's voter and referendum, for the marked roll.
-    Marked(usize, String),
+    Marked(usize, std::borrow::Cow<'a, str>),
 }
 
 /// Just the voter id and referendum of a ballot record (the rest is skipped
-/// unparsed).
+/// unparsed): how pass 2 reads a counted ballot's line that does not start
+/// as urne writes it ([`ballot_box::canonical::voter_and_referendum`] reads
+/// those).
 #[derive(Deserialize)]
 struct VoterOnly {
     voter: String,
@@ -951,12 +953,17 @@ fn second_pass(
                 };
                 match status {
                     Status::Counted => {
-                        let v: VoterOnly =
-                            serde_json::from_slice(l.bytes).map_err(|_| changed())?;
-                        let r = manifest
-                            .referendum_index(&v.referendum)
-                            .ok_or_else(changed)?;
-                        Ok(Some(Second::Marked(r, v.voter)))
+                        let (voter, referendum) =
+                            match ballot_box::canonical::voter_and_referendum(l.bytes) {
+                                Some((v, r)) => (v.into(), r.into()),
+                                None => {
+                                    let v: VoterOnly =
+                                        serde_json::from_slice(l.bytes).map_err(|_| changed())?;
+                                    (v.voter.into(), std::borrow::Cow::Owned(v.referendum))
+                                }
+                            };
+                        let r = manifest.referendum_index(&referendum).ok_or_else(changed)?;
+                        Ok(Some(Second::Marked(r, voter)))
                     }
                     Status::Superseded
                     | Status::Rejected(

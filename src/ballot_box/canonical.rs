@@ -18,7 +18,10 @@
 //!
 //! It exists for speed: serde's derived visitors cost a count about 40,000
 //! instructions a three-option ballot, more than its hashing
-//! (BENCHMARKS.md, "Format 2, fourth session").
+//! (BENCHMARKS.md, "Format 2, fourth session"). For the same reason
+//! [`voter_and_referendum`] reads just the voter and referendum from the
+//! start of such a line (the count's second read), with serde as the
+//! fallback there too.
 
 use super::{BallotRecord, RecordKind};
 use crate::ballot::{Ballot, PackedBallot};
@@ -181,6 +184,29 @@ pub fn parse(line: &[u8]) -> Option<BallotRecord> {
     })
 }
 
+/// The voter id and referendum of a ballot line in the layout urne writes,
+/// read from the line's start (its first five fields, up to `"cast_at":`),
+/// and `None` for a line that does not start so; the count's second read
+/// takes only these two from each counted ballot. The rest of the line is
+/// not looked at: where [`parse`] reads a line, this reads its record's
+/// voter and referendum; where serde reads a line as a ballot record, or
+/// as a record of just these two fields, this reads the same two or
+/// answers `None` (the tests below and the `box_line` fuzz target check
+/// both).
+pub fn voter_and_referendum(line: &[u8]) -> Option<(&str, &str)> {
+    let mut c = Cur { s: line, at: 0 };
+    c.lit(b"{\"record\":\"ballot\",\"seq\":")?;
+    c.u64()?;
+    c.lit(b",\"prev\":")?;
+    c.string()?;
+    c.lit(b",\"voter\":")?;
+    let voter = c.string()?;
+    c.lit(b",\"referendum\":")?;
+    let referendum = c.string()?;
+    c.lit(b",\"cast_at\":")?;
+    Some((voter, referendum))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +257,36 @@ mod tests {
         serde_json::from_slice(line).ok()
     }
 
+    /// The voter and referendum serde reads from a line as a record of just
+    /// these two fields (as the count's second read did), if it does.
+    fn voter_and_referendum_by_serde(line: &[u8]) -> Option<(String, String)> {
+        #[derive(serde::Deserialize)]
+        struct VoterOnly {
+            voter: String,
+            referendum: String,
+        }
+        let v: VoterOnly = serde_json::from_slice(line).ok()?;
+        Some((v.voter, v.referendum))
+    }
+
+    /// `voter_and_referendum` agrees with `parse` and with serde wherever
+    /// they read the line.
+    fn prefix_agrees(line: &[u8]) -> Result<(), TestCaseError> {
+        let prefix = voter_and_referendum(line).map(|(v, r)| (v.to_string(), r.to_string()));
+        if let Some(rec) = parse(line) {
+            prop_assert_eq!(prefix.clone(), Some((rec.voter, rec.referendum)));
+        }
+        if prefix.is_some() {
+            if let Some(rec) = by_serde(line) {
+                prop_assert_eq!(prefix.clone(), Some((rec.voter, rec.referendum)));
+            }
+            if let Some(v) = voter_and_referendum_by_serde(line) {
+                prop_assert_eq!(prefix, Some(v));
+            }
+        }
+        Ok(())
+    }
+
     #[test]
     fn lines_as_written_are_read_as_serde_reads_them() {
         let lines = lines();
@@ -245,6 +301,10 @@ mod tests {
             if let Some(r) = fast {
                 assert_eq!(Some(r), by_serde(line));
             }
+            prefix_agrees(line).unwrap();
+            // One-hot lines start the same way: the prefix reads them too.
+            let (voter, referendum) = voter_and_referendum(line).unwrap();
+            assert_eq!((voter, referendum), ("V-0042", "sogn"));
         }
     }
 
@@ -275,7 +335,24 @@ mod tests {
                 // Only where serde reads the very same record.
                 Some(r) => assert_eq!(Some(r), by_serde(case.as_bytes()), "{case}"),
             }
+            prefix_agrees(case.as_bytes()).unwrap();
         }
+        // The prefix does not read a line whose first fields are written
+        // otherwise (serde may read them as other values, or refuse them).
+        for case in &cases[..8] {
+            assert_eq!(voter_and_referendum(case.as_bytes()), None, "{case}");
+        }
+        let reordered = line.replacen(
+            "\"voter\":\"V-0042\",\"referendum\":\"sogn\"",
+            "\"referendum\":\"sogn\",\"voter\":\"V-0042\"",
+            1,
+        );
+        assert_ne!(reordered, line);
+        assert_eq!(voter_and_referendum(reordered.as_bytes()), None);
+        assert_eq!(
+            voter_and_referendum_by_serde(reordered.as_bytes()),
+            Some(("V-0042".into(), "sogn".into()))
+        );
         // Uppercase hex is a digest serde reads too, and so may this.
         let upper = line.replacen("\"prev\":\"a5", "\"prev\":\"A5", 1);
         assert_eq!(parse(upper.as_bytes()), by_serde(upper.as_bytes()));
@@ -314,6 +391,7 @@ mod tests {
             if let Some(r) = parse(&line) {
                 prop_assert_eq!(Some(r), by_serde(&line));
             }
+            prefix_agrees(&line)?;
         }
     }
 }
