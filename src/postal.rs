@@ -393,8 +393,10 @@ fn read_csv(
             crate::input_hints::csv_header_problem(found.iter(), header),
         ));
     }
-    for rec in csv.records() {
-        let rec = rec.map_err(|e| {
+    // One record, read into again and again (`records()` copies each).
+    let mut rec = csv::StringRecord::new();
+    loop {
+        let more = csv.read_record(&mut rec).map_err(|e| {
             if let Some(t) = crate::limits::TooLarge::from_csv(&e) {
                 return PostalError::File(t.into());
             }
@@ -409,10 +411,12 @@ fn read_csv(
             };
             syntax(line, detail)
         })?;
+        if !more {
+            return Ok(());
+        }
         let line = rec.position().map_or(0, |p| p.line());
         row(line, &rec)?;
     }
-    Ok(())
 }
 
 fn open(path: &Path) -> Result<std::io::BufReader<std::fs::File>, PostalError> {
