@@ -1196,12 +1196,65 @@ impl MarkedDigest {
     }
 }
 
+/// A writer that compares what is written to it with a file's bytes, in
+/// order, without holding either.
+struct SameBytes<R> {
+    file: R,
+    same: bool,
+    buf: Vec<u8>,
+}
+
+impl<R: std::io::Read> std::io::Write for SameBytes<R> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if self.same {
+            self.buf.resize(bytes.len(), 0);
+            match self.file.read_exact(&mut self.buf) {
+                Ok(()) => self.same = self.buf == bytes,
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => self.same = false,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// True if the file at `path` is byte for byte the marked roll the count
+/// writes from `marked` (what `unlock` and `combine` publish); false if it
+/// differs or cannot be read (the full check then says why).
+fn published_as_written(path: &Path, marked: &tally::MarkedSpool) -> bool {
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut cmp = SameBytes {
+        file: std::io::BufReader::with_capacity(1 << 16, file),
+        same: true,
+        buf: Vec::new(),
+    };
+    if marked.write_csv(&mut cmp).is_err() || !cmp.same {
+        return false;
+    }
+    // Nothing after.
+    matches!(std::io::Read::read(&mut cmp.file, &mut [0u8; 1]), Ok(0))
+}
+
 /// V-MARKED-ROLL: the published marked roll is, per referendum, the set of
-/// voters with a counted e-vote. Compared by [`MarkedDigest`] in constant
-/// memory; only if the digests differ are both read into memory, to name a
-/// difference (or to find that the file merely repeats a line).
+/// voters with a counted e-vote. A file that is byte for byte the one the
+/// count writes holds at once: its lines are the counted e-votes' `voter,
+/// referendum`, which CSV reads back as written (voter ids and referendum
+/// ids hold nothing CSV quotes or trims). Any other file is compared by
+/// [`MarkedDigest`] in constant memory; only if the digests differ are both
+/// read into memory, to name a difference (or to find that the file merely
+/// repeats a line).
 fn check_marked_roll(dir: &Path, manifest: &Manifest, marked: &tally::MarkedSpool, run: &mut Run) {
     let mpath = dir.join("marked-roll.csv");
+    if published_as_written(&mpath, marked) {
+        run.held("V-MARKED-ROLL", marked.len());
+        return;
+    }
     let mut key = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
     let n_refs = manifest.referendums().len();

@@ -373,6 +373,30 @@ fn a_marked_voter_swapped_for_one_without_a_counted_e_vote() {
 }
 
 #[test]
+fn a_marked_roll_as_written_with_a_line_more_at_the_end_is_caught() {
+    // Every byte the count wrote, then one more voter: not the file the
+    // count writes, so compared as sets, where the extra voter shows.
+    let d = copy();
+    let path = d.path().join("marked-roll.csv");
+    let mut text = fs::read_to_string(&path).unwrap();
+    let referendum = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    text.push_str(&format!("someone-else,{referendum}\n"));
+    fs::write(&path, text).unwrap();
+    assert_caught(
+        d.path(),
+        "V-MARKED-ROLL",
+        &format!("referendum {referendum}"),
+    );
+}
+
+#[test]
 fn a_marked_roll_in_another_order_with_a_line_twice_still_holds() {
     let d = copy();
     edit_marked_roll(d.path(), |l| {
