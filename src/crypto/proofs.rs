@@ -1051,22 +1051,28 @@ mod tests {
         }
     }
 
+    /// A ciphertext of the bit `m` with its 0/1 proof.
+    fn proved_bit(key: &PublicKey, m: u64) -> (Ciphertext, ZeroOneProof) {
+        let (ct, r) = Ciphertext::encrypt(key, m, &mut OsRng);
+        let proof = ZeroOneProof::prove(
+            &ctx,
+            key,
+            &ct,
+            &elems(&ct),
+            Choice::from(u8::from(m == 1)),
+            &r,
+            &mut OsRng,
+        );
+        (ct, proof)
+    }
+
     #[test]
     fn verify_each_names_exactly_the_bad_batches() {
         let (_, key) = setup();
         let mut batches = Vec::new();
         let mut truth = Vec::new();
         for i in 0..37u64 {
-            let (ct, r) = Ciphertext::encrypt(&key, i % 2, &mut OsRng);
-            let mut proof = ZeroOneProof::prove(
-                &ctx,
-                &key,
-                &ct,
-                &elems(&ct),
-                Choice::from(u8::from(i % 2 == 1)),
-                &r,
-                &mut OsRng,
-            );
+            let (ct, mut proof) = proved_bit(&key, i % 2);
             let bad = [0, 5, 6, 36].contains(&i);
             if bad {
                 proof.s1 = PubScalar(proof.s1.0 + Scalar::ONE);
@@ -1103,16 +1109,7 @@ mod tests {
         let mut group = BatchGroup::default();
         let mut truth = Vec::new();
         for i in 0..45u64 {
-            let (ct, r) = Ciphertext::encrypt(&key, i % 2, &mut OsRng);
-            let mut proof = ZeroOneProof::prove(
-                &ctx,
-                &key,
-                &ct,
-                &elems(&ct),
-                Choice::from(u8::from(i % 2 == 1)),
-                &r,
-                &mut OsRng,
-            );
+            let (ct, mut proof) = proved_bit(&key, i % 2);
             if i % 7 == 3 {
                 // A proof that fails outright after some of its equations
                 // were added (a false one, so that a leftover would show).
