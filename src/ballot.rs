@@ -259,11 +259,6 @@ pub fn encrypt<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<Ballot, BallotError> {
     let n = Encoding::for_options(n_options).randomness(n_options.min(MAX_OPTIONS));
-    if n == 1 {
-        // A packed ballot: its one r, without a vector for it.
-        let r = [Zeroizing::new(random_scalar(rng))];
-        return encrypt_with_randomness(key, ctx, n_options, choice, &r, rng);
-    }
     let randomness: Vec<Zeroizing<Scalar>> =
         (0..n).map(|_| Zeroizing::new(random_scalar(rng))).collect();
     encrypt_with_randomness(key, ctx, n_options, choice, &randomness, rng)
