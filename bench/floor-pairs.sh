@@ -21,8 +21,11 @@
 #   ROUNDS=3 bench/floor-pairs.sh DIR /path/urne-old target/release/urne
 #
 # DIR is an unlocked event directory (bench/scale.sh's, or `urne simulate`
-# then `urne unlock`); the same box for every binary. Needs taskset
-# (util-linux) and two cores.
+# then `urne unlock`); the same box for every binary. Verify's verdict there
+# may be INCOMPLETE (no postal count or protocol), but a run is only timed if
+# its box checks held (V-BALLOT-PROOFS and V-SUMS): otherwise the script
+# stops, so that no figure comes from a verify that stopped early. Needs
+# taskset (util-linux) and two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 1 ] || { echo "usage: bench/floor-pairs.sh DIR [BIN...]" >&2; exit 2; }
@@ -33,6 +36,10 @@ cargo build --release --locked --quiet --example curve_ops
 co=target/release/examples/curve_ops
 ballots=$(($(wc -l <"$dir/box.jsonl") - 2))
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
+held() { # verify's report: the box was read through and its checks held
+  grep -q '^held *V-BALLOT-PROOFS' "$1" && grep -q '^held *V-SUMS' "$1" ||
+    { echo "bench/floor-pairs.sh: $2 verify $dir did not check the whole box:" >&2; tail -3 "$1" >&2; exit 1; }
+}
 floor_of() { sed -n 's/^floor, format 2 [^:]*: \([0-9.]*\) µs.*/\1/p' "$1"; }
 row() { # round floor binary timefile
   read -r wall user sys < <(tail -1 "$4")
@@ -45,14 +52,16 @@ for round in $(seq 1 "$ROUNDS"); do
     taskset -c 1 "$co" --floor-until "$w/stop" >"$w/floor" 2>"$w/ready" &
     pid=$!
     until grep -q ready "$w/ready" 2>/dev/null; do sleep 0.1; done
-    RAYON_NUM_THREADS=1 /usr/bin/time -f '%e %U %S' -o "$w/t" taskset -c 0 "$b" verify "$dir" >/dev/null 2>&1 || true
+    RAYON_NUM_THREADS=1 /usr/bin/time -f '%e %U %S' -o "$w/t" taskset -c 0 "$b" verify "$dir" >"$w/out" 2>&1 || true
     touch "$w/stop"; wait "$pid"
+    held "$w/out" "$b"
     row "$round" "$(floor_of "$w/floor")" "$b" "$w/t" >>"$w/beside"
   done
   "$co" 20000 >"$w/floor"
   f=$(floor_of "$w/floor")
   for b in "${bins[@]}"; do
-    /usr/bin/time -f '%e %U %S' -o "$w/t" "$b" verify "$dir" >/dev/null 2>&1 || true
+    /usr/bin/time -f '%e %U %S' -o "$w/t" "$b" verify "$dir" >"$w/out" 2>&1 || true
+    held "$w/out" "$b"
     row "$round" "$f" "$b" "$w/t" >>"$w/turn"
   done
 done
